@@ -1,0 +1,73 @@
+// normlab: the command-line entry point. Thin by design: it picks a subcommand and reports
+// errors; everything else is library code.
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "experiments/cli/commands.hpp"
+#include "norms/errors.hpp"
+
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(int, char**, int);
+};
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"apply", "run one normalizer on .npy tensors (forward, backward, running buffers)",
+       normlab::cli::apply_command},
+      {"list", "list every normalizer, model, dataset, optimizer and schedule with its keys",
+       normlab::cli::list_command},
+  };
+  return table;
+}
+
+void print_usage(std::ostream& out) {
+  out << "usage: normlab <command> [options]\n\n"
+         "normlab: a toolkit for research on the normalization family (batch, layer, instance,\n"
+         "group and weight normalization), studied side by side.\n\ncommands:\n";
+  for (const auto& c : commands()) {
+    std::string name = c.name;
+    name.resize(12, ' ');
+    out << "  " << name << c.summary << "\n";
+  }
+  out << "\n'normlab <command> --help' describes each command.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage(std::cerr);
+    return 2;
+  }
+  const std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_usage(std::cout);
+    return 0;
+  }
+  if (name == "--version") {
+    std::cout << "normlab 0.1.0\n";
+    return 0;
+  }
+  for (const auto& c : commands()) {
+    if (name != c.name) continue;
+    try {
+      return c.run(argc, argv, 2);
+    } catch (const normlab::InputError& e) {
+      std::cerr << "normlab " << name << ": error: " << e.what() << "\n";
+      return 2;
+    } catch (const std::exception& e) {
+      std::cerr << "normlab " << name << ": failed: " << e.what() << "\n";
+      return 1;
+    }
+  }
+  std::string valid;
+  for (const auto& c : commands()) valid += std::string(valid.empty() ? "" : ", ") + c.name;
+  std::cerr << "normlab: unknown command '" << name << "'; valid: " << valid << "\n";
+  return 2;
+}

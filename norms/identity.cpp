@@ -1,0 +1,37 @@
+// The identity: the ablation baseline, "no normalization".
+#include "norms/registry.hpp"
+
+namespace normlab {
+
+namespace {
+
+template <class T>
+class Identity final : public Normalizer<T> {
+ public:
+  std::string kind() const override { return "none"; }
+  std::string describe() const override { return "Identity()"; }
+  void forward(const Tensor<T>& x, Tensor<T>& y, Mode) override {
+    ensure_shape(y, shape_of(x));
+    std::copy(x.data(), x.data() + x.size(), y.data());
+  }
+  void backward(const Tensor<T>& x, const Tensor<T>& dy, Tensor<T>& dx) override {
+    (void)x;
+    ensure_shape(dx, shape_of(dy));
+    std::copy(dy.data(), dy.data() + dy.size(), dx.data());
+  }
+};
+
+}  // namespace
+
+NormalizerInfo identity_info() {
+  return {"none",
+          "identity: no normalization (the ablation baseline)",
+          {},
+          [](const Spec&, const Shape&) -> std::unique_ptr<Normalizer<float>> { return std::make_unique<Identity<float>>(); },
+          [](const Spec&, const Shape&) -> std::unique_ptr<Normalizer<double>> {
+            return std::make_unique<Identity<double>>();
+          },
+          [](const Spec&) {}};
+}
+
+}  // namespace normlab

@@ -1,0 +1,149 @@
+// Per-channel normalization across the batch: the computation behind batch normalization.
+//
+// Layout: x, y, dy, dx: (N, C, S) row-major; every per-channel array (mean, var, rstd, gamma,
+// beta, sums, coefficients): (C). Channel c's elements are the N runs x[n, c, 0:S].
+// Each channel is reduced by one thread in a fixed order (n, then s in lanes), so results do not
+// depend on the thread count. With S == 1 ((N, C) inputs) channels are processed in blocks, the
+// inner loop running across channels so it stays contiguous.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+
+#include "norms/kernels/affine_step.hpp"
+#include "norms/kernels/reductions.hpp"
+#include "norms/parallel.hpp"
+
+namespace normlab::kernels {
+
+struct ChannelLayout {
+  std::size_t N, C, S;
+  std::size_t count_per_channel() const { return N * S; }
+};
+
+constexpr std::size_t kChannelBlock = 64;
+
+// Calls body(c) for every channel, in parallel. Used by the S > 1 paths.
+template <class Body>
+void for_each_channel(const ChannelLayout& L, Body body) {
+  parallel_for(L.C, L.N * L.S, body);
+}
+
+// mean, var: (C) written; var is the biased variance (what normalization uses).
+template <class T>
+void channel_moments(double* mean, double* var, const T* x, const ChannelLayout& L) {
+  const double count = double(L.count_per_channel());
+  if (L.S == 1) {
+    const std::size_t blocks = (L.C + kChannelBlock - 1) / kChannelBlock;
+    parallel_for(blocks, L.N * kChannelBlock, [&](std::size_t b) {
+      const std::size_t c0 = b * kChannelBlock, c1 = std::min(L.C, c0 + kChannelBlock);
+      for (std::size_t c = c0; c < c1; ++c) mean[c] = var[c] = 0;
+      for (std::size_t n = 0; n < L.N; ++n)
+        for (std::size_t c = c0; c < c1; ++c) mean[c] += double(x[n * L.C + c]);
+      for (std::size_t c = c0; c < c1; ++c) mean[c] /= count;
+      for (std::size_t n = 0; n < L.N; ++n)
+        for (std::size_t c = c0; c < c1; ++c) {
+          const double d = double(x[n * L.C + c]) - mean[c];
+          var[c] += d * d;
+        }
+      for (std::size_t c = c0; c < c1; ++c) var[c] /= count;
+    });
+    return;
+  }
+  for_each_channel(L, [&](std::size_t c) {
+    double total = 0;
+    for (std::size_t n = 0; n < L.N; ++n) total += sum(x + (n * L.C + c) * L.S, L.S);
+    const double m = total / count;
+    double squares = 0;
+    for (std::size_t n = 0; n < L.N; ++n) squares += sum_squared_deviation(x + (n * L.C + c) * L.S, L.S, m);
+    mean[c] = m;
+    var[c] = squares / count;
+  });
+}
+
+// y = (x - mean)·rstd·γ + β per channel; gamma, beta may be null (no affine step).
+template <class T>
+void channel_normalize(T* y, const T* x, const double* mean, const double* rstd, const T* gamma, const T* beta,
+                       const ChannelLayout& L, AffineStep<T>* steps /* (C) scratch */) {
+  for (std::size_t c = 0; c < L.C; ++c)
+    steps[c] = AffineStep<T>::make(mean[c], rstd[c], gamma ? double(gamma[c]) : 1.0, beta ? double(beta[c]) : 0.0);
+  if (L.S == 1) {
+    parallel_for(L.N, L.C, [&](std::size_t n) {
+      const T* xr = x + n * L.C;
+      T* yr = y + n * L.C;
+      for (std::size_t c = 0; c < L.C; ++c) yr[c] = (xr[c] - steps[c].shift) * steps[c].scale + steps[c].offset;
+    });
+    return;
+  }
+  parallel_for(L.N * L.C, L.S, [&](std::size_t nc) {
+    steps[nc % L.C].apply(y + nc * L.S, x + nc * L.S, L.S);
+  });
+}
+
+// sum_dy = Σ dy, sum_dy_centered = Σ dy·(x - mean) over (n, s); all (C), written.
+template <class T>
+void channel_grad_sums(double* sum_dy, double* sum_dy_centered, const T* dy, const T* x, const double* mean,
+                       const ChannelLayout& L) {
+  if (L.S == 1) {
+    const std::size_t blocks = (L.C + kChannelBlock - 1) / kChannelBlock;
+    parallel_for(blocks, L.N * kChannelBlock, [&](std::size_t b) {
+      const std::size_t c0 = b * kChannelBlock, c1 = std::min(L.C, c0 + kChannelBlock);
+      for (std::size_t c = c0; c < c1; ++c) sum_dy[c] = sum_dy_centered[c] = 0;
+      for (std::size_t n = 0; n < L.N; ++n)
+        for (std::size_t c = c0; c < c1; ++c) {
+          const double g = double(dy[n * L.C + c]);
+          sum_dy[c] += g;
+          sum_dy_centered[c] += g * (double(x[n * L.C + c]) - mean[c]);
+        }
+    });
+    return;
+  }
+  for_each_channel(L, [&](std::size_t c) {
+    double total_dy = 0, total_dyc = 0;
+    for (std::size_t n = 0; n < L.N; ++n) {
+      double sdy, sdyc;
+      sum_dy_and_dy_centered(dy + (n * L.C + c) * L.S, x + (n * L.C + c) * L.S, L.S, mean[c], sdy, sdyc);
+      total_dy += sdy;
+      total_dyc += sdyc;
+    }
+    sum_dy[c] = total_dy;
+    sum_dy_centered[c] = total_dyc;
+  });
+}
+
+// Per-channel coefficients of dx = a·dy + b·(x - shift) + k, in T (see channel_input_grad).
+template <class T>
+struct InputGradStep {
+  T a, shift, b, k;
+};
+
+// dx = a·dy + b·(x - mean) + k per channel; a, b, k: (C) doubles. dx: (N, C, S) assigned.
+// steps: (C) scratch.
+template <class T>
+void channel_input_grad(T* dx, const T* dy, const T* x, const double* mean, const double* a, const double* b,
+                        const double* k, const ChannelLayout& L, InputGradStep<T>* steps) {
+  for (std::size_t c = 0; c < L.C; ++c) {
+    const T shift = T(mean[c]);  // exact-shift split, as in AffineStep
+    steps[c] = {T(a[c]), shift, T(b[c]), T(k[c] - b[c] * (mean[c] - double(shift)))};
+  }
+  if (L.S == 1) {
+    parallel_for(L.N, L.C, [&](std::size_t n) {
+      const T* xr = x + n * L.C;
+      const T* dyr = dy + n * L.C;
+      T* dxr = dx + n * L.C;
+      for (std::size_t c = 0; c < L.C; ++c)
+        dxr[c] = steps[c].a * dyr[c] + (xr[c] - steps[c].shift) * steps[c].b + steps[c].k;
+    });
+    return;
+  }
+  parallel_for(L.N * L.C, L.S, [&](std::size_t nc) {
+    const InputGradStep<T> st = steps[nc % L.C];
+    const T* xs = x + nc * L.S;
+    const T* dys = dy + nc * L.S;
+    T* dxs = dx + nc * L.S;
+    for (std::size_t s = 0; s < L.S; ++s) dxs[s] = st.a * dys[s] + (xs[s] - st.shift) * st.b + st.k;
+  });
+}
+
+}  // namespace normlab::kernels

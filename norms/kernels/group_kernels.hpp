@@ -1,0 +1,178 @@
+// Grouped row normalization: the one computation behind layer, group and instance normalization.
+//
+// Layout: x, y, dy, dx: (N, C, S) row-major. The C channels of a sample form G groups of C/G
+// consecutive channels; each (n, g) is one statistic row of M = (C/G)·S contiguous elements.
+//   group norm:    (N, C, S) with G groups
+//   instance norm: (N, C, S) with G = C
+//   layer norm:    (N, L, 1) with G = 1, L = all non-batch elements (per-element affine)
+// gamma, beta: (C), or null for no affine step. mean, rstd: (N·G), one per statistic row.
+//
+// Forward caches only mean and rstd; backward recomputes x̂ = (x - mean)·rstd from x.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include "norms/kernels/affine_step.hpp"
+#include "norms/kernels/reductions.hpp"
+#include "norms/parallel.hpp"
+
+namespace normlab::kernels {
+
+struct GroupLayout {
+  std::size_t N, C, S, G;
+  std::size_t channels_per_group() const { return C / G; }
+  std::size_t row_length() const { return C / G * S; }
+  std::size_t rows() const { return N * G; }
+};
+
+// mean, rstd: (N·G) written. Two passes per row, accumulated in double.
+template <class T>
+void group_statistics(double* mean, double* rstd, const T* x, const GroupLayout& L, double eps) {
+  const std::size_t M = L.row_length();
+  parallel_for(L.rows(), M, [&](std::size_t row) {
+    const T* xr = x + row * M;
+    const double m = sum(xr, M) / double(M);
+    const double var = sum_squared_deviation(xr, M, m) / double(M);  // biased, as PyTorch normalizes
+    mean[row] = m;
+    rstd[row] = 1.0 / std::sqrt(var + eps);
+  });
+}
+
+// y: (N, C, S) written from x and the row statistics.
+template <class T>
+void group_normalize(T* y, const T* x, const T* gamma, const T* beta, const double* mean, const double* rstd,
+                     const GroupLayout& L) {
+  const std::size_t M = L.row_length(), Cg = L.channels_per_group(), S = L.S;
+  parallel_for(L.rows(), M, [&](std::size_t row) {
+    const std::size_t c0 = (row % L.G) * Cg;
+    const T* xr = x + row * M;
+    T* yr = y + row * M;
+    if (S == 1) {
+      // Per-element affine (layer norm): x̂ in T via the exact-shift split, then γ, β per element.
+      const auto step = AffineStep<T>::make(mean[row], rstd[row], 1.0, 0.0);
+      for (std::size_t j = 0; j < M; ++j) {
+        const T xhat = (xr[j] - step.shift) * step.scale + step.offset;
+        yr[j] = gamma ? xhat * gamma[c0 + j] + beta[c0 + j] : xhat;
+      }
+      return;
+    }
+    for (std::size_t k = 0; k < Cg; ++k) {
+      const std::size_t c = c0 + k;
+      const auto step = AffineStep<T>::make(mean[row], rstd[row], gamma ? double(gamma[c]) : 1.0,
+                                            beta ? double(beta[c]) : 0.0);
+      step.apply(yr + k * S, xr + k * S, S);
+    }
+  });
+}
+
+// Backward of group_normalize with batch statistics.
+//   dx: (N, C, S) assigned.   dgamma, dbeta: (C) accumulated, or null.
+//   scratch: at least 2·N·C doubles (per-(n, c) sums reused for dγ, dβ).
+// With dŷ = γ·dy and M elements per row, the three terms of dx are
+//   dx = rstd·dŷ  -  rstd·mean(dŷ)  -  rstd·x̂·mean(dŷ·x̂)
+// and the parameter gradients dγ = Σ dy·x̂, dβ = Σ dy over n and s.
+template <class T>
+void group_backward(T* dx, T* dgamma, T* dbeta, const T* dy, const T* x, const T* gamma, const double* mean,
+                    const double* rstd, const GroupLayout& L, double* scratch) {
+  const std::size_t M = L.row_length(), Cg = L.channels_per_group(), S = L.S, C = L.C;
+  double* sum_dy = scratch;              // (N, C): Σ_s dy
+  double* sum_dy_centered = scratch + L.N * C;  // (N, C): Σ_s dy·(x - mean)
+  parallel_for(L.rows(), 2 * M, [&](std::size_t row) {
+    const std::size_t n = row / L.G, c0 = (row % L.G) * Cg;
+    const T* xr = x + row * M;
+    const T* dyr = dy + row * M;
+    T* dxr = dx + row * M;
+    const double m = mean[row], r = rstd[row];
+    // Row sums of dŷ and dŷ·(x - mean).
+    double row_dyhat = 0, row_dyhat_centered = 0;
+    if (S == 1) {
+      double lane_a[kLanes] = {}, lane_b[kLanes] = {};
+      std::size_t j = 0;
+      for (; j + kLanes <= M; j += kLanes)
+        for (std::size_t l = 0; l < kLanes; ++l) {
+          const double dyhat = double(dyr[j + l]) * (gamma ? double(gamma[c0 + j + l]) : 1.0);
+          lane_a[l] += dyhat;
+          lane_b[l] += dyhat * (double(xr[j + l]) - m);
+        }
+      for (; j < M; ++j) {
+        const double dyhat = double(dyr[j]) * (gamma ? double(gamma[c0 + j]) : 1.0);
+        row_dyhat += dyhat;
+        row_dyhat_centered += dyhat * (double(xr[j]) - m);
+      }
+      for (std::size_t l = 0; l < kLanes; ++l) {
+        row_dyhat += lane_a[l];
+        row_dyhat_centered += lane_b[l];
+      }
+    } else {
+      for (std::size_t k = 0; k < Cg; ++k) {
+        const std::size_t c = c0 + k;
+        double sdy, sdyc;
+        sum_dy_and_dy_centered(dyr + k * S, xr + k * S, S, m, sdy, sdyc);
+        sum_dy[n * C + c] = sdy;
+        sum_dy_centered[n * C + c] = sdyc;
+        const double g = gamma ? double(gamma[c]) : 1.0;
+        row_dyhat += g * sdy;
+        row_dyhat_centered += g * sdyc;
+      }
+    }
+    // dx = a·dy + b·(x - mean) + c, with a = rstd·γ (per channel), and per row
+    //   b = -rstd³·Σ(dŷ·(x - mean))/M  (the x̂·mean(dŷ·x̂) term),  c = -rstd·Σdŷ/M  (the mean(dŷ) term).
+    const double b = -r * r * r * row_dyhat_centered / double(M);
+    const double c_term = -r * row_dyhat / double(M);
+    const T shift = T(m);
+    const T b_t = T(b), c_t = T(c_term - b * (m - double(shift)));
+    if (S == 1) {
+      const T r_t = T(r);
+      for (std::size_t j = 0; j < M; ++j) {
+        const T a = gamma ? r_t * gamma[c0 + j] : r_t;
+        dxr[j] = a * dyr[j] + b_t * (xr[j] - shift) + c_t;
+      }
+    } else {
+      for (std::size_t k = 0; k < Cg; ++k) {
+        const T a = T(r * (gamma ? double(gamma[c0 + k]) : 1.0));
+        const T* xk = xr + k * S;
+        const T* dyk = dyr + k * S;
+        T* dxk = dxr + k * S;
+        for (std::size_t s = 0; s < S; ++s) dxk[s] = a * dyk[s] + b_t * (xk[s] - shift) + c_t;
+      }
+    }
+  });
+  if (!dgamma && !dbeta) return;
+  if (S == 1) {
+    // Per-element parameters: reduce over n column-wise, channel blocks in parallel.
+    const std::size_t block = 256, blocks = (C + block - 1) / block;
+    parallel_for(blocks, L.N * block, [&](std::size_t bi) {
+      const std::size_t j0 = bi * block, j1 = std::min(C, j0 + block);
+      double* acc_gamma = scratch + j0;  // scratch is free again: the row pass is done
+      double* acc_beta = scratch + C + j0;
+      for (std::size_t j = j0; j < j1; ++j) acc_gamma[j - j0] = acc_beta[j - j0] = 0;
+      for (std::size_t n = 0; n < L.N; ++n) {
+        const T* xr = x + n * C;
+        const T* dyr = dy + n * C;
+        for (std::size_t j = j0; j < j1; ++j) {
+          const std::size_t row = n * L.G + (L.G == 1 ? 0 : j / Cg);
+          acc_gamma[j - j0] += double(dyr[j]) * (double(xr[j]) - mean[row]) * rstd[row];  // dγ = Σ dy·x̂
+          acc_beta[j - j0] += double(dyr[j]);                                             // dβ = Σ dy
+        }
+      }
+      for (std::size_t j = j0; j < j1; ++j) {
+        if (dgamma) dgamma[j] = T(double(dgamma[j]) + acc_gamma[j - j0]);
+        if (dbeta) dbeta[j] = T(double(dbeta[j]) + acc_beta[j - j0]);
+      }
+    });
+    return;
+  }
+  parallel_for(C, L.N, [&](std::size_t c) {
+    const std::size_t g = c / Cg;
+    double acc_gamma = 0, acc_beta = 0;
+    for (std::size_t n = 0; n < L.N; ++n) {
+      acc_gamma += sum_dy_centered[n * C + c] * rstd[n * L.G + g];  // dγ = Σ dy·x̂
+      acc_beta += sum_dy[n * C + c];                                // dβ = Σ dy
+    }
+    if (dgamma) dgamma[c] = T(double(dgamma[c]) + acc_gamma);
+    if (dbeta) dbeta[c] = T(double(dbeta[c]) + acc_beta);
+  });
+}
+
+}  // namespace normlab::kernels

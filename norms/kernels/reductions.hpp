@@ -1,0 +1,68 @@
+// Sums over contiguous runs, accumulated in double with a fixed number of independent lanes.
+// Fixed lanes keep the summation order a function of the length only (bit-stable results), and
+// let the compiler vectorize without -ffast-math (which would let it reorder as it likes).
+#pragma once
+
+#include <cstddef>
+
+namespace normlab::kernels {
+
+constexpr std::size_t kLanes = 8;
+
+// Σ x[i]; x: (n)
+template <class T>
+double sum(const T* x, std::size_t n) {
+  double lane[kLanes] = {};
+  std::size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (std::size_t l = 0; l < kLanes; ++l) lane[l] += double(x[i + l]);
+  double total = 0;
+  for (; i < n; ++i) total += double(x[i]);
+  for (std::size_t l = 0; l < kLanes; ++l) total += lane[l];
+  return total;
+}
+
+// Σ (x[i] - mean)²; x: (n). The second pass of a two-pass variance.
+template <class T>
+double sum_squared_deviation(const T* x, std::size_t n, double mean) {
+  double lane[kLanes] = {};
+  std::size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (std::size_t l = 0; l < kLanes; ++l) {
+      const double d = double(x[i + l]) - mean;
+      lane[l] += d * d;
+    }
+  double total = 0;
+  for (; i < n; ++i) {
+    const double d = double(x[i]) - mean;
+    total += d * d;
+  }
+  for (std::size_t l = 0; l < kLanes; ++l) total += lane[l];
+  return total;
+}
+
+// Σ dy[i] and Σ dy[i]·(x[i] - mean); dy, x: (n). The two sums every normalizer backward needs.
+template <class T>
+void sum_dy_and_dy_centered(const T* dy, const T* x, std::size_t n, double mean, double& sum_dy,
+                            double& sum_dy_centered) {
+  double lane_dy[kLanes] = {}, lane_dyc[kLanes] = {};
+  std::size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (std::size_t l = 0; l < kLanes; ++l) {
+      lane_dy[l] += double(dy[i + l]);
+      lane_dyc[l] += double(dy[i + l]) * (double(x[i + l]) - mean);
+    }
+  double total_dy = 0, total_dyc = 0;
+  for (; i < n; ++i) {
+    total_dy += double(dy[i]);
+    total_dyc += double(dy[i]) * (double(x[i]) - mean);
+  }
+  for (std::size_t l = 0; l < kLanes; ++l) {
+    total_dy += lane_dy[l];
+    total_dyc += lane_dyc[l];
+  }
+  sum_dy = total_dy;
+  sum_dy_centered = total_dyc;
+}
+
+}  // namespace normlab::kernels

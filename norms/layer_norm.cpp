@@ -1,0 +1,68 @@
+// Layer normalization (Ba, Kiros & Hinton, 2016) as torch.nn.LayerNorm(x.shape[1:]):
+// per sample over all non-batch dims, with an elementwise affine step over those dims.
+// View: (N, L, 1) with one group, L = the product of the non-batch dims.
+#include "norms/grouped_norm.hpp"
+#include "norms/options.hpp"
+#include "norms/registry.hpp"
+
+namespace normlab {
+
+namespace {
+
+struct LayerNormOptions {
+  double eps;
+  bool elementwise_affine;
+  static LayerNormOptions parse(const Spec& spec) {
+    return {positive_eps(spec), spec.get_bool("elementwise_affine")};
+  }
+};
+
+Shape normalized_shape_of(const Shape& example) {
+  if (example.size() < 2 || shape_product(example, 1) == 0)
+    throw InputError("layer norm expects input of shape (N, *normalized_shape) with a non-empty normalized shape, got " +
+                     shape_string(example));
+  return Shape(example.begin() + 1, example.end());
+}
+
+template <class T>
+class LayerNorm final : public GroupedNorm<T> {
+ public:
+  LayerNorm(const LayerNormOptions& options, const Shape& example)
+      : GroupedNorm<T>("layer norm", options.eps, options.elementwise_affine, normalized_shape_of(example)),
+        normalized_shape_(normalized_shape_of(example)) {}
+
+  std::string kind() const override { return "layer"; }
+  std::string describe() const override {
+    return "LayerNorm(" + shape_string(normalized_shape_) + ", eps=" + format_number(this->eps_) +
+           ", elementwise_affine=" + bool_string(this->affine_) + ")";
+  }
+
+ protected:
+  kernels::GroupLayout layout_for(const Shape& x) const override {
+    if (x.size() != normalized_shape_.size() + 1 || !std::equal(normalized_shape_.begin(), normalized_shape_.end(), x.begin() + 1) || x[0] == 0)
+      throw InputError("layer norm expects input of shape (N, " + shape_string(normalized_shape_).substr(1) +
+                       ", got " + shape_string(x));
+    return {x[0], shape_product(normalized_shape_), 1, 1};
+  }
+
+ private:
+  Shape normalized_shape_;
+};
+
+}  // namespace
+
+NormalizerInfo layer_norm_info() {
+  return {"layer",
+          "layer normalization: per sample over all non-batch dims (torch.nn.LayerNorm(x.shape[1:]))",
+          {{"eps", "1e-5", "added to the variance"},
+           {"elementwise_affine", "true", "learnable per-element weight and bias"}},
+          [](const Spec& spec, const Shape& shape) -> std::unique_ptr<Normalizer<float>> {
+            return std::make_unique<LayerNorm<float>>(LayerNormOptions::parse(spec), shape);
+          },
+          [](const Spec& spec, const Shape& shape) -> std::unique_ptr<Normalizer<double>> {
+            return std::make_unique<LayerNorm<double>>(LayerNormOptions::parse(spec), shape);
+          },
+          [](const Spec& spec) { LayerNormOptions::parse(spec); }};
+}
+
+}  // namespace normlab

@@ -1,0 +1,40 @@
+// The registry of normalizers, keyed by kind. A new normalizer is one new file that defines a
+// NormalizerInfo, plus one line in registry.cpp; it is then available to `normlab apply`,
+// `normlab list`, sweeps, benchmarks and tests.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "norms/normalizer.hpp"
+#include "norms/spec.hpp"
+
+namespace normlab {
+
+template <class T>
+using NormalizerFactory = std::function<std::unique_ptr<Normalizer<T>>(const Spec&, const Shape&)>;
+
+struct NormalizerInfo {
+  std::string kind;
+  std::string doc;  // one line
+  std::vector<KeyInfo> keys;
+  NormalizerFactory<float> make_float;
+  NormalizerFactory<double> make_double;
+  std::function<void(const Spec&)> check_values;  // value checks that need no input shape
+};
+
+// Every registered normalizer, in a fixed order.
+const std::vector<NormalizerInfo>& normalizer_registry();
+const NormalizerInfo& find_normalizer(const std::string& kind);  // InputError listing kinds
+
+// Builds a normalizer from a spec for inputs shaped like `example_shape` (N is free; for
+// weight normalization, the weight tensor's shape). Spec and shape errors are InputErrors.
+template <class T>
+std::unique_ptr<Normalizer<T>> make_normalizer(const std::string& spec, const Shape& example_shape);
+
+// Checks a spec's kind, keys and values without building anything (for configuration checks).
+void validate_normalizer_spec(const std::string& spec);
+
+}  // namespace normlab

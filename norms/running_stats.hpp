@@ -1,0 +1,41 @@
+// Running statistics as PyTorch keeps them for batch and instance normalization:
+//   running = (1 - momentum)·running + momentum·batch      (momentum = 0.1 by default)
+//   momentum = none: the cumulative average, factor 1/num_batches_tracked
+// running_var is updated with the unbiased batch variance, although normalization uses the
+// biased one.
+#pragma once
+
+#include <optional>
+
+#include "norms/tensor.hpp"
+
+namespace normlab {
+
+template <class T>
+struct RunningStats {
+  Tensor<T> mean;                 // (C), starts at 0
+  Tensor<T> var;                  // (C), starts at 1
+  Tensor<T> num_batches_tracked;  // (), counts training forwards
+  std::optional<double> momentum;
+
+  void reset(std::size_t channels) {
+    mean = Tensor<T>::from_shape({channels});
+    mean.fill(T(0));
+    var = Tensor<T>::from_shape({channels});
+    var.fill(T(1));
+    num_batches_tracked = Tensor<T>::from_shape({});
+    num_batches_tracked() = T(0);
+  }
+
+  // batch_mean, batch_unbiased_var: (C)
+  void update(const double* batch_mean, const double* batch_unbiased_var) {
+    num_batches_tracked() += T(1);
+    const double factor = momentum ? *momentum : 1.0 / double(num_batches_tracked());
+    for (std::size_t c = 0; c < mean.size(); ++c) {
+      mean.data()[c] = T((1.0 - factor) * double(mean.data()[c]) + factor * batch_mean[c]);
+      var.data()[c] = T((1.0 - factor) * double(var.data()[c]) + factor * batch_unbiased_var[c]);
+    }
+  }
+};
+
+}  // namespace normlab

@@ -1,0 +1,34 @@
+// Input shape checks shared by the normalizers; each failure names the normalizer, the shape it
+// got and the shape it accepts.
+#pragma once
+
+#include <string>
+
+#include "norms/errors.hpp"
+#include "norms/tensor.hpp"
+
+namespace normlab {
+
+// (N, C, *spatial) with rank >= 2; returns C.
+inline std::size_t channels_of_example(const std::string& who, const Shape& example) {
+  if (example.size() < 2 || shape_product(example, 1) == 0)
+    throw InputError(who + " expects input of shape (N, C) or (N, C, *spatial) with non-empty C, got " +
+                     shape_string(example));
+  return example[1];
+}
+
+// x must have the example's rank and channel count (spatial dims may vary, as in PyTorch).
+inline void check_channels(const std::string& who, const Shape& x, std::size_t rank, std::size_t channels) {
+  if (x.size() != rank || x[1] != channels || shape_product(x) == 0)
+    throw InputError(who + " expects a non-empty input of rank " + std::to_string(rank) + " with " +
+                     std::to_string(channels) + " channels, got " + shape_string(x));
+}
+
+inline void check_same_shape(const std::string& who, const std::string& what, const Shape& got,
+                             const Shape& expected) {
+  if (got != expected)
+    throw InputError(who + ": " + what + " must have shape " + shape_string(expected) + ", got " +
+                     shape_string(got));
+}
+
+}  // namespace normlab

@@ -1,0 +1,112 @@
+// Weight normalization (Salimans & Kingma, 2016), torch.nn.utils.weight_norm with dim=0:
+// a reparameterization of a weight tensor v: (out, *in) as
+//     w = g · v / ‖v‖,   ‖v‖ the L2 norm of each row v[o] over all dims but dim 0,   g: (out).
+// Its "input" is v and its output is w. g starts as ‖v‖ of the first v it sees, so that the first
+// forward returns v (unless g was set explicitly). A zero-norm row has no direction: an error.
+#include <cmath>
+
+#include "norms/kernels/reductions.hpp"
+#include "norms/options.hpp"
+#include "norms/registry.hpp"
+#include "norms/shape_checks.hpp"
+
+namespace normlab {
+
+namespace {
+
+Shape weight_shape_of(const Shape& example) {
+  if (example.empty() || shape_product(example) == 0)
+    throw InputError("weight norm expects a non-empty weight tensor of shape (out, *in), got " +
+                     shape_string(example));
+  return example;
+}
+
+template <class T>
+class WeightNorm final : public Normalizer<T> {
+ public:
+  explicit WeightNorm(const Shape& example) : shape_(weight_shape_of(example)) {
+    const std::size_t rows = shape_[0];
+    g_ = Tensor<T>::from_shape({rows});
+    g_.fill(T(1));
+    g_grad_ = Tensor<T>::from_shape({rows});
+    g_grad_.fill(T(0));
+    norm_.resize(rows);
+  }
+
+  std::string kind() const override { return "weight"; }
+  std::string describe() const override { return "WeightNorm(" + shape_string(shape_) + ", dim=0)"; }
+  std::vector<ParameterRef<T>> parameters() override { return {{"g", &g_, &g_grad_}}; }
+
+  void forward(const Tensor<T>& v, Tensor<T>& w, Mode /*mode*/) override {
+    check_same_shape("weight norm", "v", shape_of(v), shape_);
+    const std::size_t rows = shape_[0], len = v.size() / rows;
+    for (std::size_t o = 0; o < rows; ++o) {
+      const T* vo = v.data() + o * len;
+      // ‖v‖² as Σ (v - 0)²: the same lane-accumulated double sum as the variance.
+      norm_[o] = std::sqrt(kernels::sum_squared_deviation(vo, len, 0.0));
+      if (!(norm_[o] > 0))
+        throw InputError("weight norm: row " + std::to_string(o) + " of the weight " + shape_string(shape_) +
+                         " has zero norm, so its direction v/‖v‖ is undefined");
+    }
+    if (!g_initialized_) {
+      for (std::size_t o = 0; o < rows; ++o) g_.data()[o] = T(norm_[o]);
+      g_initialized_ = true;
+    }
+    ensure_shape(w, shape_);
+    for (std::size_t o = 0; o < rows; ++o) {
+      const T scale = T(double(g_.data()[o]) / norm_[o]);
+      const T* vo = v.data() + o * len;
+      T* wo = w.data() + o * len;
+      for (std::size_t i = 0; i < len; ++i) wo[i] = scale * vo[i];
+    }
+  }
+
+  // With v̂ = v/‖v‖:  dg = Σ dw·v̂  (accumulated),  dv = (g/‖v‖)·(dw - v̂·(v̂·dw))  (assigned).
+  void backward(const Tensor<T>& v, const Tensor<T>& dw, Tensor<T>& dv) override {
+    check_same_shape("weight norm backward", "v", shape_of(v), shape_);
+    check_same_shape("weight norm backward", "dw", shape_of(dw), shape_);
+    const std::size_t rows = shape_[0], len = v.size() / rows;
+    ensure_shape(dv, shape_);
+    for (std::size_t o = 0; o < rows; ++o) {
+      const T* vo = v.data() + o * len;
+      const T* dwo = dw.data() + o * len;
+      double sum_dw, dot;  // Σ dw and Σ dw·v (the first is unused)
+      kernels::sum_dy_and_dy_centered(dwo, vo, len, 0.0, sum_dw, dot);
+      const double norm = norm_[o], g = double(g_.data()[o]);
+      const double dg = dot / norm;  // Σ dw·v̂
+      g_grad_.data()[o] = T(double(g_grad_.data()[o]) + dg);
+      const T direct = T(g / norm);                   // (g/‖v‖)·dw
+      const T projection = T(-g * dot / (norm * norm * norm));  // -(g/‖v‖)·v̂·(v̂·dw) = -(g·(v·dw)/‖v‖³)·v
+      T* dvo = dv.data() + o * len;
+      for (std::size_t i = 0; i < len; ++i) dvo[i] = direct * dwo[i] + projection * vo[i];
+    }
+  }
+
+ protected:
+  void on_set(const std::string& name) override {
+    if (name == "g") g_initialized_ = true;
+  }
+
+ private:
+  Shape shape_;
+  Tensor<T> g_, g_grad_;      // (out)
+  std::vector<double> norm_;  // (out): ‖v[o]‖ of the last forward
+  bool g_initialized_ = false;
+};
+
+}  // namespace
+
+NormalizerInfo weight_norm_info() {
+  return {"weight",
+          "weight normalization of a weight tensor: w = g·v/‖v‖ per output row (torch.nn.utils.weight_norm, dim=0)",
+          {},
+          [](const Spec&, const Shape& shape) -> std::unique_ptr<Normalizer<float>> {
+            return std::make_unique<WeightNorm<float>>(shape);
+          },
+          [](const Spec&, const Shape& shape) -> std::unique_ptr<Normalizer<double>> {
+            return std::make_unique<WeightNorm<double>>(shape);
+          },
+          [](const Spec&) {}};
+}
+
+}  // namespace normlab

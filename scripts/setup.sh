@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything normlab needs on Debian 12, from Debian's own packages only.
+# Usage: scripts/setup.sh [--torch]   (--torch adds python3-torch, needed only to
+# regenerate PyTorch fixtures and to run scripts/compare_pytorch.py)
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libxtensor-dev libxtensor-blas-dev libxsimd-dev libopenblas-dev
+  libboost-dev libboost-math-dev
+  libbenchmark-dev catch2 libfmt-dev libtomlplusplus-dev
+  python3 python3-numpy python3-matplotlib python3-pandas
+)
+if [[ "${1:-}" == "--torch" ]]; then
+  packages+=(python3-torch)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
