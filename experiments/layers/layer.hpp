@@ -1,0 +1,44 @@
+// The Layer interface of the models in experiments/.
+//
+// Layers own their outputs and input gradients, so a steady-state training step allocates
+// nothing: forward() returns a reference to the layer's output tensor, valid until its next
+// forward(); backward() returns a reference to its dx. A layer may keep a pointer to its last
+// input (the previous layer's output, which stays alive until backward).
+//
+// Gradient contract (the same as the Normalizer's): backward() ASSIGNS dx and ACCUMULATES into
+// every parameter's grad; Model::zero_grad() clears them between steps.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "norms/normalizer.hpp"
+
+namespace normlab {
+
+template <class T>
+class Layer {
+ public:
+  virtual ~Layer() = default;
+
+  // Describes the layer as PyTorch would print it, e.g. "Linear(256, 128, bias=false)".
+  virtual std::string describe() const = 0;
+  // Output shape for an input shape (with batch dim); throws InputError on a mismatch.
+  virtual Shape output_shape(const Shape& input) const = 0;
+
+  virtual const Tensor<T>& forward(const Tensor<T>& x, Mode mode) = 0;
+  virtual const Tensor<T>& backward(const Tensor<T>& dy) = 0;
+
+  // Learnable parameters and running buffers, named as PyTorch names them ("weight", "bias",
+  // "running_mean", ...); the model prefixes them with the layer index.
+  virtual std::vector<ParameterRef<T>> parameters() { return {}; }
+  virtual std::vector<BufferRef<T>> buffers() { return {}; }
+
+  // The normalizer this layer applies to activations, if it is a normalization layer (the
+  // harness records statistics of its input for layer_stats.csv).
+  virtual Normalizer<T>* activation_normalizer() { return nullptr; }
+  // The input of the last forward() (for statistics); null if the layer keeps none.
+  virtual const Tensor<T>* last_input() const { return nullptr; }
+};
+
+}  // namespace normlab

@@ -1,0 +1,50 @@
+// A model: a sequence of layers, built from a model spec, a normalizer spec and a placement.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "experiments/layers/layer.hpp"
+#include "experiments/util/rng.hpp"
+
+namespace normlab {
+
+template <class T>
+class Model {
+ public:
+  void add(std::unique_ptr<Layer<T>> layer) { layers_.push_back(std::move(layer)); }
+
+  // logits: (N, num_classes), owned by the last layer.
+  const Tensor<T>& forward(const Tensor<T>& x, Mode mode);
+  // Backpropagates d(loss)/d(logits) through every layer, accumulating parameter gradients.
+  void backward(const Tensor<T>& dlogits);
+
+  // Named "<layer index>.<name>", e.g. "0.weight", "1.running_mean".
+  std::vector<ParameterRef<T>> parameters();
+  std::vector<BufferRef<T>> buffers();
+  void zero_grad();
+
+  const std::vector<std::unique_ptr<Layer<T>>>& layers() const { return layers_; }
+  Shape sample_shape;  // one input sample, without the batch dim
+  std::size_t num_classes = 0;
+
+ private:
+  std::vector<std::unique_ptr<Layer<T>>> layers_;
+};
+
+// How a model is put together. Every field is a spec or choice as written in a configuration.
+struct ModelOptions {
+  std::string model = "mlp";       // e.g. "mlp:widths=128x64,act=relu", "vgg", "resnet:depth=8"
+  std::string norm = "none";       // a normalizer spec, applied at every hidden layer
+  std::string placement = "pre";   // pre | post | none
+  std::string bias = "auto";       // auto | true | false (bias of layers followed by a normalizer)
+  std::string init = "kaiming";    // an initialization spec, e.g. "normal:std=0.01"
+};
+
+// Builds the model for samples of `sample_shape` and `num_classes` outputs; parameters are
+// initialized from `init_rng`. Spec errors are InputErrors naming the spec and what is valid.
+template <class T>
+Model<T> build_model(const ModelOptions& options, const Shape& sample_shape, std::size_t num_classes, Rng& init_rng);
+
+}  // namespace normlab

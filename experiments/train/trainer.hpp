@@ -1,0 +1,52 @@
+// The trainer: runs a model on a dataset in training mode for a number of steps, evaluates it in
+// evaluation mode on the test split at an interval, and reports every metric through one sink.
+// A run is fully determined by its options (seed included) and the dataset.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "experiments/data/dataset.hpp"
+#include "experiments/models/model.hpp"
+
+namespace normlab {
+
+struct TrainOptions {
+  std::size_t batch_size = 32;
+  double lr = 0.1;
+  std::string optimizer = "sgd";     // optimizer spec, e.g. "sgd:momentum=0.9,nesterov=true", "adamw"
+  std::string schedule = "constant"; // schedule spec, e.g. "cosine", "step:step_size=100,gamma=0.1"
+  std::size_t steps = 0;             // total optimizer steps; 0 means use `epochs`
+  double epochs = 1;                 // used when steps == 0
+  std::size_t eval_every = 100;      // steps between test evaluations (and one at the end)
+  std::size_t log_every = 1;         // steps between training-loss records
+  std::size_t stats_every = 0;       // steps between layer statistics records; 0 = never
+  bool drop_last = true;             // drop a final partial batch (a batch of 1 breaks batch norm)
+  std::string loss = "cross_entropy";  // cross_entropy | mse (on one-hot targets)
+  std::uint64_t seed = 0;            // shuffling and dropout streams derive from it
+};
+
+// Receives every record of a run. split is "train" or "test"; metric is "loss", "accuracy", ...
+class MetricSink {
+ public:
+  virtual ~MetricSink() = default;
+  virtual void metric(std::size_t step, double epoch, const std::string& split, const std::string& metric,
+                      double value) = 0;
+  // Statistics of a normalization layer's input: stat is "mean", "std", "p15", "p50", "p85".
+  virtual void layer_stat(std::size_t step, const std::string& layer, const std::string& stat, double value) = 0;
+};
+
+struct TrainResult {
+  std::string status = "ok";      // ok | diverged
+  std::size_t steps_done = 0;
+  std::size_t diverged_step = 0;  // the step whose loss was NaN or infinite
+  double train_loss = 0, train_accuracy = 0;  // evaluation mode on the training split (at most 10,000 samples)
+  double test_loss = 0, test_accuracy = 0;    // evaluation mode on the test split
+};
+
+// progress(step, total) is called after every step (may be empty).
+TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& options, MetricSink& sink,
+                  const std::function<void(std::size_t, std::size_t)>& progress = {});
+
+}  // namespace normlab
