@@ -1,0 +1,93 @@
+"""Seeds -> mean and 95% confidence interval, for final metrics (runs.csv) and curves (curves.csv).
+Only runs that finished (status ok) enter a mean; diverged and failed runs are counted so that the
+figures can show them."""
+import math
+
+import numpy as np
+import pandas as pd
+
+from . import stats, style
+
+
+def _sort_value(value):
+    """Numbers sort numerically, everything else as text, normalizer specs in the fixed kind order."""
+    try:
+        return (0, float(value), "")
+    except (TypeError, ValueError):
+        return (1, 0.0, str(value))
+
+
+def sort_groups(keys, group_values):
+    """Sorts tuples of key values: norm in kind order, numbers numerically."""
+    def sort_key(values):
+        out = []
+        for key, value in zip(keys, values):
+            out.append((style.kind_sort_key(value), (0, 0.0, "")) if key == "norm" else ((0, ""), _sort_value(value)))
+        return out
+    return sorted(group_values, key=sort_key)
+
+
+def groups(runs, keys):
+    """[(values tuple, sub-frame)] over the distinct combinations of keys, sorted; one group of all
+    runs when keys is empty."""
+    if not keys:
+        return [((), runs)]
+    by = keys[0] if len(keys) == 1 else list(keys)  # a one-element list makes pandas 1.5 warn
+    grouped = {k if isinstance(k, tuple) else (k,): g for k, g in runs.groupby(by, dropna=False, sort=False)}
+    return [(k, grouped[k]) for k in sort_groups(keys, list(grouped))]
+
+
+def status_counts(runs):
+    counts = runs["status"].value_counts()
+    return {s: int(counts.get(s, 0)) for s in ("ok", "diverged", "failed")}
+
+
+def final_summary(runs, keys, metric):
+    """One row per group: the keys, mean and 95% CI half-width of `metric` over ok runs, n ok,
+    diverged, failed."""
+    rows = []
+    for values, group in groups(runs, keys):
+        ok = group[group["status"] == "ok"]
+        mean, half, n = stats.mean_ci(ok[metric]) if metric in ok else (math.nan, math.nan, 0)
+        counts = status_counts(group)
+        row = dict(zip(keys, values))
+        row.update(mean=mean, half=half, n=n, runs=len(group), **counts)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def series(curves, run_ids, split, metric):
+    """{run_id: (steps, values)} for the given runs, sorted by step."""
+    selected = curves[(curves["split"] == split) & (curves["metric"] == metric) & curves["run_id"].isin(run_ids)]
+    out = {}
+    for run_id, frame in selected.groupby("run_id", sort=True):
+        frame = frame.sort_values("step")
+        out[run_id] = (frame["step"].to_numpy(), frame["value"].to_numpy())
+    return out
+
+
+def smoothing_window(point_count, target_points=60):
+    """A moving-average window that leaves about target_points independent points on a curve."""
+    return max(1, int(round(point_count / target_points)))
+
+
+def moving_average(values, window):
+    """Trailing moving average (the first points average what exists so far); NaN/inf pass through."""
+    if window <= 1:
+        return values
+    return pd.Series(values).rolling(window, min_periods=1).mean().to_numpy()
+
+
+def band(per_run):
+    """Mean and 95% CI over runs at each step that every contributing run logged.
+    per_run: {run_id: (steps, values)}. Returns a DataFrame step, mean, lo, hi, n."""
+    if not per_run:
+        return pd.DataFrame(columns=["step", "mean", "lo", "hi", "n"])
+    frames = [pd.Series(v, index=s, name=r) for r, (s, v) in per_run.items()]
+    table = pd.concat(frames, axis=1).sort_index()
+    rows = []
+    for step, row in table.iterrows():
+        mean, half, n = stats.mean_ci(row.to_numpy())
+        half = 0.0 if not np.isfinite(half) else half
+        rows.append((step, mean, mean - half, mean + half, n))
+    return pd.DataFrame(rows, columns=["step", "mean", "lo", "hi", "n"])

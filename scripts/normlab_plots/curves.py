@@ -1,0 +1,192 @@
+"""Figure family 1: training loss and test accuracy against steps, one line per normalizer (or per
+combination of the sweep's keys), seeds aggregated to a mean with a 95% CI band. Runs that diverged
+or failed are drawn individually as thin lines ending in a cross and counted in the legend."""
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from . import aggregate, encoding, style
+
+STEP_LABEL = "training step (optimizer updates)"
+MAX_LINESTYLE_COMBOS = 4  # beyond this many non-normalizer combinations, one panel per combination
+
+
+def loss_name(results):
+    loss = str(results.config_value("loss", "cross_entropy"))
+    return "MSE" if loss.startswith("mse") else "cross-entropy, nats"
+
+
+def accuracy_scale(results):
+    """Accuracies are fractions in the CSVs; plot them in percent (tolerating files already in %)."""
+    values = results.runs["test_accuracy"].to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    return 100.0 if values.size == 0 or values.max() <= 1.0 + 1e-9 else 1.0
+
+
+def draw_metric(ax, results, group_list, look_of, split, metric, scale=1.0, smooth=False):
+    """Draws one metric for each group onto ax. Returns (handles, labels, smoothing window in steps)."""
+    curves = results.curves
+    handles, labels = [], []
+    window_steps = 0
+    finite_values = []
+    ended = []  # (x, y, colour) of diverged/failed runs' last finite points
+    for values, runs in group_list:
+        look = look_of[values]
+        ok_ids = runs["run_id"][runs["status"] == "ok"].tolist()
+        bad_ids = runs["run_id"][runs["status"] != "ok"].tolist()
+        per_run = aggregate.series(curves, ok_ids + bad_ids, split, metric)
+        if smooth and per_run:
+            points = max(len(s) for s, _ in per_run.values())
+            window = aggregate.smoothing_window(points)
+            if window > 1:
+                steps = next(iter(per_run.values()))[0]
+                spacing = float(np.median(np.diff(steps))) if len(steps) > 1 else 1.0
+                window_steps = max(window_steps, int(round(window * spacing)))
+                per_run = {r: (s, aggregate.moving_average(v, window)) for r, (s, v) in per_run.items()}
+        per_run = {r: (s, v * scale) for r, (s, v) in per_run.items()}
+        ok_band = aggregate.band({r: per_run[r] for r in ok_ids if r in per_run})
+        label = look.label + encoding.status_note(aggregate.status_counts(runs))
+        if len(ok_band):
+            line, = ax.plot(ok_band["step"], ok_band["mean"], color=look.colour, linestyle=look.linestyle,
+                            marker=look.marker, markevery=max(1, len(ok_band) // 6), markersize=3)
+            ax.fill_between(ok_band["step"].astype(float), ok_band["lo"].astype(float),
+                            ok_band["hi"].astype(float), color=look.colour, alpha=0.18, linewidth=0)
+            finite_values.extend(ok_band["lo"][np.isfinite(ok_band["lo"])])
+            finite_values.extend(ok_band["hi"][np.isfinite(ok_band["hi"])])
+        else:  # no run finished: the legend entry is the diverged marker
+            line, = ax.plot([], [], color=look.colour, linestyle=look.linestyle, marker=style.DIVERGED_MARKER)
+        handles.append(line)
+        labels.append(label)
+        for run_id in bad_ids:
+            if run_id not in per_run:
+                continue
+            steps, vals = per_run[run_id]
+            finite = np.isfinite(vals)
+            ax.plot(steps[finite], vals[finite], color=look.colour, linestyle=look.linestyle,
+                    linewidth=0.6, alpha=0.6)
+            if finite.any():
+                last = np.flatnonzero(finite)[-1]
+                ended.append((steps[last], vals[last], look.colour))
+    if finite_values:  # limits from finished runs, so that a diverging loss does not squash them
+        lo, hi = float(np.min(finite_values)), float(np.max(finite_values))
+        if metric == "loss" and lo > 0 and hi / lo > 30:
+            ax.set_yscale("log")
+            ax.set_ylim(lo / 1.3, hi * 1.3)
+        else:
+            pad = 0.06 * (hi - lo if hi > lo else max(abs(hi), 1.0))
+            lo, hi = lo - pad, hi + pad
+            if metric.startswith("accuracy"):  # a wide CI must not push the axis past 0..100 %
+                lo, hi = max(lo, -0.02 * scale), min(hi, 1.02 * scale)
+            ax.set_ylim(lo, hi)
+    for x, y, colour in ended:
+        top = ax.get_ylim()[1]
+        bottom = ax.get_ylim()[0]
+        ax.plot([x], [min(max(y, bottom), top)], marker=style.DIVERGED_MARKER, color=colour,
+                markersize=6, markeredgewidth=1.2, clip_on=False, zorder=5)
+    return handles, labels, window_steps
+
+
+def _loss_label(results, window_steps):
+    label = f"training loss ({loss_name(results)})"
+    return label + (f"\nmoving average over {window_steps} steps" if window_steps else "")
+
+
+def _panel_pair(ax_loss, ax_acc, results, group_list, look_of, scale, compact=False):
+    handles, labels, window = draw_metric(ax_loss, results, group_list, look_of, "train", "loss", smooth=True)
+    draw_metric(ax_acc, results, group_list, look_of, "test", "accuracy", scale=scale)
+    if compact:
+        ax_loss.set_ylabel("training loss")
+        ax_acc.set_ylabel("test acc. (%)" if scale == 100.0 else "test accuracy")
+    else:
+        ax_loss.set_ylabel(_loss_label(results, window))
+        ax_acc.set_ylabel("test accuracy (%)" if scale == 100.0 else "test accuracy")
+    return handles, labels, window
+
+
+def _band_note(results, window):
+    seeds = results.runs.groupby(results.varying_keys() or ["status"]).size().max() if len(results.runs) else 0
+    note = f"lines: mean over seeds (up to {seeds}); bands: 95% CI (Student's t); x: last value of a diverged/failed run"
+    if window:
+        note += f"; training loss: moving average over {window} steps"
+    return note
+
+
+def draw(results, out_dir, formats):
+    keys = results.varying_keys()
+    group_list = aggregate.groups(results.runs, keys)
+    default_norm = str(results.runs["norm"].iloc[0])
+    look_of = encoding.looks(keys, [v for v, _ in group_list], default_norm)
+    scale = accuracy_scale(results)
+    facet_keys = [k for k in keys if k != "norm"]
+    facets = aggregate.groups(results.runs, facet_keys)
+    if len(facets) <= MAX_LINESTYLE_COMBOS:
+        fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(style.TWO_COLUMN_IN, 2.3))
+        handles, labels, window = _panel_pair(ax_loss, ax_acc, results, group_list, look_of, scale)
+        for ax in (ax_loss, ax_acc):
+            ax.set_xlabel(STEP_LABEL)
+        _legend_below(fig, handles, labels, note=_band_note(results, 0))
+        return style.save(fig, out_dir, "curves", formats)
+    # Many combinations (e.g. a learning-rate grid): one pair of panels per combination.
+    columns = min(4, len(facets))
+    facet_rows = math.ceil(len(facets) / columns)
+    fig, axes = plt.subplots(2 * facet_rows, columns, figsize=(style.TWO_COLUMN_IN, 2.2 * facet_rows + 0.4),
+                             squeeze=False, sharex=True)
+    handles_by_label = {}
+    windows = []
+    for index, (facet_values, facet_runs) in enumerate(facets):
+        row, col = divmod(index, columns)
+        ax_loss, ax_acc = axes[2 * row, col], axes[2 * row + 1, col]
+        inner_keys = ["norm"] if "norm" in keys else []
+        inner = [(tuple(_full(keys, facet_keys, facet_values, v)), g)
+                 for v, g in aggregate.groups(facet_runs, inner_keys)]
+        # Legend by normalizer only; the facet title names the other keys.
+        inner_look = {v: encoding.Look(look_of[v].colour, look_of[v].marker, "-",
+                                       style.norm_label(v[keys.index("norm")]) if "norm" in keys else look_of[v].label)
+                      for v, _ in inner}
+        h, labels, window = _panel_pair(ax_loss, ax_acc, results, inner, inner_look, scale, compact=True)
+        windows.append(window)
+        bad = aggregate.status_counts(facet_runs)
+        if bad["diverged"] or bad["failed"]:
+            text = ", ".join(f"{bad[s]}/{len(facet_runs)} {s}" for s in ("diverged", "failed") if bad[s])
+            ax_acc.text(0.98, 0.04, text, transform=ax_acc.transAxes, ha="right", va="bottom", fontsize=6)
+        for handle, label in zip(h, labels):
+            handles_by_label.setdefault(label.split(" (")[0] if "norm" in keys else label, handle)
+        ax_loss.set_title(", ".join(encoding.describe(k, v) for k, v in zip(facet_keys, facet_values)), fontsize=7)
+        if col:
+            ax_loss.set_ylabel("")
+            ax_acc.set_ylabel("")
+    for row_offset in (0, 1):  # one y range per metric, so that panels compare at a glance
+        row_axes = [ax for ax in axes[row_offset::2].ravel() if ax.has_data()]
+        limits = [ax.get_ylim() for ax in row_axes]
+        if limits:
+            for ax in row_axes:
+                ax.set_ylim(min(l for l, _ in limits), max(h for _, h in limits))
+    for index in range(len(facets), facet_rows * columns):
+        row, col = divmod(index, columns)
+        axes[2 * row, col].set_visible(False)
+        axes[2 * row + 1, col].set_visible(False)
+    for col in range(columns):
+        axes[-1, col].set_xlabel("step")
+    fig.tight_layout(h_pad=0.4, w_pad=0.4)
+    _legend_below(fig, list(handles_by_label.values()), list(handles_by_label.keys()),
+                  note=_band_note(results, max(windows, default=0)))
+    return style.save(fig, out_dir, "curves", formats)
+
+
+def _full(keys, facet_keys, facet_values, inner_values):
+    """Rebuilds a full key tuple from the facet's values and the inner (norm) values."""
+    facet = dict(zip(facet_keys, facet_values))
+    inner = dict(zip(["norm"], inner_values))
+    return [facet[k] if k in facet else inner[k] for k in keys]
+
+
+def _legend_below(fig, handles, labels, note=None):
+    """A legend under the panels, where it cannot cover data."""
+    columns = 3 if max((len(s) for s in labels), default=0) > 24 else min(6, max(1, len(labels)))
+    fig.tight_layout()
+    legend = fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=columns,
+                        handlelength=2.4, columnspacing=1.2)
+    if note:
+        fig.text(0.5, -0.02 - 0.035 * math.ceil(len(labels) / columns), note, ha="center", va="top", fontsize=6)
+    return legend
