@@ -64,6 +64,7 @@ def make(directory, name, axes, overrides=None, layer_names=("2.norm", "5.norm")
             status, diverged_step = "failed", 0
         last = diverged_step if status == "diverged" else (steps // 3 if status == "failed" else steps)
         noise = 0.02 * rng.standard_normal()
+        running = [0.0, 1.0]  # PyTorch's initial running mean and variance
         for step in range(1, last + 1):
             progress = 1 - math.exp(-step / (steps / 5))
             loss = 2.3 * (1 - progress * quality) + 0.15 * rng.standard_normal() ** 2
@@ -91,15 +92,18 @@ def make(directory, name, axes, overrides=None, layer_names=("2.norm", "5.norm")
                                   [run_id, step, layer, "p50", f"{mean - 0.1 * std:.6g}"],
                                   [run_id, step, layer, "p85", f"{mean + 1.2 * std:.6g}"]]
                     if running_stats and depth == 0:
-                        population_mean, population_var = 0.5, 2.0
+                        # Same seed -> same batches whatever the momentum (it only affects eval mode).
+                        batch_rng = np.random.default_rng([config["seed"], step])
+                        batch_mean = 0.5 + 0.3 * batch_rng.standard_normal()
+                        batch_var = 2.0 * (1 + 0.3 * batch_rng.standard_normal())
                         momentum = config["norm"].split("=")[-1]
-                        m = 1.0 / (step / 10 + 1) if momentum == "none" else 1 - (1 - float(momentum)) ** (step / 10)
-                        batch_mean = population_mean + 0.3 * rng.standard_normal()
-                        batch_var = population_var * (1 + 0.3 * rng.standard_normal())
+                        m = 1.0 / (step / 10 + 1) if momentum == "none" else 1 - (1 - float(momentum)) ** 10
+                        running[0] = (1 - m) * running[0] + m * batch_mean
+                        running[1] = (1 - m) * running[1] + m * batch_var
                         stat_rows += [[run_id, step, layer, "batch_mean", f"{batch_mean:.6g}"],
                                       [run_id, step, layer, "batch_var", f"{batch_var:.6g}"],
-                                      [run_id, step, layer, "running_mean", f"{population_mean * m:.6g}"],
-                                      [run_id, step, layer, "running_var", f"{1 + (population_var - 1) * m:.6g}"]]
+                                      [run_id, step, layer, "running_mean", f"{running[0]:.6g}"],
+                                      [run_id, step, layer, "running_var", f"{running[1]:.6g}"]]
         final_acc = min(1.0, quality + noise)
         result = {"ok": [status, "", "", f"{2.3 * (1 - quality):.6g}", f"{final_acc + 0.02:.6g}",
                          f"{2.3 * (1 - final_acc):.6g}", f"{final_acc:.6g}", steps, "1.5"],

@@ -1,0 +1,2 @@
+def draw(results, out_dir, formats, layer=None):
+    return []
