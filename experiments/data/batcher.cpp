@@ -1,0 +1,53 @@
+#include "experiments/data/batcher.hpp"
+
+#include <cstring>
+#include <numeric>
+
+#include "norms/errors.hpp"
+
+namespace normlab {
+
+void gather(const Split& split, const std::size_t* indices, std::size_t count, Tensor<float>& x,
+            std::vector<std::int32_t>& labels) {
+  Shape shape = shape_of(split.x);
+  const std::size_t sample_size = split.size() ? split.x.size() / split.size() : 0;
+  shape[0] = count;
+  ensure_shape(x, shape);
+  labels.resize(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    std::memcpy(x.data() + i * sample_size, split.x.data() + indices[i] * sample_size, sample_size * sizeof(float));
+    labels[i] = split.labels[indices[i]];
+  }
+}
+
+Batcher::Batcher(const Split& split, std::size_t batch_size, bool drop_last, std::uint64_t seed)
+    : split_(split), batch_size_(batch_size), rng_(Rng::stream(seed, "shuffle")) {
+  if (batch_size == 0) throw InputError("batch_size=0 is invalid; expected >= 1");
+  if (split.size() == 0) throw InputError("the training split is empty");
+  if (drop_last && split.size() < batch_size)
+    throw InputError("batch_size=" + std::to_string(batch_size) + " exceeds the " + std::to_string(split.size()) +
+                     " training samples with drop_last=true; use a smaller batch");
+  batches_per_epoch_ = drop_last ? split.size() / batch_size : (split.size() + batch_size - 1) / batch_size;
+  order_.resize(split.size());
+  std::iota(order_.begin(), order_.end(), 0);
+  shuffle();
+}
+
+void Batcher::shuffle() {
+  // Fisher-Yates, continuing the one stream across epochs.
+  for (std::size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng_.below(i)]);
+}
+
+void Batcher::next(Tensor<float>& x, std::vector<std::int32_t>& labels) {
+  if (position_ == batches_per_epoch_) {
+    position_ = 0;
+    shuffle();
+  }
+  const std::size_t begin = position_ * batch_size_;
+  const std::size_t count = std::min(batch_size_, order_.size() - begin);
+  gather(split_, order_.data() + begin, count, x, labels);
+  ++position_;
+  ++batches_served_;
+}
+
+}  // namespace normlab

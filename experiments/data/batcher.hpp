@@ -1,0 +1,47 @@
+// Mini-batches of a split for training: the sample order is reshuffled at the start of every
+// epoch from one random stream (Rng::stream(seed, "shuffle")), and a final partial batch is
+// either dropped (drop_last, the usual answer to a batch of one under batch normalization) or
+// served as a smaller batch. next() copies into caller-owned buffers that are only resized when
+// the batch size changes, so steady-state steps allocate nothing.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "experiments/data/dataset.hpp"
+#include "experiments/util/rng.hpp"
+
+namespace normlab {
+
+class Batcher {
+ public:
+  // InputError if the split is empty or, with drop_last, smaller than one batch.
+  Batcher(const Split& split, std::size_t batch_size, bool drop_last, std::uint64_t seed);
+
+  std::size_t batches_per_epoch() const { return batches_per_epoch_; }
+  // Completed epochs plus the fraction of the current one, counted in batches served.
+  double epoch() const { return double(batches_served_) / double(batches_per_epoch_); }
+
+  // x: (B, *sample_shape); labels: (B). B is batch_size except for a kept final partial batch.
+  void next(Tensor<float>& x, std::vector<std::int32_t>& labels);
+
+  // The current epoch's sample order (for tests).
+  const std::vector<std::size_t>& order() const { return order_; }
+
+ private:
+  void shuffle();
+
+  const Split& split_;
+  std::size_t batch_size_, batches_per_epoch_, sample_size_;
+  Rng rng_;
+  std::vector<std::size_t> order_;  // a permutation of [0, split size)
+  std::size_t batches_served_ = 0, position_ = 0;  // position_: next batch within the epoch
+  Shape batch_shape_;
+};
+
+// Copies samples `indices` of `split` into x: (indices.size(), *sample_shape) and labels,
+// resizing them only if the batch shape changes.
+void gather(const Split& split, const std::size_t* indices, std::size_t count, Tensor<float>& x,
+            std::vector<std::int32_t>& labels);
+
+}  // namespace normlab

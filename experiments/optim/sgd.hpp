@@ -1,0 +1,33 @@
+// torch.optim.SGD, for every parameter p with gradient g at step t (1-based):
+//   g = g + weight_decay · p
+//   if momentum != 0:
+//     b = g                                  (t = 1)
+//     b = momentum · b + (1 - dampening) · g (t > 1)
+//     g = g + momentum · b  if nesterov, else  g = b
+//   p = p - lr · g
+#pragma once
+
+#include "experiments/optim/optimizer.hpp"
+
+namespace normlab {
+
+struct SgdOptions {
+  double momentum = 0, dampening = 0, weight_decay = 0;
+  bool nesterov = false;
+};
+
+template <class T>
+class Sgd final : public Optimizer<T> {
+ public:
+  Sgd(const std::vector<ParameterRef<T>>& parameters, const SgdOptions& options);
+  void step(double lr) override;
+  std::string describe() const override;
+
+ private:
+  std::vector<ParameterRef<T>> parameters_;
+  std::vector<Tensor<T>> momentum_buffers_;  // one per parameter, same shape; unused when momentum == 0
+  SgdOptions options_;
+  std::size_t steps_ = 0;
+};
+
+}  // namespace normlab
