@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import load, presets, style, tables
+from . import load
 
 FORMATS = ("pdf", "png")
 
@@ -39,6 +39,7 @@ def main(argv=None):
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise load.ResultsError(f"{out_dir}: cannot create the output directory ({error.strerror})")
+        from . import presets, style, tables  # matplotlib is imported only once the inputs look sane
         style.apply_paper_style()
         written = presets.draw(results, out_dir, formats, layer=args.layer)
         if args.tables:

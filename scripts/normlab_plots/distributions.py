@@ -1,2 +1,108 @@
+"""Figure family 8: the distribution of a normalizer's input before and after normalization, early
+and late in training, one column per normalizer.
+
+APPROXIMATE BY CONSTRUCTION. layer_stats.csv holds summary statistics of the layer's input (mean,
+std and the 15/50/85th percentiles over the recorded batch, all features pooled), not the raw
+activations, so no real per-feature histogram can be drawn from it. Each curve is a two-piece
+normal density through the recorded percentiles: mode at the median, left width
+(p50 - p15) / z, right width (p85 - p50) / z with z = 1.0364, the 85th percentile of N(0, 1); it
+keeps the location, spread and skew that the percentiles show and nothing else. "After" applies
+the standardization (x - mean) / std with the recorded pooled mean and std: what batch, layer,
+instance and group normalization do before their affine step, up to the difference between pooled
+statistics and the per-feature, per-sample or per-group ones each actually uses. Weight
+normalization and `none` leave activations unchanged, so their "after" row repeats "before"."""
+import textwrap
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from . import aggregate, encoding, layers, style
+
+NEEDED = ["mean", "std", "p15", "p50", "p85"]
+Z85 = 1.0364333894937898  # the 0.85 quantile of the standard normal
+STANDARDIZING = {"batch", "layer", "instance", "group"}
+
+
+def two_piece_normal(x, median, left, right):
+    """Density of a two-piece normal with mode `median` and half-widths left/right."""
+    left, right = max(left, 1e-12), max(right, 1e-12)
+    scale = np.sqrt(2.0 / np.pi) / (left + right)
+    width = np.where(x < median, left, right)
+    return scale * np.exp(-0.5 * ((x - median) / width) ** 2)
+
+
+def _snapshot(results, run_id, layer, step_choice):
+    """(step, {stat: value}) at the first or last step where every needed stat is recorded."""
+    stats = results.layer_stats
+    rows = stats[(stats["run_id"] == run_id) & (stats["layer"] == layer) & stats["stat"].isin(NEEDED)]
+    table = rows.pivot_table(index="step", columns="stat", values="value", aggfunc="last").dropna()
+    table = table[[c for c in NEEDED if c in table.columns]]
+    if table.empty or len(table.columns) < len(NEEDED):
+        return None
+    step = table.index.min() if step_choice == "first" else table.index.max()
+    return step, table.loc[step].to_dict()
+
+
 def draw(results, out_dir, formats, layer=None):
-    return []
+    if not results.has_layer_stats():
+        return []  # nothing recorded: the figure is optional outside the presets that need it
+    keys = [k for k in results.varying_keys() if k == "norm"]
+    runs = results.runs
+    if "seed" in runs.columns:
+        runs = runs.sort_values("seed", kind="stable")
+    # One representative run per normalizer: the first finished run of the smallest seed.
+    columns = []
+    for values, group in aggregate.groups(runs, keys):
+        finished = group[group["status"] == "ok"]
+        candidates = (finished if len(finished) else group)["run_id"].tolist()
+        for run_id in candidates:
+            if layers.layers_with(results.layer_stats, [run_id], NEEDED):
+                columns.append((values, group, run_id))
+                break
+    if not columns:
+        return []
+    look_of = encoding.looks(keys, [v for v, _, _ in columns], str(runs["norm"].iloc[0]))
+    width = style.ONE_COLUMN_IN if len(columns) <= 2 else style.TWO_COLUMN_IN
+    fig, axes = plt.subplots(2, len(columns), figsize=(width, 2.9), squeeze=False, sharey="row")
+    steps_shown = set()
+    for col, (values, group, run_id) in enumerate(columns):
+        look = look_of[values]
+        kind = style.norm_kind(values[0] if keys else runs["norm"].iloc[0])
+        chosen = layers.choose_layer(results, [run_id], NEEDED, requested=layer)
+        for row, after in enumerate((False, True)):
+            ax = axes[row, col]
+            for step_choice, linestyle, alpha in (("first", "--", 0.10), ("last", "-", 0.25)):
+                snap = _snapshot(results, run_id, chosen, step_choice)
+                if snap is None:
+                    continue
+                step, s = snap
+                q15, q50, q85 = s["p15"], s["p50"], s["p85"]
+                if after and kind in STANDARDIZING and s["std"] > 0:
+                    q15, q50, q85 = ((q - s["mean"]) / s["std"] for q in (q15, q50, q85))
+                left, right = (q50 - q15) / Z85, (q85 - q50) / Z85
+                x = np.linspace(q50 - 4 * left, q50 + 4 * right, 300)
+                density = two_piece_normal(x, q50, left, right)
+                ax.plot(x, density, color=look.colour, linestyle=linestyle, linewidth=1.0)
+                steps_shown.add(int(step))
+                ax.fill_between(x, density, color=look.colour, alpha=alpha, linewidth=0)
+            ax.set_yticks([])
+            ax.grid(axis="y", visible=False)
+            if row == 0:
+                ax.set_title(f"{look.label}\nlayer {chosen}", fontsize=7)
+            if after and kind not in STANDARDIZING:
+                ax.text(0.03, 0.97, "activations\nunchanged", transform=ax.transAxes, ha="left", va="top",
+                        fontsize=5.5, color="0.3")
+            ax.set_xlabel("standardized" if after and kind in STANDARDIZING else "input value", fontsize=6)
+    axes[0, 0].set_ylabel("before\n(density, approx.)")
+    axes[1, 0].set_ylabel("after\n(density, approx.)")
+    fig.tight_layout(h_pad=0.6, w_pad=0.4)
+    grey = "0.3"
+    handles = [plt.Line2D([], [], color=grey, linestyle="--"), plt.Line2D([], [], color=grey, linestyle="-")]
+    first, last = min(steps_shown, default=0), max(steps_shown, default=0)
+    legend = fig.legend(handles, [f"first recorded step ({first})", f"last recorded step ({last})"],
+                        loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2)
+    caption = ("Approximate densities: two-piece normals through the recorded 15/50/85th percentiles of the "
+               "layer's input (all features pooled; not per-feature histograms); "
+               "after = standardized with the recorded mean and std.")
+    legend.set_title(textwrap.fill(caption, width=int(width * 17)), prop={"size": 5.5})
+    return style.save(fig, out_dir, "distributions", formats)
