@@ -46,6 +46,12 @@ def draw_metric(ax, results, group_list, look_of, split, metric, scale=1.0, smoo
                 per_run = {r: (s, aggregate.moving_average(v, window)) for r, (s, v) in per_run.items()}
         per_run = {r: (s, v * scale) for r, (s, v) in per_run.items()}
         ok_band = aggregate.band({r: per_run[r] for r in ok_ids if r in per_run})
+        # A t interval over few seeds can reach past what the quantity can be (a negative loss, an
+        # accuracy above 100%): clip the band to the possible range.
+        if metric == "loss" or metric.startswith("accuracy"):
+            ok_band["lo"] = ok_band["lo"].clip(lower=0.0)
+        if metric.startswith("accuracy"):
+            ok_band["hi"] = ok_band["hi"].clip(upper=scale)
         label = look.label + encoding.status_note(aggregate.status_counts(runs))
         if len(ok_band):
             line, = ax.plot(ok_band["step"], ok_band["mean"], color=look.colour, linestyle=look.linestyle,
@@ -88,8 +94,8 @@ def draw_metric(ax, results, group_list, look_of, split, metric, scale=1.0, smoo
 
 
 def _loss_label(results, window_steps):
-    label = f"training loss ({loss_name(results)})"
-    return label + (f"\nmoving average over {window_steps} steps" if window_steps else "")
+    label = f"training loss\n({loss_name(results)})"
+    return label + (f"\nmoving average, {window_steps} steps" if window_steps else "")
 
 
 def _panel_pair(ax_loss, ax_acc, results, group_list, look_of, scale, compact=False):
@@ -128,7 +134,7 @@ def draw(results, out_dir, formats):
         _legend_below(fig, handles, labels, note=_band_note(results, 0))
         return style.save(fig, out_dir, "curves", formats)
     # Many combinations (e.g. a learning-rate grid): one pair of panels per combination.
-    columns = min(4, len(facets))
+    columns = min(4, max(2, math.ceil(len(facets) / math.ceil(len(facets) / 4))))
     facet_rows = math.ceil(len(facets) / columns)
     fig, axes = plt.subplots(2 * facet_rows, columns, figsize=(style.TWO_COLUMN_IN, 2.2 * facet_rows + 0.4),
                              squeeze=False, sharex=True)
@@ -150,8 +156,8 @@ def draw(results, out_dir, formats):
         if bad["diverged"] or bad["failed"]:
             text = ", ".join(f"{bad[s]}/{len(facet_runs)} {s}" for s in ("diverged", "failed") if bad[s])
             ax_acc.text(0.98, 0.04, text, transform=ax_acc.transAxes, ha="right", va="bottom", fontsize=6)
-        for handle, label in zip(h, labels):
-            handles_by_label.setdefault(label.split(" (")[0] if "norm" in keys else label, handle)
+        for handle, (v, _) in zip(h, inner):
+            handles_by_label.setdefault(inner_look[v].label, handle)
         ax_loss.set_title(", ".join(encoding.describe(k, v) for k, v in zip(facet_keys, facet_values)), fontsize=7)
         if col:
             ax_loss.set_ylabel("")
@@ -166,8 +172,11 @@ def draw(results, out_dir, formats):
         row, col = divmod(index, columns)
         axes[2 * row, col].set_visible(False)
         axes[2 * row + 1, col].set_visible(False)
-    for col in range(columns):
-        axes[-1, col].set_xlabel("step")
+    for col in range(columns):  # step labels under the lowest visible panel of each column
+        last_row = (len(facets) - 1 - col) // columns
+        bottom = axes[2 * last_row + 1, col]
+        bottom.tick_params(labelbottom=True)
+        bottom.set_xlabel("step")
     fig.tight_layout(h_pad=0.4, w_pad=0.4)
     _legend_below(fig, list(handles_by_label.values()), list(handles_by_label.keys()),
                   note=_band_note(results, max(windows, default=0)))
@@ -182,11 +191,10 @@ def _full(keys, facet_keys, facet_values, inner_values):
 
 
 def _legend_below(fig, handles, labels, note=None):
-    """A legend under the panels, where it cannot cover data."""
+    """A legend under the panels, where it cannot cover data; the note (what lines, bands and
+    crosses mean) is its title."""
     columns = 3 if max((len(s) for s in labels), default=0) > 24 else min(6, max(1, len(labels)))
     fig.tight_layout()
     legend = fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=columns,
-                        handlelength=2.4, columnspacing=1.2)
-    if note:
-        fig.text(0.5, -0.02 - 0.035 * math.ceil(len(labels) / columns), note, ha="center", va="top", fontsize=6)
+                        handlelength=2.4, columnspacing=1.2, title=note, title_fontsize=6)
     return legend

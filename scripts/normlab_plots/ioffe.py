@@ -24,7 +24,7 @@ def draw(results, out_dir, formats, layer=None):
     axes[0].set_ylabel("test accuracy (%)" if scale == 100.0 else "test accuracy")
     axes[0].set_xlabel("training step")
     axes[0].set_title("(a) test accuracy")
-    axes[0].legend(handles, labels, loc="lower right")
+    axes[0].legend(handles, labels, loc="best")
     percentile_axes = []
     for index, ((values, runs), ax) in enumerate(zip(group_list, axes[1:])):
         look = look_of[values]
