@@ -54,9 +54,12 @@ def draw(results, out_dir, formats):
                     continue
                 half = row["half"] * factor if np.isfinite(row["half"]) else 0.0
                 mean = row["mean"] * factor
-                ax.bar(x, mean, width, color=fill, edgecolor=colour, linewidth=0.6,
-                       hatch=HATCHES.get(condition[0], "xx"), yerr=half,
+                ax.bar(x, mean, width, color=fill, edgecolor=colour, linewidth=0.6, yerr=half,
                        error_kw=dict(elinewidth=0.7, capsize=1.5, ecolor="0.2"))
+                hatch = HATCHES.get(condition[0], "xx")
+                if hatch:  # hatch lines take the edge colour: white on a full-colour bar, the colour on a light one
+                    ax.bar(x, mean, width, facecolor="none", linewidth=0, hatch=hatch,
+                           edgecolor="white" if fill == colour else colour)
                 top = max(top, mean + half)
                 if bad:
                     ax.annotate(f"{bad}/{int(row['runs'])}\ndiv.", (x, mean + half), textcoords="offset points",
@@ -73,14 +76,17 @@ def draw(results, out_dir, formats):
     axes[-1, 0].set_xticklabels([style.norm_label(n) for n in norms])
     axes[-1, 0].set_xlim(-0.5, len(norms) - 0.5)
     axes[-1, 0].set_xlabel("normalizer")
-    handles = [mpatches.Patch(facecolor=_fill("0.35", c, condition_keys), edgecolor="0.35", linewidth=0.6,
-                              hatch=HATCHES.get(c[0], "xx"),
-                              label=_condition_label(c[0], c[1] if has_bias else None)) for c in conditions]
+    handles = []
+    for c in conditions:
+        fill = _fill("0.35", c, condition_keys)
+        handles.append(mpatches.Patch(facecolor=fill, linewidth=0.6, hatch=HATCHES.get(c[0], "xx"),
+                                      edgecolor="white" if fill == "0.35" else "0.35",
+                                      label=_condition_label(c[0], c[1] if has_bias else None)))
     handles.append(plt.Line2D([], [], color="0.3", linestyle="none", marker=style.DIVERGED_MARKER,
                               label="every seed diverged/failed"))
     fig.tight_layout()
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(5, len(handles)),
-               title="bars: mean over seeds, error bars: 95% CI (Student's t); fill: placement; shade: bias",
+               title="bars: mean over seeds; error bars: 95% CI (Student's t); hatched: post-activation; light: without bias",
                title_fontsize=6)
     return style.save(fig, out_dir, "placement", formats)
 
