@@ -7,5 +7,6 @@ namespace normlab::cli {
 
 int apply_command(int argc, char** argv, int first);
 int list_command(int argc, char** argv, int first);
+int model_command(int argc, char** argv, int first);
 
 }  // namespace normlab::cli

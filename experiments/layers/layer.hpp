@@ -10,11 +10,19 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "norms/normalizer.hpp"
 
 namespace normlab {
+
+// A batch of samples shaped `sample` (no batch dim), as "(N, 16, 32, 32)".
+inline std::string batched_shape_string(const Shape& sample) {
+  std::string text = "(N";
+  for (std::size_t d : sample) text += ", " + std::to_string(d);
+  return text + ")";
+}
 
 template <class T>
 class Layer {
@@ -39,6 +47,19 @@ class Layer {
   virtual Normalizer<T>* activation_normalizer() { return nullptr; }
   // The input of the last forward() (for statistics); null if the layer keeps none.
   virtual const Tensor<T>* last_input() const { return nullptr; }
+
+  // The named layers inside a composite layer (a residual block's "conv1", "norm1", ...), so that
+  // listings and layer statistics can reach its normalizers; empty for a plain layer.
+  virtual std::vector<std::pair<std::string, Layer<T>*>> sublayers() { return {}; }
+
+  // Whether backward() must compute dx. The model turns it off for its first trainable layer,
+  // where nothing below needs dx (it saves a first Linear layer's largest GEMM); backward() then
+  // returns an unspecified tensor.
+  void set_input_grad_needed(bool needed) { input_grad_needed_ = needed; }
+  bool input_grad_needed() const { return input_grad_needed_; }
+
+ protected:
+  bool input_grad_needed_ = true;
 };
 
 }  // namespace normlab

@@ -15,6 +15,9 @@ class Model {
  public:
   void add(std::unique_ptr<Layer<T>> layer) { layers_.push_back(std::move(layer)); }
 
+  // x: (N, *sample_shape); it must stay alive until backward(), as layers keep a pointer to
+  // their inputs.
+
   // logits: (N, num_classes), owned by the last layer.
   const Tensor<T>& forward(const Tensor<T>& x, Mode mode);
   // Backpropagates d(loss)/d(logits) through every layer, accumulating parameter gradients.
@@ -30,7 +33,14 @@ class Model {
   std::size_t num_classes = 0;
 
  private:
+  // Decides, once per set of layers, where backward() can stop: below the first layer with
+  // parameters nothing needs a gradient, and that layer need not compute its dx.
+  void plan_backward();
+
   std::vector<std::unique_ptr<Layer<T>>> layers_;
+  std::size_t planned_layer_count_ = std::size_t(-1);
+  std::size_t first_trainable_ = 0;
+  std::vector<ParameterRef<T>> parameter_cache_;  // for zero_grad() without allocating
 };
 
 // How a model is put together. Every field is a spec or choice as written in a configuration.
@@ -44,6 +54,8 @@ struct ModelOptions {
 
 // Builds the model for samples of `sample_shape` and `num_classes` outputs; parameters are
 // initialized from `init_rng`. Spec errors are InputErrors naming the spec and what is valid.
+// An empty sample_shape or num_classes = 0 takes them from the model spec (mlp's in= and out=),
+// for describing a model without a dataset.
 template <class T>
 Model<T> build_model(const ModelOptions& options, const Shape& sample_shape, std::size_t num_classes, Rng& init_rng);
 

@@ -1,0 +1,67 @@
+// normlab model: builds a model from its spec, normalizer, placement and bias, and prints its
+// layers with their output shapes and parameter counts (learnable and buffers) and the totals.
+#include <iostream>
+
+#include "experiments/cli/args.hpp"
+#include "experiments/cli/commands.hpp"
+#include "experiments/models/model.hpp"
+#include "experiments/models/model_summary.hpp"
+#include "norms/errors.hpp"
+
+namespace normlab::cli {
+
+namespace {
+
+// "3,32,32" -> (3, 32, 32); "256" -> (256).
+Shape parse_input_shape(const std::string& text) {
+  Shape shape;
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    const std::size_t end = std::min(text.find(',', begin), text.size());
+    const std::string item = text.substr(begin, end - begin);
+    shape.push_back(std::size_t(parse_long("--input", item, 1)));
+    begin = end + 1;
+  }
+  return shape;
+}
+
+}  // namespace
+
+int model_command(int argc, char** argv, int first) {
+  Args args("model", "Builds a model and prints its layers, output shapes and parameter counts.");
+  args.option("model", "SPEC", "model spec, e.g. mlp:in=256,widths=128x64,out=10 or vgg (see normlab list)", "", true)
+      .option("norm", "SPEC", "normalizer at every hidden layer, e.g. batch, group:num_groups=4", "none")
+      .option("placement", "P", "pre (Linear/Conv -> Norm -> act) | post (-> act -> Norm) | none", "pre")
+      .option("bias", "B", "auto (drop a bias directly followed by a shifting normalizer) | true | false", "auto")
+      .option("init", "SPEC", "initialization, e.g. kaiming, xavier, normal:std=0.01", "kaiming")
+      .option("input", "SHAPE", "one sample's shape: C,H,W or F (default: mlp's in=, else 3,32,32)")
+      .option("classes", "K", "number of classes (default: mlp's out=, else 10)")
+      .option("seed", "S", "initialization seed", "0")
+      .epilog("Example: normlab model --model mlp:in=256,widths=128x64,out=10,act=relu --norm batch --placement pre");
+  if (!args.parse(argc, argv, first)) return 0;
+
+  ModelOptions options;
+  options.model = args.get("model");
+  options.norm = args.get("norm");
+  options.placement = args.get("placement");
+  options.bias = args.get("bias");
+  options.init = args.get("init");
+  const bool is_mlp = options.model.rfind("mlp", 0) == 0 && (options.model.size() == 3 || options.model[3] == ':');
+  Shape input;
+  if (args.has("input")) input = parse_input_shape(args.get("input"));
+  else if (!is_mlp) input = {3, 32, 32};
+  std::size_t classes = 0;
+  if (args.has("classes")) classes = std::size_t(parse_long("--classes", args.get("classes"), 1));
+  else if (!is_mlp) classes = 10;
+  Rng rng = Rng::stream(std::uint64_t(parse_long("--seed", args.get("seed"), 0)), "init");
+
+  Model<float> model = build_model<float>(options, input, classes, rng);
+  std::cout << "model " << options.model << ", norm " << options.norm << ", placement " << options.placement
+            << ", bias " << options.bias << "\n";
+  std::cout << "input " << batched_shape_string(model.sample_shape) << ", " << model.num_classes
+            << " classes\n\n";
+  print_summary(std::cout, summarize(model));
+  return 0;
+}
+
+}  // namespace normlab::cli

@@ -1,0 +1,54 @@
+// A 2-d convolution as torch.nn.Conv2d (square kernel, stride, zero padding, groups=1):
+// x: (N, C, H, W) -> y: (N, O, Ho, Wo), Ho = (H + 2·padding - k)/stride + 1, weight (O, C, k, k).
+//
+// Lowered onto GEMM by im2col, one sample at a time: col (C·k·k, Ho·Wo) holds the receptive
+// fields of one sample, and y[n] (O, Ho·Wo) = W (O, C·k·k) · col. Backward recomputes col from
+// x rather than keeping N of them (memory would grow with the batch):
+//   dW += dy[n] · colᵀ,   dcol = Wᵀ · dy[n] scattered back onto dx[n] by col2im.
+#pragma once
+
+#include "experiments/layers/layer.hpp"
+#include "experiments/layers/layer_weight.hpp"
+
+namespace normlab {
+
+struct ConvGeometry {
+  std::size_t in_channels, out_channels, kernel, stride, padding;
+};
+
+template <class T>
+class Conv2d final : public Layer<T> {
+ public:
+  // weight_norm_spec: "" for a plain weight, else a weight-normalization spec ("weight").
+  Conv2d(const ConvGeometry& geometry, bool bias, const std::string& weight_norm_spec = "");
+
+  std::string describe() const override;
+  Shape output_shape(const Shape& input) const override;
+  const Tensor<T>& forward(const Tensor<T>& x, Mode mode) override;
+  const Tensor<T>& backward(const Tensor<T>& dy) override;
+  std::vector<ParameterRef<T>> parameters() override;
+
+  const ConvGeometry& geometry() const { return g_; }
+  std::size_t fan_in() const { return g_.in_channels * g_.kernel * g_.kernel; }
+  std::size_t fan_out() const { return g_.out_channels * g_.kernel * g_.kernel; }
+  LayerWeight<T>& weight() { return weight_; }
+  bool has_bias() const { return has_bias_; }
+  Tensor<T>& bias() { return bias_; }
+
+ private:
+  // A 1x1 kernel with stride 1 and no padding reads x[n] as its own col.
+  bool col_is_input() const { return g_.kernel == 1 && g_.stride == 1 && g_.padding == 0; }
+
+  ConvGeometry g_;
+  bool has_bias_;
+  LayerWeight<T> weight_;          // (O, C, k, k)
+  Tensor<T> bias_, bias_grad_;     // (O)
+  const Tensor<T>* x_ = nullptr;   // (N, C, H, W): the last input
+  const Tensor<T>* w_ = nullptr;   // (O, C, k, k): the weight the last forward used
+  std::size_t H_ = 0, W_ = 0, Ho_ = 0, Wo_ = 0;
+  std::vector<T> col_, dcol_;      // (C·k·k, Ho·Wo)
+  Tensor<T> y_;                    // (N, O, Ho, Wo)
+  Tensor<T> dx_;                   // (N, C, H, W)
+};
+
+}  // namespace normlab

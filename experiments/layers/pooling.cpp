@@ -1,0 +1,171 @@
+#include "experiments/layers/pooling.hpp"
+
+#include <algorithm>
+
+#include "norms/errors.hpp"
+#include "norms/shape_checks.hpp"
+
+namespace normlab {
+
+namespace {
+
+Shape pooled_shape(const std::string& who, const Shape& input, std::size_t kernel, std::size_t stride) {
+  if (input.size() != 4 || shape_product(input) == 0)
+    throw InputError(who + " expects a non-empty input of shape (N, C, H, W), got " + shape_string(input));
+  if (input[2] < kernel || input[3] < kernel)
+    throw InputError(who + ": input " + shape_string(input) + " is smaller than the pooling window");
+  return {input[0], input[1], (input[2] - kernel) / stride + 1, (input[3] - kernel) / stride + 1};
+}
+
+void check_window(std::size_t kernel, std::size_t stride) {
+  if (kernel == 0 || stride == 0) throw InputError("pooling needs kernel_size and stride >= 1");
+}
+
+}  // namespace
+
+template <class T>
+MaxPool2d<T>::MaxPool2d(std::size_t kernel, std::size_t stride) : kernel_(kernel), stride_(stride) {
+  check_window(kernel, stride);
+}
+
+template <class T>
+std::string MaxPool2d<T>::describe() const {
+  return "MaxPool2d(kernel_size=" + std::to_string(kernel_) + ", stride=" + std::to_string(stride_) + ")";
+}
+
+template <class T>
+Shape MaxPool2d<T>::output_shape(const Shape& input) const {
+  return pooled_shape(describe(), input, kernel_, stride_);
+}
+
+template <class T>
+const Tensor<T>& MaxPool2d<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
+  input_shape_ = shape_of(x);
+  const Shape out = output_shape(input_shape_);
+  const std::size_t planes = out[0] * out[1], H = input_shape_[2], W = input_shape_[3], Ho = out[2], Wo = out[3];
+  ensure_shape(y_, out);
+  argmax_.resize(y_.size());
+  for (std::size_t p = 0; p < planes; ++p) {
+    const T* plane = x.data() + p * H * W;
+    for (std::size_t oh = 0; oh < Ho; ++oh)
+      for (std::size_t ow = 0; ow < Wo; ++ow) {
+        std::size_t best = oh * stride_ * W + ow * stride_;
+        for (std::size_t i = 0; i < kernel_; ++i)
+          for (std::size_t j = 0; j < kernel_; ++j) {
+            const std::size_t at = (oh * stride_ + i) * W + ow * stride_ + j;
+            if (plane[at] > plane[best]) best = at;
+          }
+        const std::size_t o = (p * Ho + oh) * Wo + ow;
+        y_.data()[o] = plane[best];
+        argmax_[o] = std::uint32_t(best);
+      }
+  }
+  return y_;
+}
+
+template <class T>
+const Tensor<T>& MaxPool2d<T>::backward(const Tensor<T>& dy) {
+  check_same_shape(describe() + " backward", "dy", shape_of(dy), shape_of(y_));
+  if (!this->input_grad_needed_) return dx_;
+  ensure_shape(dx_, input_shape_);
+  dx_.fill(T(0));
+  const std::size_t plane_in = input_shape_[2] * input_shape_[3], plane_out = y_.shape()[2] * y_.shape()[3];
+  for (std::size_t o = 0; o < dy.size(); ++o) dx_.data()[(o / plane_out) * plane_in + argmax_[o]] += dy.data()[o];
+  return dx_;
+}
+
+template <class T>
+AvgPool2d<T>::AvgPool2d(std::size_t kernel, std::size_t stride) : kernel_(kernel), stride_(stride) {
+  check_window(kernel, stride);
+}
+
+template <class T>
+std::string AvgPool2d<T>::describe() const {
+  return "AvgPool2d(kernel_size=" + std::to_string(kernel_) + ", stride=" + std::to_string(stride_) + ")";
+}
+
+template <class T>
+Shape AvgPool2d<T>::output_shape(const Shape& input) const {
+  return pooled_shape(describe(), input, kernel_, stride_);
+}
+
+template <class T>
+const Tensor<T>& AvgPool2d<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
+  input_shape_ = shape_of(x);
+  const Shape out = output_shape(input_shape_);
+  const std::size_t planes = out[0] * out[1], H = input_shape_[2], W = input_shape_[3], Ho = out[2], Wo = out[3];
+  const T inv_area = T(1) / T(kernel_ * kernel_);
+  ensure_shape(y_, out);
+  for (std::size_t p = 0; p < planes; ++p) {
+    const T* plane = x.data() + p * H * W;
+    for (std::size_t oh = 0; oh < Ho; ++oh)
+      for (std::size_t ow = 0; ow < Wo; ++ow) {
+        T sum = T(0);
+        for (std::size_t i = 0; i < kernel_; ++i)
+          for (std::size_t j = 0; j < kernel_; ++j) sum += plane[(oh * stride_ + i) * W + ow * stride_ + j];
+        y_.data()[(p * Ho + oh) * Wo + ow] = sum * inv_area;
+      }
+  }
+  return y_;
+}
+
+template <class T>
+const Tensor<T>& AvgPool2d<T>::backward(const Tensor<T>& dy) {
+  check_same_shape(describe() + " backward", "dy", shape_of(dy), shape_of(y_));
+  if (!this->input_grad_needed_) return dx_;
+  ensure_shape(dx_, input_shape_);
+  dx_.fill(T(0));
+  const std::size_t planes = y_.shape()[0] * y_.shape()[1], H = input_shape_[2], W = input_shape_[3];
+  const std::size_t Ho = y_.shape()[2], Wo = y_.shape()[3];
+  const T inv_area = T(1) / T(kernel_ * kernel_);
+  for (std::size_t p = 0; p < planes; ++p) {
+    T* plane = dx_.data() + p * H * W;
+    for (std::size_t oh = 0; oh < Ho; ++oh)
+      for (std::size_t ow = 0; ow < Wo; ++ow) {
+        const T g = dy.data()[(p * Ho + oh) * Wo + ow] * inv_area;
+        for (std::size_t i = 0; i < kernel_; ++i)
+          for (std::size_t j = 0; j < kernel_; ++j) plane[(oh * stride_ + i) * W + ow * stride_ + j] += g;
+      }
+  }
+  return dx_;
+}
+
+template <class T>
+Shape GlobalAvgPool<T>::output_shape(const Shape& input) const {
+  if (input.size() != 4 || shape_product(input) == 0)
+    throw InputError("GlobalAvgPool expects a non-empty input of shape (N, C, H, W), got " + shape_string(input));
+  return {input[0], input[1]};
+}
+
+template <class T>
+const Tensor<T>& GlobalAvgPool<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
+  input_shape_ = shape_of(x);
+  ensure_shape(y_, output_shape(input_shape_));
+  const std::size_t S = input_shape_[2] * input_shape_[3];
+  for (std::size_t p = 0; p < y_.size(); ++p) {
+    const T* plane = x.data() + p * S;
+    T sum = T(0);
+    for (std::size_t i = 0; i < S; ++i) sum += plane[i];
+    y_.data()[p] = sum / T(S);
+  }
+  return y_;
+}
+
+template <class T>
+const Tensor<T>& GlobalAvgPool<T>::backward(const Tensor<T>& dy) {
+  check_same_shape("GlobalAvgPool backward", "dy", shape_of(dy), shape_of(y_));
+  if (!this->input_grad_needed_) return dx_;
+  ensure_shape(dx_, input_shape_);
+  const std::size_t S = input_shape_[2] * input_shape_[3];
+  for (std::size_t p = 0; p < y_.size(); ++p) std::fill(dx_.data() + p * S, dx_.data() + (p + 1) * S, dy.data()[p] / T(S));
+  return dx_;
+}
+
+template class MaxPool2d<float>;
+template class MaxPool2d<double>;
+template class AvgPool2d<float>;
+template class AvgPool2d<double>;
+template class GlobalAvgPool<float>;
+template class GlobalAvgPool<double>;
+
+}  // namespace normlab

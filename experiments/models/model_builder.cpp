@@ -1,0 +1,131 @@
+#include "experiments/models/model_builder.hpp"
+
+#include "norms/errors.hpp"
+#include "norms/registry.hpp"
+
+namespace normlab {
+
+namespace {
+
+Placement parse_placement(const std::string& text) {
+  if (text == "pre") return Placement::pre;
+  if (text == "post") return Placement::post;
+  if (text == "none") return Placement::none;
+  throw InputError("placement '" + text + "' is not valid; valid: pre, post, none");
+}
+
+Shape with_batch(const Shape& sample) {
+  Shape shape{1};
+  shape.insert(shape.end(), sample.begin(), sample.end());
+  return shape;
+}
+
+}  // namespace
+
+template <class T>
+ModelBuilder<T>::ModelBuilder(const ModelOptions& options, const Spec& model_spec, const Shape& sample_shape,
+                              Rng& init_rng)
+    : options_(options),
+      model_spec_(model_spec),
+      init_(Initializer::parse(options.init)),
+      rng_(init_rng),
+      placement_(parse_placement(options.placement)),
+      shape_(sample_shape) {
+  if (options.bias != "auto" && options.bias != "true" && options.bias != "false")
+    throw InputError("bias '" + options.bias + "' is not valid; valid: auto, true, false");
+  validate_normalizer_spec(options.norm);
+  const std::string norm_kind = Spec::parse(options.norm, "normalizer").kind();
+  weight_norm_ = placement_ != Placement::none && norm_kind == "weight";
+  activation_norms_ = placement_ != Placement::none && norm_kind != "weight" && norm_kind != "none";
+}
+
+template <class T>
+void ModelBuilder<T>::add(std::unique_ptr<Layer<T>> layer) {
+  const Shape out = layer->output_shape(with_batch(shape_));
+  shape_.assign(out.begin() + 1, out.end());
+  model_.add(std::move(layer));
+}
+
+template <class T>
+std::string ModelBuilder<T>::where_next(const std::string& what) const {
+  return "layer " + std::to_string(model_.layers().size()) + " (" + what + ")";
+}
+
+template <class T>
+std::unique_ptr<NormLayer<T>> ModelBuilder<T>::make_norm(const Shape& sample_shape, const std::string& where) const {
+  if (!activation_norms_) return nullptr;
+  try {
+    return std::make_unique<NormLayer<T>>(make_normalizer<T>(options_.norm, with_batch(sample_shape)), sample_shape);
+  } catch (const InputError& e) {
+    throw InputError("model '" + model_spec_.text() + "': normalizer '" + options_.norm + "' cannot normalize the " +
+                     "output " + batched_shape_string(sample_shape) + " of " + where + ": " + e.what());
+  }
+}
+
+template <class T>
+bool ModelBuilder<T>::keeps_bias(NormLayer<T>* directly_following) const {
+  if (options_.bias == "true") return true;
+  if (options_.bias == "false") return false;
+  // A shift right after the layer makes its bias redundant: the normalizer subtracts the mean.
+  return !(directly_following && directly_following->activation_normalizer()->has_shift());
+}
+
+template <class T>
+std::unique_ptr<Conv2d<T>> ModelBuilder<T>::make_conv(const ConvGeometry& geometry, bool bias,
+                                                      const std::string& gain_activation) {
+  auto conv = std::make_unique<Conv2d<T>>(geometry, bias, weight_norm_ ? options_.norm : "");
+  init_.fill(conv->weight().direction(), conv->fan_in(), conv->fan_out(), activation_gain(gain_activation), rng_);
+  conv->weight().reset_scale();
+  return conv;
+}
+
+template <class T>
+template <class MakeLayer>
+void ModelBuilder<T>::hidden_block(const Shape& out_shape, const std::string& what, MakeLayer make_layer,
+                                   ActivationKind act) {
+  auto norm = make_norm(out_shape, where_next(what));
+  add(make_layer(keeps_bias(placement_ == Placement::pre ? norm.get() : nullptr)));
+  if (norm && placement_ == Placement::pre) add(std::move(norm));
+  add(std::make_unique<Activation<T>>(act));
+  if (norm && placement_ == Placement::post) add(std::move(norm));
+}
+
+template <class T>
+void ModelBuilder<T>::hidden_linear(std::size_t out_features, ActivationKind act) {
+  if (shape_.size() != 1)
+    throw InputError("model '" + model_spec_.text() + "': a Linear layer needs flat input, got " + shape_string(shape_));
+  const std::size_t in = shape_[0];
+  const std::string what = "Linear(" + std::to_string(in) + ", " + std::to_string(out_features) + ")";
+  hidden_block({out_features}, what, [&](bool bias) {
+    auto linear = std::make_unique<Linear<T>>(in, out_features, bias, weight_norm_ ? options_.norm : "");
+    init_.fill(linear->weight().direction(), in, out_features, activation_gain(activation_name(act)), rng_);
+    linear->weight().reset_scale();
+    return linear;
+  }, act);
+}
+
+template <class T>
+void ModelBuilder<T>::hidden_conv(const ConvGeometry& geometry, ActivationKind act) {
+  const Shape out_shape = [&] {
+    const Shape out = Conv2d<T>(geometry, false).output_shape(with_batch(shape_));
+    return Shape(out.begin() + 1, out.end());
+  }();
+  const std::string what = "Conv2d(" + std::to_string(geometry.in_channels) + ", " +
+                           std::to_string(geometry.out_channels) + ", kernel_size=" + std::to_string(geometry.kernel) + ")";
+  hidden_block(out_shape, what, [&](bool bias) { return make_conv(geometry, bias, activation_name(act)); }, act);
+}
+
+template <class T>
+void ModelBuilder<T>::output_linear(std::size_t classes) {
+  if (shape_.size() != 1)
+    throw InputError("model '" + model_spec_.text() + "': the output Linear needs flat input, got " +
+                     shape_string(shape_));
+  auto linear = std::make_unique<Linear<T>>(shape_[0], classes, true);
+  init_.fill(linear->weight().direction(), shape_[0], classes, activation_gain("linear"), rng_);
+  add(std::move(linear));
+}
+
+template class ModelBuilder<float>;
+template class ModelBuilder<double>;
+
+}  // namespace normlab

@@ -1,0 +1,36 @@
+// vgg:widths=16x32x64,act=relu,pool=max — a small VGG-style CNN:
+//   per width: Conv2d 3x3 (padding 1) -> (norm, act in the placement) -> 2x2 pooling (stride 2);
+//   then global average pooling -> Linear(last width, classes).
+#include <memory>
+
+#include "experiments/layers/pooling.hpp"
+#include "experiments/models/model_kinds.hpp"
+#include "norms/errors.hpp"
+
+namespace normlab {
+
+template <class T>
+void build_vgg(ModelBuilder<T>& builder, const Spec& spec, std::size_t num_classes) {
+  const auto widths = parse_widths(spec, "widths");
+  if (widths.empty()) spec.fail("widths", "needs at least one conv block, e.g. 16x32x64");
+  const ActivationKind act = parse_activation(spec.get_choice("act", {"relu", "sigmoid", "tanh"}));
+  const bool max_pool = spec.get_choice("pool", {"max", "avg"}) == "max";
+  if (builder.shape().size() != 3)
+    throw InputError("model '" + spec.text() + "' needs image samples (C, H, W), got " + shape_string(builder.shape()));
+  for (std::size_t width : widths) {
+    const Shape& in = builder.shape();
+    if (in[1] < 2 || in[2] < 2)
+      throw InputError("model '" + spec.text() + "': " + std::to_string(widths.size()) +
+                       " blocks of 2x2 pooling shrink the input below 1x1; use fewer widths or larger images");
+    builder.hidden_conv({in[0], width, 3, 1, 1}, act);
+    if (max_pool) builder.add(std::make_unique<MaxPool2d<T>>(2, 2));
+    else builder.add(std::make_unique<AvgPool2d<T>>(2, 2));
+  }
+  builder.add(std::make_unique<GlobalAvgPool<T>>());
+  builder.output_linear(num_classes);
+}
+
+template void build_vgg<float>(ModelBuilder<float>&, const Spec&, std::size_t);
+template void build_vgg<double>(ModelBuilder<double>&, const Spec&, std::size_t);
+
+}  // namespace normlab
