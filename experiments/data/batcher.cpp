@@ -20,6 +20,16 @@ void gather(const Split& split, const std::size_t* indices, std::size_t count, T
   }
 }
 
+void copy_range(const Split& split, std::size_t begin, std::size_t count, Tensor<float>& x,
+                std::vector<std::int32_t>& labels) {
+  Shape shape = shape_of(split.x);
+  const std::size_t sample_size = split.size() ? split.x.size() / split.size() : 0;
+  shape[0] = count;
+  ensure_shape(x, shape);
+  std::memcpy(x.data(), split.x.data() + begin * sample_size, count * sample_size * sizeof(float));
+  labels.assign(split.labels.begin() + long(begin), split.labels.begin() + long(begin + count));
+}
+
 Batcher::Batcher(const Split& split, std::size_t batch_size, bool drop_last, std::uint64_t seed)
     : split_(split), batch_size_(batch_size), rng_(Rng::stream(seed, "shuffle")) {
   if (batch_size == 0) throw InputError("batch_size=0 is invalid; expected >= 1");

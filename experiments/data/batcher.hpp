@@ -43,5 +43,8 @@ class Batcher {
 // resizing them only if the batch shape changes.
 void gather(const Split& split, const std::size_t* indices, std::size_t count, Tensor<float>& x,
             std::vector<std::int32_t>& labels);
+// The same for the consecutive samples [begin, begin + count) (evaluation batches).
+void copy_range(const Split& split, std::size_t begin, std::size_t count, Tensor<float>& x,
+                std::vector<std::int32_t>& labels);
 
 }  // namespace normlab

@@ -1,0 +1,40 @@
+// Evaluation passes of the trainer. Batching depends only on the arguments (never on thread
+// count or on anything the run did before), so evaluations are reproducible.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "experiments/data/dataset.hpp"
+#include "experiments/losses/loss.hpp"
+#include "experiments/models/model.hpp"
+
+namespace normlab {
+
+// Batch size of evaluation-mode passes. In evaluation mode a sample's output does not depend on
+// the rest of its batch, so this only trades memory for speed; it is fixed so that results never
+// depend on it.
+constexpr std::size_t kEvalBatchSize = 500;
+
+struct Evaluation {
+  double loss = 0, accuracy = 0;
+};
+
+// Reusable buffers, so that repeated evaluations allocate only on their first pass.
+struct EvalScratch {
+  Tensor<float> x;  // (B, *sample_shape)
+  std::vector<std::int32_t> labels;
+  std::vector<Tensor<float>> saved_buffers;  // copies of the model's running buffers
+};
+
+// Evaluation mode over samples [0, min(limit, size)) of `split`, in batches of kEvalBatchSize.
+Evaluation evaluate(Model<float>& model, const Split& split, LossKind loss, std::size_t limit, EvalScratch& scratch);
+
+// Accuracy in TRAINING mode (batch statistics) over `split`, in consecutive batches of
+// `batch_size` (a final partial batch is used if it has at least 2 samples). The model's running
+// buffers are saved before and restored after, so the pass leaves them unchanged; only the
+// accuracy gap between training and evaluation mode is measured. (A dropout layer's random
+// stream does advance.)
+double train_mode_accuracy(Model<float>& model, const Split& split, std::size_t batch_size, EvalScratch& scratch);
+
+}  // namespace normlab

@@ -1,0 +1,64 @@
+#include "experiments/train/layer_stats.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace normlab {
+
+double sorted_percentile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  const double position = q * double(sorted.size() - 1);
+  const std::size_t below = std::size_t(std::floor(position));
+  const std::size_t above = std::min(below + 1, sorted.size() - 1);
+  const double fraction = position - double(below);
+  return sorted[below] + (sorted[above] - sorted[below]) * fraction;
+}
+
+LayerStatsRecorder::LayerStatsRecorder(Model<float>& model) {
+  for (std::size_t i = 0; i < model.layers().size(); ++i) watch(std::to_string(i), model.layers()[i].get());
+}
+
+void LayerStatsRecorder::watch(const std::string& name, Layer<float>* layer) {
+  if (Normalizer<float>* normalizer = layer->activation_normalizer()) {
+    Watched watched{name, layer};
+    watched.batch_norm = normalizer->kind() == "batch";
+    for (const auto& buffer : normalizer->buffers()) {
+      if (buffer.name == "running_mean") watched.running_mean = buffer.value;
+      if (buffer.name == "running_var") watched.running_var = buffer.value;
+    }
+    layers_.push_back(watched);
+  }
+  for (const auto& [sub_name, sublayer] : layer->sublayers()) watch(name + "." + sub_name, sublayer);
+}
+
+void LayerStatsRecorder::record(std::size_t step, MetricSink& sink) {
+  for (const auto& watched : layers_) {
+    const Tensor<float>* x = watched.layer->last_input();  // (N, C) or (N, C, *spatial)
+    if (!x || x->dimension() < 2 || x->size() == 0) continue;
+    const Shape shape = shape_of(*x);
+    const std::size_t n = shape[0], channels = shape[1], inner = x->size() / (n * channels);
+    values_.resize(n * inner);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t s = 0; s < inner; ++s) values_[i * inner + s] = x->data()[i * channels * inner + s];
+    double sum = 0;
+    for (double v : values_) sum += v;
+    const double mean = sum / double(values_.size());
+    double squares = 0;
+    for (double v : values_) squares += (v - mean) * (v - mean);
+    const double variance = squares / double(values_.size());
+    std::sort(values_.begin(), values_.end());
+    sink.layer_stat(step, watched.name, "mean", mean);
+    sink.layer_stat(step, watched.name, "std", std::sqrt(variance));
+    sink.layer_stat(step, watched.name, "p15", sorted_percentile(values_, 0.15));
+    sink.layer_stat(step, watched.name, "p50", sorted_percentile(values_, 0.50));
+    sink.layer_stat(step, watched.name, "p85", sorted_percentile(values_, 0.85));
+    if (watched.batch_norm) {
+      if (watched.running_mean) sink.layer_stat(step, watched.name, "running_mean", watched.running_mean->data()[0]);
+      if (watched.running_var) sink.layer_stat(step, watched.name, "running_var", watched.running_var->data()[0]);
+      sink.layer_stat(step, watched.name, "batch_mean", mean);
+      sink.layer_stat(step, watched.name, "batch_var", variance);
+    }
+  }
+}
+
+}  // namespace normlab

@@ -1,0 +1,115 @@
+// normlab::train: the training loop. Per step: next shuffled batch -> training-mode forward ->
+// loss and d(loss)/d(logits) -> (layer statistics) -> zero_grad, backward -> optimizer step
+// with the schedule's learning rate. After warm-up a step allocates nothing: the batch, the
+// layers' outputs and gradients, the loss gradient and the optimizer state are all reused.
+#include <cmath>
+#include <limits>
+
+#include "experiments/data/batcher.hpp"
+#include "experiments/losses/loss.hpp"
+#include "experiments/optim/optimizer.hpp"
+#include "experiments/optim/schedule.hpp"
+#include "experiments/train/evaluation.hpp"
+#include "experiments/train/layer_stats.hpp"
+#include "experiments/train/trainer.hpp"
+#include "norms/errors.hpp"
+
+namespace normlab {
+
+namespace {
+
+// At most this many training samples are evaluated for the final train metrics.
+constexpr std::size_t kFinalTrainEvalLimit = 10000;
+
+void check_compatible(const Model<float>& model, const Dataset& data) {
+  if (!model.sample_shape.empty() && model.sample_shape != data.sample_shape)
+    throw InputError("the model expects samples of shape " + shape_string(model.sample_shape) + " but dataset '" +
+                     data.name + "' has samples of shape " + shape_string(data.sample_shape));
+  if (model.num_classes != 0 && model.num_classes != data.num_classes)
+    throw InputError("the model has " + std::to_string(model.num_classes) + " outputs but dataset '" + data.name +
+                     "' has " + std::to_string(data.num_classes) + " classes");
+  if (data.test.size() == 0) throw InputError("dataset '" + data.name + "' has an empty test split");
+}
+
+std::size_t total_steps(const TrainOptions& options, std::size_t batches_per_epoch) {
+  if (options.steps > 0) return options.steps;
+  if (!(options.epochs > 0) || !std::isfinite(options.epochs))
+    throw InputError("epochs=" + std::to_string(options.epochs) + " is invalid; expected > 0 (or steps > 0)");
+  return std::max<std::size_t>(1, std::size_t(std::llround(options.epochs * double(batches_per_epoch))));
+}
+
+bool every(std::size_t step, std::size_t interval) { return interval > 0 && step % interval == 0; }
+
+}  // namespace
+
+TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& options, MetricSink& sink,
+                  const std::function<void(std::size_t, std::size_t)>& progress) {
+  check_compatible(model, data);
+  const LossKind loss_kind = parse_loss(options.loss);
+  Batcher batcher(data.train, options.batch_size, options.drop_last, options.seed);
+  const std::size_t steps = total_steps(options, batcher.batches_per_epoch());
+  const Schedule schedule = make_schedule(options.schedule, options.lr, steps);
+  std::vector<ParameterRef<float>> parameters = model.parameters();
+  const std::unique_ptr<Optimizer<float>> optimizer = make_optimizer<float>(options.optimizer, parameters);
+  LayerStatsRecorder layer_stats(model);
+
+  // Names built once: metric() takes strings, and a step must not allocate.
+  const std::string train_split = "train", test_split = "test";
+  const std::string loss_name = "loss", accuracy_name = "accuracy", train_mode_name = "accuracy_train_mode";
+
+  Tensor<float> x;  // (B, *sample_shape), reused every step
+  std::vector<std::int32_t> labels;
+  labels.reserve(options.batch_size);
+  Tensor<float> dlogits;  // (B, num_classes)
+  EvalScratch scratch;
+  TrainResult result;
+
+  Evaluation test;  // the latest test evaluation; the last one is taken at the final step
+  auto evaluate_test = [&](std::size_t step) {
+    test = evaluate(model, data.test, loss_kind, data.test.size(), scratch);
+    sink.metric(step, batcher.epoch(), test_split, loss_name, test.loss);
+    sink.metric(step, batcher.epoch(), test_split, accuracy_name, test.accuracy);
+    sink.metric(step, batcher.epoch(), test_split, train_mode_name,
+                train_mode_accuracy(model, data.test, options.batch_size, scratch));
+  };
+
+  for (std::size_t step = 1; step <= steps; ++step) {
+    batcher.next(x, labels);
+    const Tensor<float>& logits = model.forward(x, Mode::train);
+    const double loss = compute_loss(loss_kind, logits, labels, &dlogits);
+    if (!std::isfinite(loss)) {
+      // Stop at once: the parameters are about to become meaningless.
+      sink.metric(step, batcher.epoch(), train_split, loss_name, loss);
+      result.status = "diverged";
+      result.diverged_step = step;
+      result.steps_done = step - 1;
+      const double nan = std::numeric_limits<double>::quiet_NaN();
+      result.train_loss = result.train_accuracy = result.test_loss = result.test_accuracy = nan;
+      return result;
+    }
+    if (every(step, options.log_every)) {
+      sink.metric(step, batcher.epoch(), train_split, loss_name, loss);
+      sink.metric(step, batcher.epoch(), train_split, accuracy_name,
+                  double(count_correct(logits, labels)) / double(labels.size()));
+    }
+    // After the training forward, while every layer's last input is this batch's.
+    if (every(step, options.stats_every)) layer_stats.record(step, sink);
+
+    model.zero_grad();
+    model.backward(dlogits);
+    optimizer->step(schedule.lr(step - 1));
+    result.steps_done = step;
+
+    if (every(step, options.eval_every) || step == steps) evaluate_test(step);
+    if (progress) progress(step, steps);
+  }
+
+  const Evaluation final_train = evaluate(model, data.train, loss_kind, kFinalTrainEvalLimit, scratch);
+  result.train_loss = final_train.loss;
+  result.train_accuracy = final_train.accuracy;
+  result.test_loss = test.loss;
+  result.test_accuracy = test.accuracy;
+  return result;
+}
+
+}  // namespace normlab
