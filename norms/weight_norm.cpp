@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "norms/kernels/reductions.hpp"
+#include "norms/parallel.hpp"
 #include "norms/options.hpp"
 #include "norms/registry.hpp"
 #include "norms/shape_checks.hpp"
@@ -40,25 +41,24 @@ class WeightNorm final : public Normalizer<T> {
   void forward(const Tensor<T>& v, Tensor<T>& w, Mode /*mode*/) override {
     check_same_shape("weight norm", "v", shape_of(v), shape_);
     const std::size_t rows = shape_[0], len = v.size() / rows;
-    for (std::size_t o = 0; o < rows; ++o) {
-      const T* vo = v.data() + o * len;
+    ensure_shape(w, shape_);
+    // One pass per row while it is in cache: its norm, then w = (g/‖v‖)·v. g starts as ‖v‖.
+    const bool init_g = !g_initialized_;
+    parallel_for(rows, 2 * len, [&](std::size_t o) {
+      const T* __restrict vo = v.data() + o * len;
+      T* __restrict wo = w.data() + o * len;
       // ‖v‖² as Σ (v - 0)²: the same lane-accumulated double sum as the variance.
       norm_[o] = std::sqrt(kernels::sum_squared_deviation(vo, len, 0.0));
+      if (!(norm_[o] > 0)) return;  // reported below, outside the parallel region
+      if (init_g) g_.data()[o] = T(norm_[o]);
+      const T scale = T(double(g_.data()[o]) / norm_[o]);
+      for (std::size_t i = 0; i < len; ++i) wo[i] = scale * vo[i];
+    });
+    for (std::size_t o = 0; o < rows; ++o)
       if (!(norm_[o] > 0))
         throw InputError("weight norm: row " + std::to_string(o) + " of the weight " + shape_string(shape_) +
                          " has zero norm, so its direction v/‖v‖ is undefined");
-    }
-    if (!g_initialized_) {
-      for (std::size_t o = 0; o < rows; ++o) g_.data()[o] = T(norm_[o]);
-      g_initialized_ = true;
-    }
-    ensure_shape(w, shape_);
-    for (std::size_t o = 0; o < rows; ++o) {
-      const T scale = T(double(g_.data()[o]) / norm_[o]);
-      const T* vo = v.data() + o * len;
-      T* wo = w.data() + o * len;
-      for (std::size_t i = 0; i < len; ++i) wo[i] = scale * vo[i];
-    }
+    g_initialized_ = true;
   }
 
   // With v̂ = v/‖v‖:  dg = Σ dw·v̂  (accumulated),  dv = (g/‖v‖)·(dw - v̂·(v̂·dw))  (assigned).
@@ -67,9 +67,9 @@ class WeightNorm final : public Normalizer<T> {
     check_same_shape("weight norm backward", "dw", shape_of(dw), shape_);
     const std::size_t rows = shape_[0], len = v.size() / rows;
     ensure_shape(dv, shape_);
-    for (std::size_t o = 0; o < rows; ++o) {
-      const T* vo = v.data() + o * len;
-      const T* dwo = dw.data() + o * len;
+    parallel_for(rows, 2 * len, [&](std::size_t o) {
+      const T* __restrict vo = v.data() + o * len;
+      const T* __restrict dwo = dw.data() + o * len;
       double sum_dw, dot;  // Σ dw and Σ dw·v (the first is unused)
       kernels::sum_dy_and_dy_centered(dwo, vo, len, 0.0, sum_dw, dot);
       const double norm = norm_[o], g = double(g_.data()[o]);
@@ -77,9 +77,9 @@ class WeightNorm final : public Normalizer<T> {
       g_grad_.data()[o] = T(double(g_grad_.data()[o]) + dg);
       const T direct = T(g / norm);                   // (g/‖v‖)·dw
       const T projection = T(-g * dot / (norm * norm * norm));  // -(g/‖v‖)·v̂·(v̂·dw) = -(g·(v·dw)/‖v‖³)·v
-      T* dvo = dv.data() + o * len;
+      T* __restrict dvo = dv.data() + o * len;
       for (std::size_t i = 0; i < len; ++i) dvo[i] = direct * dwo[i] + projection * vo[i];
-    }
+    });
   }
 
  protected:

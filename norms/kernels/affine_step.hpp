@@ -21,7 +21,7 @@ struct AffineStep {
   }
 
   // y, x: (n)
-  void apply(T* y, const T* x, std::size_t n) const {
+  void apply(T* __restrict y, const T* __restrict x, std::size_t n) const {
     for (std::size_t i = 0; i < n; ++i) y[i] = (x[i] - shift) * scale + offset;
   }
 };

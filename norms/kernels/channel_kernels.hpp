@@ -139,9 +139,9 @@ void channel_input_grad(T* dx, const T* dy, const T* x, const double* mean, cons
   }
   parallel_for(L.N * L.C, L.S, [&](std::size_t nc) {
     const InputGradStep<T> st = steps[nc % L.C];
-    const T* xs = x + nc * L.S;
-    const T* dys = dy + nc * L.S;
-    T* dxs = dx + nc * L.S;
+    const T* __restrict xs = x + nc * L.S;
+    const T* __restrict dys = dy + nc * L.S;
+    T* __restrict dxs = dx + nc * L.S;
     for (std::size_t s = 0; s < L.S; ++s) dxs[s] = st.a * dys[s] + (xs[s] - st.shift) * st.b + st.k;
   });
 }

@@ -46,15 +46,15 @@ void group_normalize(T* y, const T* x, const T* gamma, const T* beta, const doub
   const std::size_t M = L.row_length(), Cg = L.channels_per_group(), S = L.S;
   parallel_for(L.rows(), M, [&](std::size_t row) {
     const std::size_t c0 = (row % L.G) * Cg;
-    const T* xr = x + row * M;
-    T* yr = y + row * M;
+    const T* __restrict xr = x + row * M;
+    T* __restrict yr = y + row * M;
     if (S == 1) {
       // Per-element affine (layer norm): x̂ in T via the exact-shift split, then γ, β per element.
       const auto step = AffineStep<T>::make(mean[row], rstd[row], 1.0, 0.0);
-      for (std::size_t j = 0; j < M; ++j) {
-        const T xhat = (xr[j] - step.shift) * step.scale + step.offset;
-        yr[j] = gamma ? xhat * gamma[c0 + j] + beta[c0 + j] : xhat;
-      }
+      if (!gamma) return step.apply(yr, xr, M);
+      const T* __restrict gr = gamma + c0;
+      const T* __restrict br = beta + c0;
+      for (std::size_t j = 0; j < M; ++j) yr[j] = ((xr[j] - step.shift) * step.scale + step.offset) * gr[j] + br[j];
       return;
     }
     for (std::size_t k = 0; k < Cg; ++k) {
@@ -80,30 +80,16 @@ void group_backward(T* dx, T* dgamma, T* dbeta, const T* dy, const T* x, const T
   double* sum_dy_centered = scratch + L.N * C;  // (N, C): Σ_s dy·(x - mean)
   parallel_for(L.rows(), 2 * M, [&](std::size_t row) {
     const std::size_t n = row / L.G, c0 = (row % L.G) * Cg;
-    const T* xr = x + row * M;
-    const T* dyr = dy + row * M;
-    T* dxr = dx + row * M;
+    const T* __restrict xr = x + row * M;
+    const T* __restrict dyr = dy + row * M;
+    T* __restrict dxr = dx + row * M;
     const double m = mean[row], r = rstd[row];
     // Row sums of dŷ and dŷ·(x - mean).
     double row_dyhat = 0, row_dyhat_centered = 0;
-    if (S == 1) {
-      double lane_a[kLanes] = {}, lane_b[kLanes] = {};
-      std::size_t j = 0;
-      for (; j + kLanes <= M; j += kLanes)
-        for (std::size_t l = 0; l < kLanes; ++l) {
-          const double dyhat = double(dyr[j + l]) * (gamma ? double(gamma[c0 + j + l]) : 1.0);
-          lane_a[l] += dyhat;
-          lane_b[l] += dyhat * (double(xr[j + l]) - m);
-        }
-      for (; j < M; ++j) {
-        const double dyhat = double(dyr[j]) * (gamma ? double(gamma[c0 + j]) : 1.0);
-        row_dyhat += dyhat;
-        row_dyhat_centered += dyhat * (double(xr[j]) - m);
-      }
-      for (std::size_t l = 0; l < kLanes; ++l) {
-        row_dyhat += lane_a[l];
-        row_dyhat_centered += lane_b[l];
-      }
+    if (S == 1 && gamma) {
+      sum_scaled_and_scaled_centered(dyr, gamma + c0, xr, M, m, row_dyhat, row_dyhat_centered);
+    } else if (S == 1) {
+      sum_dy_and_dy_centered(dyr, xr, M, m, row_dyhat, row_dyhat_centered);
     } else {
       for (std::size_t k = 0; k < Cg; ++k) {
         const std::size_t c = c0 + k;
@@ -122,18 +108,19 @@ void group_backward(T* dx, T* dgamma, T* dbeta, const T* dy, const T* x, const T
     const double c_term = -r * row_dyhat / double(M);
     const T shift = T(m);
     const T b_t = T(b), c_t = T(c_term - b * (m - double(shift)));
-    if (S == 1) {
+    if (S == 1 && gamma) {
       const T r_t = T(r);
-      for (std::size_t j = 0; j < M; ++j) {
-        const T a = gamma ? r_t * gamma[c0 + j] : r_t;
-        dxr[j] = a * dyr[j] + b_t * (xr[j] - shift) + c_t;
-      }
+      const T* __restrict gr = gamma + c0;
+      for (std::size_t j = 0; j < M; ++j) dxr[j] = (r_t * gr[j]) * dyr[j] + b_t * (xr[j] - shift) + c_t;
+    } else if (S == 1) {
+      const T r_t = T(r);
+      for (std::size_t j = 0; j < M; ++j) dxr[j] = r_t * dyr[j] + b_t * (xr[j] - shift) + c_t;
     } else {
       for (std::size_t k = 0; k < Cg; ++k) {
         const T a = T(r * (gamma ? double(gamma[c0 + k]) : 1.0));
-        const T* xk = xr + k * S;
-        const T* dyk = dyr + k * S;
-        T* dxk = dxr + k * S;
+        const T* __restrict xk = xr + k * S;
+        const T* __restrict dyk = dyr + k * S;
+        T* __restrict dxk = dxr + k * S;
         for (std::size_t s = 0; s < S; ++s) dxk[s] = a * dyk[s] + b_t * (xk[s] - shift) + c_t;
       }
     }
@@ -148,12 +135,18 @@ void group_backward(T* dx, T* dgamma, T* dbeta, const T* dy, const T* x, const T
       double* acc_beta = scratch + C + j0;
       for (std::size_t j = j0; j < j1; ++j) acc_gamma[j - j0] = acc_beta[j - j0] = 0;
       for (std::size_t n = 0; n < L.N; ++n) {
-        const T* xr = x + n * C;
-        const T* dyr = dy + n * C;
-        for (std::size_t j = j0; j < j1; ++j) {
-          const std::size_t row = n * L.G + (L.G == 1 ? 0 : j / Cg);
-          acc_gamma[j - j0] += double(dyr[j]) * (double(xr[j]) - mean[row]) * rstd[row];  // dγ = Σ dy·x̂
-          acc_beta[j - j0] += double(dyr[j]);                                             // dβ = Σ dy
+        const T* __restrict xr = x + n * C;
+        const T* __restrict dyr = dy + n * C;
+        // The block split into runs of one group each, so the row statistics are loop constants.
+        for (std::size_t j = j0; j < j1;) {
+          const std::size_t g = j / Cg, run_end = std::min(j1, (g + 1) * Cg);
+          const double m = mean[n * L.G + g], r = rstd[n * L.G + g];
+          double* __restrict ag = acc_gamma - j0;
+          double* __restrict ab = acc_beta - j0;
+          for (; j < run_end; ++j) {
+            ag[j] += double(dyr[j]) * (double(xr[j]) - m) * r;  // dγ = Σ dy·x̂
+            ab[j] += double(dyr[j]);                            // dβ = Σ dy
+          }
         }
       }
       for (std::size_t j = j0; j < j1; ++j) {

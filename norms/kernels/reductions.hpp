@@ -65,4 +65,31 @@ void sum_dy_and_dy_centered(const T* dy, const T* x, std::size_t n, double mean,
   sum_dy_centered = total_dyc;
 }
 
+// Σ dy[i]·w[i] and Σ dy[i]·w[i]·(x[i] - mean); dy, w, x: (n). The same sums for dŷ = dy·γ with a
+// per-element γ (layer norm).
+template <class T>
+void sum_scaled_and_scaled_centered(const T* __restrict dy, const T* __restrict w, const T* __restrict x,
+                                    std::size_t n, double mean, double& sum_scaled, double& sum_scaled_centered) {
+  double lane_a[kLanes] = {}, lane_b[kLanes] = {};
+  std::size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (std::size_t l = 0; l < kLanes; ++l) {
+      const double dyhat = double(dy[i + l]) * double(w[i + l]);
+      lane_a[l] += dyhat;
+      lane_b[l] += dyhat * (double(x[i + l]) - mean);
+    }
+  double total_a = 0, total_b = 0;
+  for (; i < n; ++i) {
+    const double dyhat = double(dy[i]) * double(w[i]);
+    total_a += dyhat;
+    total_b += dyhat * (double(x[i]) - mean);
+  }
+  for (std::size_t l = 0; l < kLanes; ++l) {
+    total_a += lane_a[l];
+    total_b += lane_b[l];
+  }
+  sum_scaled = total_a;
+  sum_scaled_centered = total_b;
+}
+
 }  // namespace normlab::kernels
