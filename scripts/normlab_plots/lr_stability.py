@@ -64,5 +64,5 @@ def draw(results, out_dir, formats):
             ax.set_title(", ".join(f"{k}={v}" for k, v in zip(other_keys, facet_values)))
     axes[0, 0].set_ylabel("normalizer")
     bar = fig.colorbar(image, ax=list(axes[0]), fraction=0.05, pad=0.02)
-    bar.set_label(f"final training loss\n({curves.loss_name(results)}; mean over seeds)")
+    bar.set_label(f"final training loss\n({curves.loss_name(results)})")
     return style.save(fig, out_dir, "lr_stability", formats)

@@ -135,6 +135,27 @@ def check_stats():
         check(init_sensitivity.init_scale(spec) == scale, f"init_scale({spec!r}) != {scale}")
 
 
+def check_edge_cases(workdir):
+    """Degenerate but valid sweeps draw without error: one run, every run diverged, no curve rows."""
+    cases = {
+        "single_run": ("quickstart", {"norm": ["batch"]}, ["curves", "distributions"]),
+        "all_diverged": ("lr_stability", {"norm": ["none", "layer"], "lr": [3.0, 10.0], "seed": [0, 1]},
+                         ["lr_stability", "curves"]),
+        "init_all_diverged": ("init_sensitivity", {"norm": ["none"], "init": ["normal:std=10", "normal:std=100"]},
+                              ["init_sensitivity", "curves"]),
+        "batch_size_some_diverged": ("wuhe2018", {"norm": ["none", "batch"], "batch_size": [2, 4], "lr": [3.0],
+                                                  "seed": [0, 1]}, ["batch_size", "curves"]),
+        "placement_pre_only": ("placement", {"norm": ["batch", "none"], "placement": ["pre"], "seed": [0, 1]},
+                               ["placement", "curves"]),
+    }
+    for label, (preset, axes, stems) in cases.items():
+        directory = synthetic.make(workdir / f"edge_{label}", preset, axes)
+        check_figures(f"edge case {label}", directory, stems)
+    empty = synthetic.make(workdir / "edge_no_curve_rows", "quickstart", {"norm": ["batch", "none"]})
+    (empty / "curves.csv").write_text("run_id,step,epoch,split,metric,value\n")
+    check_figures("edge case no_curve_rows", empty, ["curves"])
+
+
 def check_errors(workdir, template):
     """Each broken copy of a good results directory must give exit 2 and one line naming the file."""
     def broken(label, mutate, expect_in_message):
@@ -205,6 +226,7 @@ def main():
         dirs = synthetic.make_all(tmp / "synthetic")
         for name, directory in dirs.items():
             check_figures(f"synthetic {name}", directory, EXPECTED[name] + SYNTHETIC_EXTRA.get(name, []))
+        check_edge_cases(tmp)
         check_errors(tmp, dirs["quickstart"])
         check_layer_stats_errors(tmp, dirs["ioffe2015"])
         have_harness = harness_available(args.normlab)
