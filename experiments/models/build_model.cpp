@@ -43,6 +43,7 @@ Model<T> build_model(const ModelOptions& options, const Shape& sample_shape, std
   ModelBuilder<T> builder(options, spec, input_shape, init_rng);
   if (spec.kind() == "mlp") build_mlp(builder, spec, classes);
   else if (spec.kind() == "vgg") build_vgg(builder, spec, classes);
+  else if (spec.kind() == "resnet") build_resnet(builder, spec, classes);
   Model<T> model = builder.take();
   model.sample_shape = input_shape;
   model.num_classes = classes;

@@ -1,0 +1,93 @@
+#include "experiments/layers/residual_block.hpp"
+
+#include "norms/errors.hpp"
+#include "norms/shape_checks.hpp"
+
+namespace normlab {
+
+template <class T>
+ResidualBlock<T>::ResidualBlock(std::string description, std::vector<NamedLayer> branch,
+                                std::vector<NamedLayer> shortcut)
+    : description_(std::move(description)), branch_(std::move(branch)), shortcut_(std::move(shortcut)) {
+  if (branch_.empty()) throw InputError("a residual block needs at least one layer in its branch");
+}
+
+template <class T>
+Shape ResidualBlock<T>::output_shape(const Shape& input) const {
+  Shape branch = input, shortcut = input;
+  for (const auto& [name, layer] : branch_) branch = layer->output_shape(branch);
+  for (const auto& [name, layer] : shortcut_) shortcut = layer->output_shape(shortcut);
+  if (branch != shortcut)
+    throw InputError(description_ + ": the branch gives " + shape_string(branch) + " but the shortcut gives " +
+                     shape_string(shortcut) + " for input " + shape_string(input));
+  return branch;
+}
+
+template <class T>
+const Tensor<T>& ResidualBlock<T>::forward(const Tensor<T>& x, Mode mode) {
+  const Tensor<T>* branch = &x;
+  for (auto& [name, layer] : branch_) branch = &layer->forward(*branch, mode);
+  const Tensor<T>* shortcut = &x;
+  for (auto& [name, layer] : shortcut_) shortcut = &layer->forward(*shortcut, mode);
+  check_same_shape(description_, "the shortcut's output", shape_of(*shortcut), shape_of(*branch));
+  ensure_shape(y_, shape_of(*branch));
+  const T* b = branch->data();
+  const T* s = shortcut->data();
+  T* y = y_.data();
+  for (std::size_t i = 0, n = y_.size(); i < n; ++i) {
+    const T z = b[i] + s[i];
+    y[i] = z > T(0) ? z : T(0);
+  }
+  return y_;
+}
+
+template <class T>
+const Tensor<T>& ResidualBlock<T>::backward(const Tensor<T>& dy) {
+  check_same_shape(description_ + " backward", "dy", shape_of(dy), shape_of(y_));
+  ensure_shape(dz_, shape_of(dy));
+  for (std::size_t i = 0, n = dy.size(); i < n; ++i) dz_.data()[i] = y_.data()[i] > T(0) ? dy.data()[i] : T(0);
+  // Each path's first layer computes its dx only when the block's dx is needed.
+  branch_.front().second->set_input_grad_needed(this->input_grad_needed_);
+  if (!shortcut_.empty()) shortcut_.front().second->set_input_grad_needed(this->input_grad_needed_);
+
+  const Tensor<T>* g = &dz_;
+  for (auto it = branch_.rbegin(); it != branch_.rend(); ++it) g = &it->second->backward(*g);
+  const Tensor<T>* s = &dz_;  // the identity shortcut passes dz through
+  for (auto it = shortcut_.rbegin(); it != shortcut_.rend(); ++it) s = &it->second->backward(*s);
+  if (!this->input_grad_needed_) return dx_;
+  check_same_shape(description_ + " backward", "the shortcut's dx", shape_of(*s), shape_of(*g));
+  ensure_shape(dx_, shape_of(*g));
+  for (std::size_t i = 0, n = dx_.size(); i < n; ++i) dx_.data()[i] = g->data()[i] + s->data()[i];
+  return dx_;
+}
+
+template <class T>
+std::vector<ParameterRef<T>> ResidualBlock<T>::parameters() {
+  std::vector<ParameterRef<T>> all;
+  for (auto* path : {&branch_, &shortcut_})
+    for (auto& [name, layer] : *path)
+      for (auto& p : layer->parameters()) all.push_back({name + "." + p.name, p.value, p.grad});
+  return all;
+}
+
+template <class T>
+std::vector<BufferRef<T>> ResidualBlock<T>::buffers() {
+  std::vector<BufferRef<T>> all;
+  for (auto* path : {&branch_, &shortcut_})
+    for (auto& [name, layer] : *path)
+      for (auto& b : layer->buffers()) all.push_back({name + "." + b.name, b.value});
+  return all;
+}
+
+template <class T>
+std::vector<std::pair<std::string, Layer<T>*>> ResidualBlock<T>::sublayers() {
+  std::vector<std::pair<std::string, Layer<T>*>> all;
+  for (auto* path : {&branch_, &shortcut_})
+    for (auto& [name, layer] : *path) all.push_back({name, layer.get()});
+  return all;
+}
+
+template class ResidualBlock<float>;
+template class ResidualBlock<double>;
+
+}  // namespace normlab
