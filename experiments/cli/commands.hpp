@@ -7,6 +7,8 @@ namespace normlab::cli {
 
 int apply_command(int argc, char** argv, int first);
 int list_command(int argc, char** argv, int first);
+int run_command(int argc, char** argv, int first);
+int summarize_command(int argc, char** argv, int first);
 int model_command(int argc, char** argv, int first);
 
 }  // namespace normlab::cli

@@ -1,0 +1,64 @@
+#include "experiments/harness/config_keys.hpp"
+
+#include "norms/spec.hpp"
+
+namespace normlab {
+
+const std::vector<ConfigKey>& config_keys() {
+  static const std::vector<ConfigKey> keys = {
+      {"norm", KeyType::Spec, "\"none\"", true, "normalizer spec, e.g. \"group:num_groups=8\" (normlab list)", {}},
+      {"placement", KeyType::Choice, "\"pre\"", true, "where the normalizer sits: before or after the activation",
+       {"pre", "post", "none"}},
+      {"bias", KeyType::Bias, "\"auto\"", true, "bias of layers followed by a normalizer", {}},
+      {"batch_size", KeyType::Count, "32", true, "training batch size", {}},
+      {"lr", KeyType::Positive, "0.1", true, "learning rate (after lr_scaling in runs.csv)", {}},
+      {"seed", KeyType::Natural, "0", true, "seed of every random stream of the run", {}},
+      {"model", KeyType::Spec, "\"mlp\"", true, "model spec, e.g. \"vgg:widths=16x32\"", {}},
+      {"data", KeyType::Spec, "\"tabular\"", true, "dataset spec, e.g. \"glyphs\" or \"mnist:path=DIR\"", {}},
+      {"optimizer", KeyType::Spec, "\"sgd\"", true, "optimizer spec, e.g. \"sgd:momentum=0.9\"", {}},
+      {"schedule", KeyType::Spec, "\"constant\"", true, "learning-rate schedule spec, e.g. \"cosine\"", {}},
+      {"init", KeyType::Spec, "\"kaiming\"", true, "initialization spec, e.g. \"normal:std=0.01\"", {}},
+      {"steps", KeyType::Count, "", true, "optimizer steps (give steps or epochs)", {}},
+      {"epochs", KeyType::Positive, "", true, "epochs over the training split (default 1 when steps is not given)", {}},
+      {"eval_every", KeyType::Count, "100", false, "steps between test evaluations (and one at the end)", {}},
+      {"log_every", KeyType::Count, "1", false, "steps between training-loss records", {}},
+      {"stats_every", KeyType::Natural, "0", false, "steps between layer statistics records; 0 = never", {}},
+      {"drop_last", KeyType::Bool, "true", false, "drop a final partial batch", {}},
+      {"loss", KeyType::Choice, "\"cross_entropy\"", false, "training loss", {"cross_entropy", "mse"}},
+      {"lr_scaling", KeyType::Choice, "\"none\"", false, "linear: lr = lr * batch_size / lr_reference_batch",
+       {"none", "linear"}},
+      {"lr_reference_batch", KeyType::Count, "32", false, "the batch size at which lr is the given lr", {}},
+      {"name", KeyType::Text, "", false, "the sweep's name (default: the file's stem); results/<name>/", {}},
+      {"description", KeyType::Text, "\"\"", false, "one line saying what the sweep studies", {}},
+  };
+  return keys;
+}
+
+const ConfigKey* find_config_key(const std::string& name) {
+  for (const auto& k : config_keys())
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+std::string config_key_names() {
+  std::vector<std::string> names;
+  for (const auto& k : config_keys()) names.push_back(k.name);
+  names.push_back("[quick]");
+  return join(names, ", ");
+}
+
+std::string describe_allowed(const ConfigKey& key) {
+  switch (key.type) {
+    case KeyType::Spec: return "a spec string kind[:key=value,...]";
+    case KeyType::Choice: return "one of " + join(key.choices, ", ");
+    case KeyType::Bias: return "auto, true or false";
+    case KeyType::Count: return "an integer >= 1";
+    case KeyType::Natural: return "an integer >= 0";
+    case KeyType::Positive: return "a number > 0";
+    case KeyType::Bool: return "true or false";
+    case KeyType::Text: return "a string (not a list)";
+  }
+  return "";
+}
+
+}  // namespace normlab

@@ -1,0 +1,43 @@
+#include "experiments/harness/spec_checks.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <map>
+
+#include "norms/errors.hpp"
+#include "norms/registry.hpp"
+#include "norms/spec.hpp"
+
+namespace normlab {
+
+namespace {
+
+// A path given in a dataset spec must exist (validators of real datasets check the files).
+void check_data_path(const std::string& spec_text) {
+  const Spec spec = Spec::parse(spec_text, "dataset");
+  if (spec.has("path") && !std::filesystem::exists(spec.raw("path")))
+    throw InputError("dataset '" + spec_text + "': path '" + spec.raw("path") +
+                     "' does not exist (relative paths are from the current directory)");
+}
+
+}  // namespace
+
+void check_sweep_specs(const SweepConfig& config) {
+  const std::map<std::string, std::function<void(const std::string&)>> validators = {
+      {"norm", validate_normalizer_spec},
+      {"data", check_data_path},
+  };
+  for (const auto& axis : config.axes) {
+    const auto found = validators.find(axis.key);
+    if (found == validators.end()) continue;
+    for (const auto& value : axis.values) {
+      try {
+        found->second(value.text);
+      } catch (const InputError& e) {
+        throw InputError(axis.source + ": key '" + axis.key + "': " + e.what());
+      }
+    }
+  }
+}
+
+}  // namespace normlab

@@ -1,0 +1,185 @@
+#include "experiments/harness/sweep_runner.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include <cblas.h>
+#include <fcntl.h>
+#include <omp.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "experiments/harness/atomic_file.hpp"
+#include "experiments/harness/config_value.hpp"
+#include "experiments/harness/csv.hpp"
+#include "experiments/harness/manifest.hpp"
+#include "experiments/harness/progress.hpp"
+#include "experiments/harness/run_store.hpp"
+
+namespace normlab {
+
+namespace {
+
+// Keeps a run's records as CSV rows until the run ends.
+class CollectingSink : public MetricSink {
+ public:
+  explicit CollectingSink(const std::string& run_id) : prefix_(csv_field(run_id) + ",") {}
+
+  void metric(std::size_t step, double epoch, const std::string& split, const std::string& metric,
+              double value) override {
+    curves += prefix_ + std::to_string(step) + "," + shortest_number(epoch) + "," + csv_field(split) + "," +
+              csv_field(metric) + "," + shortest_number(value) + "\n";
+    last_step = std::max(last_step, step);
+    if (split == "train" && metric == "loss" && !std::isfinite(value) && !saw_nonfinite_loss) {
+      saw_nonfinite_loss = true;
+      nonfinite_step = step;
+    }
+  }
+  void layer_stat(std::size_t step, const std::string& layer, const std::string& stat, double value) override {
+    stats += prefix_ + std::to_string(step) + "," + csv_field(layer) + "," + csv_field(stat) + "," +
+             shortest_number(value) + "\n";
+  }
+
+  std::string curves, stats;
+  std::size_t last_step = 0;
+  bool saw_nonfinite_loss = false;
+  std::size_t nonfinite_step = 0;
+
+ private:
+  std::string prefix_;
+};
+
+RunOutcome execute(const RunConfig& run, const RunFunction& function, const StepProgress& progress) {
+  RunOutcome outcome;
+  CollectingSink sink(run.id);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    outcome.result = function(run, sink, progress);
+    outcome.status = outcome.result.status;
+    outcome.diverged_step = outcome.result.diverged_step;
+    // A trainer that reported a non-finite training loss but not the divergence: the harness's rule wins.
+    if (outcome.status == "ok" && sink.saw_nonfinite_loss) {
+      outcome.status = "diverged";
+      outcome.diverged_step = sink.nonfinite_step;
+    }
+  } catch (const std::exception& e) {
+    outcome.status = "failed";
+    outcome.error = e.what();
+    outcome.result = TrainResult{};
+    outcome.result.steps_done = sink.last_step;
+  }
+  outcome.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  outcome.curves_rows = std::move(sink.curves);
+  outcome.stats_rows = std::move(sink.stats);
+  return outcome;
+}
+
+// An exclusive lock on DIR/.lock for the sweep's lifetime: two sweeps into one directory would
+// overwrite each other's merged files. The kernel drops the lock when the process dies.
+class DirectoryLock {
+ public:
+  explicit DirectoryLock(const std::string& dir) {
+    const std::string path = dir + "/.lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw std::runtime_error("cannot create " + path);
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0)
+      throw std::runtime_error("another normlab run is writing to " + dir + " (" + path + " is locked)");
+  }
+  ~DirectoryLock() { ::close(fd_); }
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+void count(SweepCounts& counts, const std::string& status) {
+  if (status == "ok") ++counts.ok;
+  else if (status == "diverged") ++counts.diverged;
+  else ++counts.failed;
+}
+
+}  // namespace
+
+SweepCounts run_sweep(const SweepConfig& config, const RunPlan& plan, const SweepOptions& options) {
+  RunStore store(options.out_dir, plan);
+  store.prepare();
+  DirectoryLock lock(options.out_dir);
+
+  SweepRecord record;
+  record.command_line = options.command_line;
+  record.jobs = options.jobs;
+  record.start_time = utc_now_iso();
+  write_file_atomically(options.out_dir + "/manifest.json", manifest_json(config, plan, record));
+
+  SweepCounts counts;
+  std::vector<const RunConfig*> pending;
+  for (const auto& run : plan.runs) {
+    if (store.is_done(run)) {
+      ++counts.reused;
+      count(counts, store.status_of(run));
+    } else {
+      pending.push_back(&run);
+    }
+  }
+
+  if (options.expect) options.expect(pending);
+  Progress progress(options.progress_out, options.terminal, plan.runs.size(), counts.reused);
+  const std::size_t workers = std::max<std::size_t>(1, std::min(options.jobs, pending.size()));
+  // One core per run when runs share the machine; BLAS's thread count is global.
+  if (options.jobs > 1) openblas_set_num_threads(1);
+
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::mutex mutex;  // guards counts and first_error
+  std::exception_ptr first_error;
+  auto worker = [&]() {
+    if (options.jobs > 1) omp_set_num_threads(1);
+    while (!stop) {
+      const std::size_t i = next++;
+      if (i >= pending.size()) return;
+      const RunConfig& run = *pending[i];
+      const std::string description = describe_run(plan, config, run);
+      try {
+        progress.started(run.id, description);
+        const StepProgress step = [&](std::size_t s, std::size_t total) { progress.step(run.id, s, total); };
+        const RunOutcome outcome = execute(run, options.run, step);
+        store.save(run, outcome);
+        std::string detail;
+        if (outcome.status == "ok") detail = "test_accuracy=" + shortest_number(outcome.result.test_accuracy);
+        if (outcome.status == "diverged") detail = "at step " + std::to_string(outcome.diverged_step);
+        if (outcome.status == "failed") detail = outcome.error;
+        progress.finished(run.id, description, outcome.status, detail, outcome.wall_seconds);
+        std::lock_guard<std::mutex> guard(mutex);
+        count(counts, outcome.status);
+      } catch (...) {  // the output directory failed us: stop the sweep (exit 1)
+        std::lock_guard<std::mutex> guard(mutex);
+        if (!first_error) first_error = std::current_exception();
+        stop = true;
+      }
+    }
+  };
+  if (workers == 1) {
+    worker();
+  } else {
+    std::vector<std::thread> threads;
+    for (std::size_t w = 0; w < workers; ++w) threads.emplace_back(worker);
+    for (auto& t : threads) t.join();
+  }
+  progress.close();
+  if (first_error) std::rethrow_exception(first_error);
+
+  store.merge();
+  record.end_time = utc_now_iso();
+  record.state = "complete";
+  record.ok = counts.ok, record.diverged = counts.diverged, record.failed = counts.failed;
+  write_file_atomically(options.out_dir + "/manifest.json", manifest_json(config, plan, record));
+  return counts;
+}
+
+}  // namespace normlab

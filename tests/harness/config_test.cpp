@@ -1,0 +1,125 @@
+// Sweep configuration: parsing, overrides, expansion order and every configuration error.
+#include <catch2/catch.hpp>
+
+#include "experiments/harness/run_plan.hpp"
+#include "experiments/harness/spec_checks.hpp"
+#include "experiments/harness/sweep_config.hpp"
+#include "norms/errors.hpp"
+
+using namespace normlab;
+
+namespace {
+
+const char* const kSweep = R"(
+name = "demo"
+norm = ["batch", "group:num_groups=2,eps=1e-5"]
+batch_size = [8, 2]
+lr = 0.1
+seed = [0, 1]
+steps = 20
+[quick]
+steps = 3
+seed = 7
+)";
+
+std::string error_of(const std::string& text, const std::vector<std::string>& sets = {}, bool quick = false) {
+  try {
+    check_sweep_specs(parse_sweep_config("bad.toml", text, sets, quick));
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("a sweep expands to the Cartesian product in config_keys() order, last key fastest") {
+  const SweepConfig config = parse_sweep_config("demo.toml", kSweep, {}, false);
+  const RunPlan plan = expand_sweep(config);
+  REQUIRE(plan.runs.size() == 8);
+  CHECK(plan.runs[0].id == "r0000");
+  CHECK(plan.runs[7].id == "r0007");
+  // norm outermost, then batch_size, then seed.
+  CHECK(plan.runs[0].model.norm == "batch");
+  CHECK(plan.runs[0].train.batch_size == 8);
+  CHECK(plan.runs[1].train.seed == 1);
+  CHECK(plan.runs[2].train.batch_size == 2);
+  CHECK(plan.runs[4].model.norm == "group:num_groups=2,eps=1e-5");
+  CHECK(plan.runs[4].train.steps == 20);
+  CHECK(plan.columns == std::vector<std::string>{"norm", "placement", "bias", "batch_size", "lr", "seed", "model",
+                                                  "data", "optimizer", "schedule", "init", "steps", "epochs"});
+  // steps is used, so the epochs column is empty.
+  CHECK(plan.runs[0].column_values.back() == "");
+  CHECK(plan.runs[0].column_values[11] == "20");
+  CHECK(describe_run(plan, config, plan.runs[5]) == "norm=group:num_groups=2,eps=1e-5 batch_size=8 seed=1");
+}
+
+TEST_CASE("--quick applies the [quick] table and --set overrides both") {
+  const SweepConfig quick = parse_sweep_config("demo.toml", kSweep, {}, true);
+  const RunPlan plan = expand_sweep(quick);
+  REQUIRE(plan.runs.size() == 4);
+  CHECK(plan.runs[0].train.steps == 3);
+  CHECK(plan.runs[0].train.seed == 7);
+
+  const SweepConfig set = parse_sweep_config(
+      "demo.toml", kSweep, {"batch_size=[2,4,8]", "norm=group:num_groups=8", "epochs=0.5", "log_every=5"}, true);
+  const RunPlan p = expand_sweep(set);
+  REQUIRE(p.runs.size() == 3);
+  CHECK(p.runs[0].model.norm == "group:num_groups=8");
+  CHECK(p.runs[2].train.batch_size == 8);
+  CHECK(p.runs[0].train.steps == 0);  // epochs replaced the [quick] steps
+  CHECK(p.runs[0].train.epochs == 0.5);
+  CHECK(p.runs[0].train.log_every == 5);
+
+  const SweepConfig quoted = parse_sweep_config("demo.toml", kSweep, {"norm=\"layer\"", "bias=true"}, false);
+  CHECK(expand_sweep(quoted).runs[0].model.norm == "layer");
+  CHECK(expand_sweep(quoted).runs[0].model.bias == "true");
+}
+
+TEST_CASE("lr_scaling linear makes the learning rate proportional to the batch size") {
+  const SweepConfig config = parse_sweep_config(
+      "gn.toml", "lr = 0.1\nbatch_size = [32, 8, 2]\nlr_scaling = \"linear\"\nlr_reference_batch = 32\nsteps = 1\n", {},
+      false);
+  const RunPlan plan = expand_sweep(config);
+  REQUIRE(plan.runs.size() == 3);
+  CHECK(plan.runs[0].train.lr == Approx(0.1).epsilon(1e-15));
+  CHECK(plan.runs[1].train.lr == Approx(0.025).epsilon(1e-15));
+  CHECK(plan.runs[2].train.lr == Approx(0.00625).epsilon(1e-15));
+  CHECK(plan.runs[1].column_values[4] == "0.025");  // runs.csv holds the rate used
+  CHECK(config.name == "gn");                       // default name: the file's stem
+}
+
+TEST_CASE("defaults: epochs 1 when neither steps nor epochs is given") {
+  const RunPlan plan = expand_sweep(parse_sweep_config("d.toml", "", {}, false));
+  REQUIRE(plan.runs.size() == 1);
+  CHECK(plan.runs[0].train.steps == 0);
+  CHECK(plan.runs[0].train.epochs == 1);
+  CHECK(plan.runs[0].train.batch_size == 32);
+  CHECK(plan.runs[0].model.norm == "none");
+}
+
+TEST_CASE("every configuration error names the file, the key and what is allowed") {
+  CHECK_THAT(error_of("colour = 3\n"), Catch::Contains("bad.toml: unknown key 'colour'; valid keys: norm,"));
+  CHECK_THAT(error_of("lr = \"fast\"\n"),
+             Catch::Contains("bad.toml: key 'lr': expected a number > 0, got string \"fast\""));
+  CHECK_THAT(error_of("batch_size = [4, 0]\n"), Catch::Contains("bad.toml: key 'batch_size': expected an integer >= 1"));
+  CHECK_THAT(error_of("batch_size = 2.5\n"), Catch::Contains("key 'batch_size': expected an integer >= 1, got float 2.5"));
+  CHECK_THAT(error_of("seed = []\n"), Catch::Contains("bad.toml: key 'seed': an empty list makes an empty sweep"));
+  CHECK_THAT(error_of("placement = \"middle\"\n"),
+             Catch::Contains("key 'placement': expected one of pre, post, none, got string \"middle\""));
+  CHECK_THAT(error_of("steps = 3\nepochs = 1\n"), Catch::Contains("give steps or epochs, not both"));
+  CHECK_THAT(error_of("norm = [\"batch\", \"batch\"]\n"), Catch::Contains("is listed twice"));
+  CHECK_THAT(error_of("lr = 0.1\nlr = 0.2\n"), Catch::Contains("bad.toml:2:"));
+  CHECK_THAT(error_of("[quick]\nstep = 3\n"), Catch::Contains("bad.toml [quick]: unknown key 'step'"));
+  CHECK_THAT(error_of("", {"lr=fast"}), Catch::Contains("--set lr: key 'lr': expected a number > 0"));
+  CHECK_THAT(error_of("", {"nope=1"}), Catch::Contains("--set: unknown key 'nope'"));
+  CHECK_THAT(error_of("", {"lr"}), Catch::Contains("expected key=value"));
+  CHECK_THAT(error_of("name = [\"a\", \"b\"]\n"), Catch::Contains("key 'name': expected a string (not a list)"));
+  CHECK_THAT(error_of("name = \"../x\"\n"), Catch::Contains("not a usable directory name"));
+  // Spec values are checked by their family's validator.
+  CHECK_THAT(error_of("norm = [\"batch\", \"group:groups=2\"]\n"),
+             Catch::Contains("bad.toml: key 'norm': ") && Catch::Contains("groups"));
+  CHECK_THAT(error_of("norm = \"btach\"\n"), Catch::Contains("key 'norm'") && Catch::Contains("batch"));
+  CHECK_THAT(error_of("data = \"mnist:path=/no/such/dir\"\n"),
+             Catch::Contains("key 'data'") && Catch::Contains("/no/such/dir"));
+}
