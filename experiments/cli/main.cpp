@@ -22,6 +22,8 @@ const std::vector<Command>& commands() {
        normlab::cli::apply_command},
       {"list", "list every normalizer, model, dataset, optimizer and schedule with its keys",
        normlab::cli::list_command},
+      {"run", "train every run of a sweep configuration (TOML) and log the results to CSV",
+       normlab::cli::run_command},
       {"summarize", "table of a sweep's final metric by configuration: mean ± 95% CI over seeds",
        normlab::cli::summarize_command},
       {"model", "build a model (spec, normalizer, placement) and print its layers and parameter counts",

@@ -4,6 +4,11 @@
 #include <functional>
 #include <map>
 
+#include "experiments/data/make_dataset.hpp"
+#include "experiments/init/init.hpp"
+#include "experiments/models/model_registry.hpp"
+#include "experiments/optim/optimizer.hpp"
+#include "experiments/optim/schedule.hpp"
 #include "norms/errors.hpp"
 #include "norms/registry.hpp"
 #include "norms/spec.hpp"
@@ -25,7 +30,11 @@ void check_data_path(const std::string& spec_text) {
 void check_sweep_specs(const SweepConfig& config) {
   const std::map<std::string, std::function<void(const std::string&)>> validators = {
       {"norm", validate_normalizer_spec},
-      {"data", check_data_path},
+      {"data", [](const std::string& spec) { check_data_path(spec), validate_dataset_spec(spec); }},
+      {"model", [](const std::string& spec) { parse_model_spec(spec); }},
+      {"init", [](const std::string& spec) { Initializer::parse(spec); }},
+      {"optimizer", validate_optimizer_spec},
+      {"schedule", validate_schedule_spec},
   };
   for (const auto& axis : config.axes) {
     const auto found = validators.find(axis.key);

@@ -1,0 +1,90 @@
+// normlab run: trains every run of a sweep configuration and logs the results to CSV files.
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include <unistd.h>
+
+#include "experiments/cli/args.hpp"
+#include "experiments/cli/commands.hpp"
+#include "experiments/harness/run_plan.hpp"
+#include "experiments/harness/spec_checks.hpp"
+#include "experiments/harness/sweep_config.hpp"
+#include "experiments/harness/sweep_runner.hpp"
+#include "experiments/harness/training_run.hpp"
+
+namespace normlab::cli {
+
+namespace {
+
+std::string command_line(int argc, char** argv) {
+  std::string out;
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    const bool plain = !arg.empty() && arg.find_first_of(" \t\"'\\$`*?[]{}();&|<>!#~") == std::string::npos;
+    if (!plain) {
+      std::string quoted = "'";
+      for (const char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      arg = quoted + "'";
+    }
+    out += (i ? " " : "") + arg;
+  }
+  return out;
+}
+
+}  // namespace
+
+int run_command(int argc, char** argv, int first) {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  Args args("run", "Trains every run of a sweep (the Cartesian product of the keys given as lists) and writes\n"
+                   "manifest.json, runs.csv, curves.csv and layer_stats.csv. Running the same command again\n"
+                   "resumes: finished runs are kept, unfinished ones are redone.");
+  args.positional("CONFIG", "sweep configuration (TOML), e.g. experiments/configs/quickstart.toml")
+      .repeated("set", "KEY=VALUE", "override a key; VALUE is TOML (lr=0.1, batch_size=[2,4,8], norm='\"batch\"') "
+                                    "or an unquoted string (norm=group:num_groups=8)")
+      .option("jobs", "N", "runs in parallel, one core each", std::to_string(cores))
+      .option("out", "DIR", "output directory (default: results/<name>)")
+      .flag("quick", "apply the configuration's [quick] table (a scale that runs in seconds)")
+      .flag("dry-run", "print the expanded runs and exit")
+      .epilog("Runs are ordered as nested loops over the keys in this order (the first outermost):\n"
+              "norm, placement, bias, batch_size, lr, seed, model, data, optimizer, schedule, init,\n"
+              "steps, epochs, eval_every, log_every, stats_every, drop_last, loss, lr_scaling,\n"
+              "lr_reference_batch. Exit status: 0 when every run finished (ok or diverged), 1 when a run\n"
+              "failed or the sweep could not run, 2 for a configuration or usage error.");
+  if (!args.parse(argc, argv, first)) return 0;
+
+  const SweepConfig config = load_sweep_config(args.get("CONFIG"), args.all("set"), args.flag_set("quick"));
+  check_sweep_specs(config);
+  const RunPlan plan = expand_sweep(config);
+  const std::size_t jobs = static_cast<std::size_t>(parse_long("--jobs", args.get("jobs"), 1));
+  const std::string out_dir = args.has("out") ? args.get("out") : "results/" + config.name;
+
+  if (args.flag_set("dry-run")) {
+    std::cout << config.name << ": " << plan.runs.size() << " runs into " << out_dir << "/\n";
+    for (const auto& run : plan.runs) std::cout << run.id << "  " << describe_run(plan, config, run) << "\n";
+    return 0;
+  }
+
+  TrainingRuns training;
+  SweepOptions options;
+  options.out_dir = out_dir;
+  options.jobs = jobs;
+  options.run = [&training](const RunConfig& run, MetricSink& sink, const StepProgress& progress) {
+    return training(run, sink, progress);
+  };
+  options.expect = [&training](const std::vector<const RunConfig*>& pending) { training.expect(pending); };
+  options.progress_out = stdout;
+  options.terminal = isatty(fileno(stdout)) != 0;
+  options.command_line = command_line(argc, argv);
+
+  std::printf("%s: %zu runs, %zu jobs, results in %s/\n", config.name.c_str(), plan.runs.size(), jobs, out_dir.c_str());
+  std::fflush(stdout);
+  const SweepCounts counts = run_sweep(config, plan, options);
+  std::printf("%s: %zu runs: %zu ok, %zu diverged, %zu failed%s; results in %s/ (runs.csv, curves.csv, "
+              "layer_stats.csv, manifest.json)\n",
+              config.name.c_str(), plan.runs.size(), counts.ok, counts.diverged, counts.failed,
+              counts.reused ? (" (" + std::to_string(counts.reused) + " done before)").c_str() : "", out_dir.c_str());
+  return counts.failed ? 1 : 0;
+}
+
+}  // namespace normlab::cli
