@@ -180,13 +180,13 @@ def torch_mlp(torch):
 def torch_vgg(torch, norm, widths=(16, 32, 64)):
     """normlab's `vgg:widths=16x32x64,act=relu` with placement pre: per width conv3x3 (padding 1)
     -> norm -> ReLU -> 2x2 max pool; global average pool; Linear to 10 classes. The conv has a
-    bias unless the normalizer adds a shift (bias=auto). Weight norm reparameterizes the conv
-    and linear weights (torch.nn.utils.weight_norm)."""
+    bias unless the normalizer adds a shift (bias=auto). Group norm with 8 groups. Weight norm
+    reparameterizes the hidden conv weights (torch.nn.utils.weight_norm), not the output Linear."""
     nn = torch.nn
     layers, c_in = [], 3
     for width in widths:
         if norm in ("batch", "group"):
-            norm_layer = nn.BatchNorm2d(width) if norm == "batch" else nn.GroupNorm(min(32, width), width)
+            norm_layer = nn.BatchNorm2d(width) if norm == "batch" else nn.GroupNorm(8, width)
             layers += [nn.Conv2d(c_in, width, 3, padding=1, bias=False), norm_layer]
         elif norm == "instance":
             layers += [nn.Conv2d(c_in, width, 3, padding=1), nn.InstanceNorm2d(width)]
@@ -197,8 +197,7 @@ def torch_vgg(torch, norm, widths=(16, 32, 64)):
         layers += [nn.ReLU(), nn.MaxPool2d(2)]
         c_in = width
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
-    linear = nn.Linear(c_in, 10)
-    layers.append(nn.utils.weight_norm(linear) if norm == "weight" else linear)
+    layers.append(nn.Linear(c_in, 10))
     return nn.Sequential(*layers)
 
 
