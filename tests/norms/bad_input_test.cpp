@@ -78,7 +78,7 @@ TEST_CASE("bad input: bad values name the key and the rule", "[errors]") {
   CHECK_NOTHROW(validate_normalizer_spec("batch:momentum=none,eps=1e-3"));
 }
 
-TEST_CASE("bad input: num_groups must divide C; the message lists the valid divisors", "[errors]") {
+TEST_CASE("bad input: num_groups must divide C, and the message lists the valid divisors", "[errors]") {
   CHECK_THAT(make_error("group:num_groups=4", {2, 6, 3, 3}),
              Contains("num_groups=4") && Contains("C=6") && Contains("valid: 1, 2, 3, 6"));
   CHECK_THAT(make_error("group", {2, 12}), Contains("num_groups=32") && Contains("valid: 1, 2, 3, 4, 6, 12"));

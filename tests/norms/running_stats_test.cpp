@@ -103,7 +103,7 @@ TEST_CASE("running stats: momentum=none is the cumulative average of k batches",
   }
 }
 
-TEST_CASE("running stats: num_batches_tracked counts training forwards only; eval uses the buffers", "[running]") {
+TEST_CASE("running stats: num_batches_tracked counts training forwards only, and eval uses the buffers", "[running]") {
   const Shape shape{6, 4, 2};
   auto bn = make_normalizer<double>("batch", shape);
   set_nontrivial_state(*bn, "running/count");
