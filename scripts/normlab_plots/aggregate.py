@@ -56,14 +56,10 @@ def final_summary(runs, keys, metric):
     return pd.DataFrame(rows)
 
 
-def series(curves, run_ids, split, metric):
-    """{run_id: (steps, values)} for the given runs, sorted by step."""
-    selected = curves[(curves["split"] == split) & (curves["metric"] == metric) & curves["run_id"].isin(run_ids)]
-    out = {}
-    for run_id, frame in selected.groupby("run_id", sort=True):
-        frame = frame.sort_values("step")
-        out[run_id] = (frame["step"].to_numpy(), frame["value"].to_numpy())
-    return out
+def series(results, run_ids, split, metric):
+    """{run_id: (steps, values)} of one curve for the given runs, sorted by step."""
+    table = results.series_table("curves", split, metric)
+    return {r: table[r] for r in run_ids if r in table}
 
 
 def smoothing_window(point_count, target_points=60):
@@ -79,15 +75,21 @@ def moving_average(values, window):
 
 
 def band(per_run):
-    """Mean and 95% CI over runs at each step that every contributing run logged.
-    per_run: {run_id: (steps, values)}. Returns a DataFrame step, mean, lo, hi, n."""
+    """Mean and 95% CI over runs at each step, over the runs that logged that step.
+    per_run: {run_id: (steps, values)}. Returns a DataFrame step, mean, lo, hi, n (vectorized:
+    curves have thousands of steps)."""
     if not per_run:
         return pd.DataFrame(columns=["step", "mean", "lo", "hi", "n"])
     frames = [pd.Series(v, index=s, name=r) for r, (s, v) in per_run.items()]
     table = pd.concat(frames, axis=1).sort_index()
-    rows = []
-    for step, row in table.iterrows():
-        mean, half, n = stats.mean_ci(row.to_numpy())
-        half = 0.0 if not np.isfinite(half) else half
-        rows.append((step, mean, mean - half, mean + half, n))
-    return pd.DataFrame(rows, columns=["step", "mean", "lo", "hi", "n"])
+    values = table.to_numpy(dtype=float)
+    finite = np.isfinite(values)
+    n = finite.sum(axis=1)
+    safe = np.where(finite, values, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = safe.sum(axis=1) / n
+        variance = (np.where(finite, values - mean[:, None], 0.0) ** 2).sum(axis=1) / (n - 1)
+        quantiles = np.array([stats.t_quantile(0.975, k - 1) if k >= 2 else 0.0 for k in range(n.max() + 1)])
+        half = np.where(n >= 2, quantiles[n] * np.sqrt(variance / n), 0.0)
+    out = pd.DataFrame({"step": table.index.to_numpy(), "mean": mean, "lo": mean - half, "hi": mean + half, "n": n})
+    return out[out["n"] > 0].reset_index(drop=True)

@@ -26,7 +26,6 @@ def accuracy_scale(results):
 
 def draw_metric(ax, results, group_list, look_of, split, metric, scale=1.0, smooth=False):
     """Draws one metric for each group onto ax. Returns (handles, labels, smoothing window in steps)."""
-    curves = results.curves
     handles, labels = [], []
     window_steps = 0
     finite_values = []
@@ -35,7 +34,7 @@ def draw_metric(ax, results, group_list, look_of, split, metric, scale=1.0, smoo
         look = look_of[values]
         ok_ids = runs["run_id"][runs["status"] == "ok"].tolist()
         bad_ids = runs["run_id"][runs["status"] != "ok"].tolist()
-        per_run = aggregate.series(curves, ok_ids + bad_ids, split, metric)
+        per_run = aggregate.series(results, ok_ids + bad_ids, split, metric)
         if smooth and per_run:
             points = max(len(s) for s, _ in per_run.values())
             window = aggregate.smoothing_window(points)

@@ -40,13 +40,8 @@ def choose_layer(results, run_ids, needed, requested=None, prefer_last=True):
 
 def stat_series(results, run_ids, layer, stat):
     """{run_id: (steps, values)} of one statistic of one layer."""
-    stats = results.layer_stats
-    rows = stats[(stats["layer"] == layer) & (stats["stat"] == stat) & stats["run_id"].isin(run_ids)]
-    out = {}
-    for run_id, frame in rows.groupby("run_id", sort=True):
-        frame = frame.sort_values("step")
-        out[run_id] = (frame["step"].to_numpy(), frame["value"].to_numpy())
-    return out
+    table = results.series_table("layer_stats", layer, stat)
+    return {r: table[r] for r in run_ids if r in table}
 
 
 def stat_band(results, run_ids, layer, stat):

@@ -65,6 +65,7 @@ class Results:
         self.runs, self.config_keys = self._read_runs()
         self._curves = None
         self._layer_stats = None
+        self._series = {}  # (file, key1, key2) -> {run_id: (steps, values)}
 
     # --- manifest.json --------------------------------------------------------------------------
     def _read_manifest(self):
@@ -145,6 +146,21 @@ class Results:
         if self._layer_stats is None:
             self._layer_stats = self._read_long("layer_stats.csv", LAYER_STATS_COLUMNS, "stat")
         return self._layer_stats
+
+    def series_table(self, which, first, second):
+        """{run_id: (steps, values)} sorted by step, for curves (split, metric) or layer_stats
+        (layer, stat). Built once per file with one groupby: filtering a long file per run and
+        per figure is what makes plotting slow on large sweeps."""
+        if (which, first, second) not in self._series:
+            frame = self.curves if which == "curves" else self.layer_stats
+            keys = ["split", "metric"] if which == "curves" else ["layer", "stat"]
+            if not any(k[0] == which for k in self._series):
+                ordered = frame.sort_values(keys + ["run_id", "step"], kind="stable")
+                for (a, b, run_id), rows in ordered.groupby(keys + ["run_id"], sort=False):
+                    self._series.setdefault((which, a, b), {})[run_id] = (rows["step"].to_numpy(),
+                                                                          rows["value"].to_numpy())
+                self._series.setdefault((which, None, None), {})  # marks the file as indexed
+        return self._series.get((which, first, second), {})
 
     # --- the sweep's axes -----------------------------------------------------------------------
     def varying_keys(self):

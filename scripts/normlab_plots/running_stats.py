@@ -58,7 +58,7 @@ def draw(results, out_dir, formats, layer=None):
         for metric, linestyle in (("accuracy", "-"), ("accuracy_train_mode", "--")):
             ok_ids = runs["run_id"][runs["status"] == "ok"].tolist()
             band = aggregate.band({r: (s, v * scale) for r, (s, v)
-                                   in aggregate.series(results.curves, ok_ids, "test", metric).items()})
+                                   in aggregate.series(results, ok_ids, "test", metric).items()})
             if band.empty:
                 continue
             axes[2].plot(band["step"], band["mean"], color=look.colour, linestyle=linestyle,
