@@ -1,15 +1,16 @@
 """Figure family 8: the distribution of a normalizer's input before and after normalization, early
 and late in training, one column per normalizer.
 
-APPROXIMATE BY CONSTRUCTION. layer_stats.csv holds summary statistics of the layer's input (mean,
-std and the 15/50/85th percentiles over the recorded batch, all features pooled), not the raw
-activations, so no real per-feature histogram can be drawn from it. Each curve is a two-piece
+APPROXIMATE BY CONSTRUCTION. layer_stats.csv holds summary statistics of feature 0 of the layer's
+input (mean, std and the 15/50/85th percentiles over the recorded batch and any spatial positions),
+not the raw activations, so no real histogram can be drawn from it, and only feature 0 is known. Each curve is a two-piece
 normal density through the recorded percentiles: mode at the median, left width
 (p50 - p15) / z, right width (p85 - p50) / z with z = 1.0364, the 85th percentile of N(0, 1); it
 keeps the location, spread and skew that the percentiles show and nothing else. "After" applies
-the standardization (x - mean) / std with the recorded pooled mean and std: what batch, layer,
-instance and group normalization do before their affine step, up to the difference between pooled
-statistics and the per-feature, per-sample or per-group ones each actually uses. Weight
+the standardization (x - mean) / std with the recorded mean and std of feature 0 over the batch:
+exactly batch normalization's x_hat in training mode (up to eps) before its affine step; for
+layer, instance and group normalization, which standardize per sample (over features, positions
+or groups), it is only an approximation of what they do. Weight
 normalization and `none` leave activations unchanged, so their "after" row repeats "before"."""
 import textwrap
 
@@ -102,7 +103,7 @@ def draw(results, out_dir, formats, layer=None):
     legend = fig.legend(handles, [f"first recorded step ({first})", f"last recorded step ({last})"],
                         loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2)
     caption = ("Approximate densities: two-piece normals through the recorded 15/50/85th percentiles of the "
-               "layer's input (all features pooled; not per-feature histograms); "
-               "after = standardized with the recorded mean and std.")
+               "layer's input, feature 0 (not histograms); after = standardized with the batch's mean and std of "
+               "feature 0 (exact for batch norm, approximate for layer/instance/group norm).")
     legend.set_title(textwrap.fill(caption, width=int(width * 17)), prop={"size": 5.5})
     return style.save(fig, out_dir, "distributions", formats)

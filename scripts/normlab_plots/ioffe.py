@@ -1,8 +1,15 @@
 """Figure family 6, after Ioffe & Szegedy (2015), Figure 1: (a) test accuracy against training
-steps with and without batch normalization; (b, c, ...) the 15th, 50th and 85th percentiles of the
-input to one last-hidden-layer sigmoid over training, one panel per normalizer. Percentiles are
-averaged over seeds (band: 95% CI). Runs that diverged or failed are left out of the means and
-counted in the panel titles."""
+steps with and without batch normalization; (b, c, ...) the 15th, 50th and 85th percentiles of
+feature 0 at one last-hidden-layer normalization site over training, one panel per normalizer.
+Percentiles are averaged over seeds (band: 95% CI). Runs that diverged or failed are left out of
+the means and counted in the panel titles.
+
+What is plotted: layer_stats.csv records the *input* of each normalization layer (feature 0 over
+the batch). Without normalization (`none`, an identity at the same place) that is the sigmoid's
+input, as in the paper. With batch normalization the sigmoid's input is gamma * x_hat + beta; the
+CSVs do not hold gamma and beta, so the panel shows x_hat = (x - mean_B) / sqrt(var_B + eps),
+computed exactly from the recorded batch percentiles, mean and std of the same batch (the
+normalization is monotone), and says so in its title."""
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -31,8 +38,13 @@ def draw(results, out_dir, formats, layer=None):
         ok_ids = runs["run_id"][runs["status"] == "ok"].tolist()
         ids = ok_ids or runs["run_id"].tolist()
         chosen = layers.choose_layer(results, ids, [p for p, _, _ in PERCENTILES], requested=layer)
+        kind = style.norm_kind(values[keys.index("norm")] if "norm" in keys else results.runs["norm"].iloc[0])
+        normalized = kind == "batch"
         for stat, name, linestyle in PERCENTILES:
-            band = layers.stat_band(results, ok_ids, chosen, stat)
+            per_run = layers.stat_series(results, ok_ids, chosen, stat)
+            if normalized:
+                per_run = _batch_normalized(results, per_run, chosen, _eps(values, keys, results))
+            band = aggregate.band(per_run)
             if band.empty:
                 continue
             ax.plot(band["step"], band["mean"], color=look.colour, linestyle=linestyle,
@@ -44,14 +56,45 @@ def draw(results, out_dir, formats, layer=None):
         note = encoding.status_note(aggregate.status_counts(runs))
         if not ok_ids:
             ax.text(0.5, 0.5, "no run finished", transform=ax.transAxes, ha="center", va="center")
-        ax.set_title(f"({chr(ord('b') + index)}) {look.label}{note}:\n15/50/85th pct., layer {chosen}", fontsize=7)
+        what = "normalized x̂ (before γ, β)" if normalized else "sigmoid input"
+        ax.set_title(f"({chr(ord('b') + index)}) {look.label}{note}: {what}\n15/50/85th pct., layer {chosen}",
+                     fontsize=7)
         ax.set_xlabel("training step")
         percentile_axes.append(ax)
     if percentile_axes:
-        percentile_axes[0].set_ylabel("sigmoid input (pre-activation)")
+        percentile_axes[0].set_ylabel("value of feature 0")
         limits = [ax.get_ylim() for ax in percentile_axes if ax.has_data()]
         if limits:  # one y range, so that the drift with and without normalization compares directly
             for ax in percentile_axes:
                 ax.set_ylim(min(l for l, _ in limits), max(h for _, h in limits))
     fig.tight_layout(w_pad=1.2)
     return style.save(fig, out_dir, "ioffe_figure1", formats)
+
+
+def _eps(values, keys, results):
+    """The batch norm eps of a group's spec (PyTorch's default 1e-5 when not given)."""
+    spec = str(values[keys.index("norm")] if "norm" in keys else results.runs["norm"].iloc[0])
+    for part in spec.partition(":")[2].split(","):
+        if part.startswith("eps="):
+            try:
+                return float(part[4:])
+            except ValueError:
+                break
+    return 1e-5
+
+
+def _batch_normalized(results, per_run, layer, eps):
+    """Percentiles of x_hat from percentiles of x: (p - mean) / sqrt(std^2 + eps), same run and step."""
+    means = layers.stat_series(results, list(per_run), layer, "mean")
+    stds = layers.stat_series(results, list(per_run), layer, "std")
+    out = {}
+    for run_id, (steps, values) in per_run.items():
+        if run_id not in means or run_id not in stds:
+            continue
+        mean = dict(zip(*means[run_id]))
+        std = dict(zip(*stds[run_id]))
+        keep = [i for i, s in enumerate(steps) if s in mean and s in std]
+        steps_kept = steps[keep]
+        out[run_id] = (steps_kept, np.array([(values[i] - mean[steps[i]]) / np.sqrt(std[steps[i]] ** 2 + eps)
+                                             for i in keep]))
+    return out

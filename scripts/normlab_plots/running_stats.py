@@ -5,8 +5,11 @@ training mode (batch statistics). One seed is shown in (a, b) (the smallest; the
 seed are what the running average smooths); (c) is the mean over seeds.
 
 The population value is the layer_stats stat population_mean / population_var when the harness
-records it; otherwise it is estimated as the average of the per-batch values over the last quarter
-of training (the dotted line), and the legend says so."""
+records it; otherwise it is estimated from the batches of the last quarter of training (the dotted
+line), and the legend says so: the mean of the batch means, and, for the variance, the mean of the
+batch variances plus the variance of the batch means (the law of total variance; it is unbiased
+for the population variance whatever the batch size, while the batch variance alone, which batch
+norm normalizes with, is biased low by (n-1)/n)."""
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -22,7 +25,7 @@ def draw(results, out_dir, formats, layer=None):
     fig, axes = plt.subplots(1, 3, figsize=(style.TWO_COLUMN_IN, 2.3))
     handles, labels = [], []
     batch_series_seen = []
-    population_label = ["population (est.: mean of the batch values over the last quarter)"]
+    population_label = ["population (estimated from the batches of the last quarter)"]
     chosen = None
     for values, runs in group_list:
         look = look_of[values]
@@ -51,8 +54,11 @@ def draw(results, out_dir, formats, layer=None):
                 ax.axhline(population[1][-1], color="0.2", linestyle=":", linewidth=1.0, zorder=2)
                 population_label[0] = "population value"
             elif len(batch):
-                tail = batch[int(len(batch) * 0.75):]
-                ax.axhline(np.nanmean(tail), color="0.2", linestyle=":", linewidth=1.0, zorder=2)
+                start = int(len(batch) * 0.75)
+                estimate = np.nanmean(batch[start:])
+                if stat == "var" and len(batch_means) == len(batch):
+                    estimate += np.nanvar(batch_means[start:])
+                ax.axhline(estimate, color="0.2", linestyle=":", linewidth=1.0, zorder=2)
         # (c) evaluation-mode vs training-mode test accuracy, mean over seeds.
         scale = curves.accuracy_scale(results)
         for metric, linestyle in (("accuracy", "-"), ("accuracy_train_mode", "--")):
