@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "experiments/layers/gemm.hpp"
-#include "norms/errors.hpp"
+#include "experiments/layers/tensor_shapes.hpp"
 
 namespace normlab {
 
@@ -96,13 +96,16 @@ Shape Conv2d<T>::output_shape(const Shape& input) const {
 
 template <class T>
 const Tensor<T>& Conv2d<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
-  const Shape out_shape = output_shape(shape_of(x));
+  if (x.dimension() != 4 || x.shape()[1] != g_.in_channels || x.shape()[2] + 2 * g_.padding < g_.kernel ||
+      x.shape()[3] + 2 * g_.padding < g_.kernel)
+    output_shape(shape_of(x));  // throws
   const std::size_t N = x.shape()[0], C = g_.in_channels, O = g_.out_channels, K = fan_in();
-  H_ = x.shape()[2], W_ = x.shape()[3], Ho_ = out_shape[2], Wo_ = out_shape[3];
+  H_ = x.shape()[2], W_ = x.shape()[3];
+  Ho_ = (H_ + 2 * g_.padding - g_.kernel) / g_.stride + 1, Wo_ = (W_ + 2 * g_.padding - g_.kernel) / g_.stride + 1;
   const std::size_t S = Ho_ * Wo_;
   x_ = &x;
   w_ = &weight_.compute();
-  ensure_shape(y_, out_shape);
+  ensure_dims(y_, std::array<std::size_t, 4>{N, O, Ho_, Wo_});
   if (!col_is_input()) col_.resize(K * S);  // a no-op once the input size is steady
   for (std::size_t n = 0; n < N; ++n) {
     const T* xn = x.data() + n * C * H_ * W_;
@@ -125,13 +128,12 @@ const Tensor<T>& Conv2d<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
 
 template <class T>
 const Tensor<T>& Conv2d<T>::backward(const Tensor<T>& dy) {
-  if (!x_ || shape_of(dy) != shape_of(y_))
-    throw InputError(describe() + " backward: dy must have the last output's shape " + shape_string(shape_of(y_)) +
-                     ", got " + shape_string(shape_of(dy)));
+  if (!x_) throw InputError(describe() + ": backward before forward");
+  check_output_grad(*this, dy, y_);
   const std::size_t N = dy.shape()[0], C = g_.in_channels, O = g_.out_channels, K = fan_in(), S = Ho_ * Wo_;
   const bool need_dx = this->input_grad_needed_;
   if (need_dx) {
-    ensure_shape(dx_, shape_of(*x_));
+    ensure_shape_like(dx_, *x_);
     if (!col_is_input()) {
       dx_.fill(T(0));  // col2im accumulates
       dcol_.resize(K * S);

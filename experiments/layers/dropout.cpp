@@ -4,7 +4,7 @@
 
 #include "norms/errors.hpp"
 #include "norms/options.hpp"
-#include "norms/shape_checks.hpp"
+#include "experiments/layers/tensor_shapes.hpp"
 
 namespace normlab {
 
@@ -20,13 +20,13 @@ std::string Dropout<T>::describe() const {
 
 template <class T>
 const Tensor<T>& Dropout<T>::forward(const Tensor<T>& x, Mode mode) {
-  ensure_shape(y_, shape_of(x));
+  ensure_shape_like(y_, x);
   last_was_train_ = mode == Mode::train && p_ > 0;
   if (!last_was_train_) {
     std::copy(x.data(), x.data() + x.size(), y_.data());
     return y_;
   }
-  ensure_shape(mask_, shape_of(x));
+  ensure_shape_like(mask_, x);
   const T keep_scale = T(1.0 / (1.0 - p_));
   T* mask = mask_.data();
   T* y = y_.data();
@@ -40,9 +40,9 @@ const Tensor<T>& Dropout<T>::forward(const Tensor<T>& x, Mode mode) {
 
 template <class T>
 const Tensor<T>& Dropout<T>::backward(const Tensor<T>& dy) {
-  check_same_shape("Dropout backward", "dy", shape_of(dy), shape_of(y_));
+  check_output_grad(*this, dy, y_);
   if (!this->input_grad_needed_) return dx_;
-  ensure_shape(dx_, shape_of(dy));
+  ensure_shape_like(dx_, dy);
   if (!last_was_train_) {
     std::copy(dy.data(), dy.data() + dy.size(), dx_.data());
     return dx_;

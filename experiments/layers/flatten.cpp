@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "norms/errors.hpp"
-#include "norms/shape_checks.hpp"
+#include "experiments/layers/tensor_shapes.hpp"
 
 namespace normlab {
 
@@ -15,17 +15,18 @@ Shape Flatten<T>::output_shape(const Shape& input) const {
 
 template <class T>
 const Tensor<T>& Flatten<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
-  input_shape_ = shape_of(x);
-  ensure_shape(y_, output_shape(input_shape_));
+  if (x.dimension() < 2) output_shape(shape_of(x));  // throws
+  x_ = &x;
+  ensure_dims(y_, std::array<std::size_t, 2>{x.shape()[0], x.size() / std::max<std::size_t>(x.shape()[0], 1)});
   std::copy(x.data(), x.data() + x.size(), y_.data());
   return y_;
 }
 
 template <class T>
 const Tensor<T>& Flatten<T>::backward(const Tensor<T>& dy) {
-  check_same_shape("Flatten backward", "dy", shape_of(dy), shape_of(y_));
+  check_output_grad(*this, dy, y_);
   if (!this->input_grad_needed_) return dx_;
-  ensure_shape(dx_, input_shape_);
+  ensure_shape_like(dx_, *x_);
   std::copy(dy.data(), dy.data() + dy.size(), dx_.data());
   return dx_;
 }

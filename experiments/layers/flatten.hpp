@@ -14,7 +14,7 @@ class Flatten final : public Layer<T> {
   const Tensor<T>& backward(const Tensor<T>& dy) override;
 
  private:
-  Shape input_shape_;  // (N, *)
+  const Tensor<T>* x_ = nullptr;  // (N, *): the last input
   Tensor<T> y_;        // (N, F)
   Tensor<T> dx_;       // (N, *)
 };

@@ -1,7 +1,7 @@
 #include "experiments/layers/linear.hpp"
 
 #include "experiments/layers/gemm.hpp"
-#include "norms/errors.hpp"
+#include "experiments/layers/tensor_shapes.hpp"
 
 namespace normlab {
 
@@ -32,11 +32,11 @@ Shape Linear<T>::output_shape(const Shape& input) const {
 
 template <class T>
 const Tensor<T>& Linear<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
-  const Shape out_shape = output_shape(shape_of(x));
-  const std::size_t N = out_shape[0];
+  if (x.dimension() != 2 || x.shape()[1] != in_) output_shape(shape_of(x));  // throws
+  const std::size_t N = x.shape()[0];
   x_ = &x;
   w_ = &weight_.compute();
-  ensure_shape(y_, out_shape);
+  ensure_dims(y_, std::array<std::size_t, 2>{N, out_});
   T beta = T(0);
   if (has_bias_) {  // y starts as b in every row, and the GEMM adds x·Wᵀ to it
     for (std::size_t n = 0; n < N; ++n) std::copy(bias_.data(), bias_.data() + out_, y_.data() + n * out_);
@@ -49,9 +49,8 @@ const Tensor<T>& Linear<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
 
 template <class T>
 const Tensor<T>& Linear<T>::backward(const Tensor<T>& dy) {
-  if (!x_ || shape_of(dy) != shape_of(y_))
-    throw InputError(describe() + " backward: dy must have the last output's shape " + shape_string(shape_of(y_)) +
-                     ", got " + shape_string(shape_of(dy)));
+  if (!x_) throw InputError(describe() + ": backward before forward");
+  check_output_grad(*this, dy, y_);
   const std::size_t N = dy.shape()[0];
   // dW (out, in) += dyᵀ (out, N) · x (N, in)
   gemm(Transpose::yes, Transpose::no, out_, in_, N, T(1), dy.data(), out_, x_->data(), in_, weight_.grad_beta(),
@@ -67,7 +66,7 @@ const Tensor<T>& Linear<T>::backward(const Tensor<T>& dy) {
   }
   // dx (N, in) = dy (N, out) · W (out, in)
   if (this->input_grad_needed_) {
-    ensure_shape(dx_, shape_of(*x_));
+    ensure_shape_like(dx_, *x_);
     gemm(Transpose::no, Transpose::no, N, in_, out_, T(1), dy.data(), out_, w_->data(), in_, T(0), dx_.data(), in_);
   }
   return dx_;

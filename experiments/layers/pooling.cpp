@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "norms/errors.hpp"
-#include "norms/shape_checks.hpp"
+#include "experiments/layers/tensor_shapes.hpp"
 
 namespace normlab {
 
@@ -15,6 +15,15 @@ Shape pooled_shape(const std::string& who, const Shape& input, std::size_t kerne
   if (input[2] < kernel || input[3] < kernel)
     throw InputError(who + ": input " + shape_string(input) + " is smaller than the pooling window");
   return {input[0], input[1], (input[2] - kernel) / stride + 1, (input[3] - kernel) / stride + 1};
+}
+
+// The output dims for x without allocating; throws (through pooled_shape) on a bad input.
+template <class T, class Layer>
+std::array<std::size_t, 4> pooled_dims(const Layer& layer, const Tensor<T>& x, std::size_t kernel,
+                                       std::size_t stride) {
+  if (x.dimension() != 4 || x.size() == 0 || x.shape()[2] < kernel || x.shape()[3] < kernel)
+    pooled_shape(layer.describe(), shape_of(x), kernel, stride);  // throws
+  return {x.shape()[0], x.shape()[1], (x.shape()[2] - kernel) / stride + 1, (x.shape()[3] - kernel) / stride + 1};
 }
 
 void check_window(std::size_t kernel, std::size_t stride) {
@@ -40,10 +49,10 @@ Shape MaxPool2d<T>::output_shape(const Shape& input) const {
 
 template <class T>
 const Tensor<T>& MaxPool2d<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
-  input_shape_ = shape_of(x);
-  const Shape out = output_shape(input_shape_);
-  const std::size_t planes = out[0] * out[1], H = input_shape_[2], W = input_shape_[3], Ho = out[2], Wo = out[3];
-  ensure_shape(y_, out);
+  const auto out = pooled_dims(*this, x, kernel_, stride_);
+  x_ = &x;
+  const std::size_t planes = out[0] * out[1], H = x.shape()[2], W = x.shape()[3], Ho = out[2], Wo = out[3];
+  ensure_dims(y_, out);
   argmax_.resize(y_.size());
   for (std::size_t p = 0; p < planes; ++p) {
     const T* plane = x.data() + p * H * W;
@@ -65,11 +74,11 @@ const Tensor<T>& MaxPool2d<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
 
 template <class T>
 const Tensor<T>& MaxPool2d<T>::backward(const Tensor<T>& dy) {
-  check_same_shape(describe() + " backward", "dy", shape_of(dy), shape_of(y_));
+  check_output_grad(*this, dy, y_);
   if (!this->input_grad_needed_) return dx_;
-  ensure_shape(dx_, input_shape_);
+  ensure_shape_like(dx_, *x_);
   dx_.fill(T(0));
-  const std::size_t plane_in = input_shape_[2] * input_shape_[3], plane_out = y_.shape()[2] * y_.shape()[3];
+  const std::size_t plane_in = x_->shape()[2] * x_->shape()[3], plane_out = y_.shape()[2] * y_.shape()[3];
   for (std::size_t o = 0; o < dy.size(); ++o) dx_.data()[(o / plane_out) * plane_in + argmax_[o]] += dy.data()[o];
   return dx_;
 }
@@ -91,11 +100,11 @@ Shape AvgPool2d<T>::output_shape(const Shape& input) const {
 
 template <class T>
 const Tensor<T>& AvgPool2d<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
-  input_shape_ = shape_of(x);
-  const Shape out = output_shape(input_shape_);
-  const std::size_t planes = out[0] * out[1], H = input_shape_[2], W = input_shape_[3], Ho = out[2], Wo = out[3];
+  const auto out = pooled_dims(*this, x, kernel_, stride_);
+  x_ = &x;
+  const std::size_t planes = out[0] * out[1], H = x.shape()[2], W = x.shape()[3], Ho = out[2], Wo = out[3];
   const T inv_area = T(1) / T(kernel_ * kernel_);
-  ensure_shape(y_, out);
+  ensure_dims(y_, out);
   for (std::size_t p = 0; p < planes; ++p) {
     const T* plane = x.data() + p * H * W;
     for (std::size_t oh = 0; oh < Ho; ++oh)
@@ -111,11 +120,11 @@ const Tensor<T>& AvgPool2d<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
 
 template <class T>
 const Tensor<T>& AvgPool2d<T>::backward(const Tensor<T>& dy) {
-  check_same_shape(describe() + " backward", "dy", shape_of(dy), shape_of(y_));
+  check_output_grad(*this, dy, y_);
   if (!this->input_grad_needed_) return dx_;
-  ensure_shape(dx_, input_shape_);
+  ensure_shape_like(dx_, *x_);
   dx_.fill(T(0));
-  const std::size_t planes = y_.shape()[0] * y_.shape()[1], H = input_shape_[2], W = input_shape_[3];
+  const std::size_t planes = y_.shape()[0] * y_.shape()[1], H = x_->shape()[2], W = x_->shape()[3];
   const std::size_t Ho = y_.shape()[2], Wo = y_.shape()[3];
   const T inv_area = T(1) / T(kernel_ * kernel_);
   for (std::size_t p = 0; p < planes; ++p) {
@@ -139,9 +148,10 @@ Shape GlobalAvgPool<T>::output_shape(const Shape& input) const {
 
 template <class T>
 const Tensor<T>& GlobalAvgPool<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
-  input_shape_ = shape_of(x);
-  ensure_shape(y_, output_shape(input_shape_));
-  const std::size_t S = input_shape_[2] * input_shape_[3];
+  if (x.dimension() != 4 || x.size() == 0) output_shape(shape_of(x));  // throws
+  x_ = &x;
+  ensure_dims(y_, std::array<std::size_t, 2>{x.shape()[0], x.shape()[1]});
+  const std::size_t S = x.shape()[2] * x.shape()[3];
   for (std::size_t p = 0; p < y_.size(); ++p) {
     const T* plane = x.data() + p * S;
     T sum = T(0);
@@ -153,10 +163,10 @@ const Tensor<T>& GlobalAvgPool<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
 
 template <class T>
 const Tensor<T>& GlobalAvgPool<T>::backward(const Tensor<T>& dy) {
-  check_same_shape("GlobalAvgPool backward", "dy", shape_of(dy), shape_of(y_));
+  check_output_grad(*this, dy, y_);
   if (!this->input_grad_needed_) return dx_;
-  ensure_shape(dx_, input_shape_);
-  const std::size_t S = input_shape_[2] * input_shape_[3];
+  ensure_shape_like(dx_, *x_);
+  const std::size_t S = x_->shape()[2] * x_->shape()[3];
   for (std::size_t p = 0; p < y_.size(); ++p) std::fill(dx_.data() + p * S, dx_.data() + (p + 1) * S, dy.data()[p] / T(S));
   return dx_;
 }

@@ -23,7 +23,7 @@ class MaxPool2d final : public Layer<T> {
 
  private:
   std::size_t kernel_, stride_;
-  Shape input_shape_;
+  const Tensor<T>* x_ = nullptr;  // (N, C, H, W): the last input
   std::vector<std::uint32_t> argmax_;  // (N, C, Ho, Wo): index of the maximum in its (H, W) plane
   Tensor<T> y_, dx_;
 };
@@ -39,7 +39,7 @@ class AvgPool2d final : public Layer<T> {
 
  private:
   std::size_t kernel_, stride_;
-  Shape input_shape_;
+  const Tensor<T>* x_ = nullptr;  // (N, C, H, W): the last input
   Tensor<T> y_, dx_;
 };
 
@@ -52,7 +52,7 @@ class GlobalAvgPool final : public Layer<T> {
   const Tensor<T>& backward(const Tensor<T>& dy) override;  // dx = dy/(H·W) everywhere
 
  private:
-  Shape input_shape_;
+  const Tensor<T>* x_ = nullptr;  // (N, C, H, W): the last input
   Tensor<T> y_, dx_;
 };
 

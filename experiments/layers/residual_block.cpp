@@ -1,6 +1,7 @@
 #include "experiments/layers/residual_block.hpp"
 
 #include "norms/errors.hpp"
+#include "experiments/layers/tensor_shapes.hpp"
 #include "norms/shape_checks.hpp"
 
 namespace normlab {
@@ -29,8 +30,9 @@ const Tensor<T>& ResidualBlock<T>::forward(const Tensor<T>& x, Mode mode) {
   for (auto& [name, layer] : branch_) branch = &layer->forward(*branch, mode);
   const Tensor<T>* shortcut = &x;
   for (auto& [name, layer] : shortcut_) shortcut = &layer->forward(*shortcut, mode);
-  check_same_shape(description_, "the shortcut's output", shape_of(*shortcut), shape_of(*branch));
-  ensure_shape(y_, shape_of(*branch));
+  if (!same_shape(*shortcut, *branch))
+    check_same_shape(description_, "the shortcut's output", shape_of(*shortcut), shape_of(*branch));  // throws
+  ensure_shape_like(y_, *branch);
   const T* b = branch->data();
   const T* s = shortcut->data();
   T* y = y_.data();
@@ -43,8 +45,8 @@ const Tensor<T>& ResidualBlock<T>::forward(const Tensor<T>& x, Mode mode) {
 
 template <class T>
 const Tensor<T>& ResidualBlock<T>::backward(const Tensor<T>& dy) {
-  check_same_shape(description_ + " backward", "dy", shape_of(dy), shape_of(y_));
-  ensure_shape(dz_, shape_of(dy));
+  check_output_grad(*this, dy, y_);
+  ensure_shape_like(dz_, dy);
   for (std::size_t i = 0, n = dy.size(); i < n; ++i) dz_.data()[i] = y_.data()[i] > T(0) ? dy.data()[i] : T(0);
   // Each path's first layer computes its dx only when the block's dx is needed.
   branch_.front().second->set_input_grad_needed(this->input_grad_needed_);
@@ -55,8 +57,9 @@ const Tensor<T>& ResidualBlock<T>::backward(const Tensor<T>& dy) {
   const Tensor<T>* s = &dz_;  // the identity shortcut passes dz through
   for (auto it = shortcut_.rbegin(); it != shortcut_.rend(); ++it) s = &it->second->backward(*s);
   if (!this->input_grad_needed_) return dx_;
-  check_same_shape(description_ + " backward", "the shortcut's dx", shape_of(*s), shape_of(*g));
-  ensure_shape(dx_, shape_of(*g));
+  if (!same_shape(*s, *g))
+    check_same_shape(description_ + " backward", "the shortcut's dx", shape_of(*s), shape_of(*g));  // throws
+  ensure_shape_like(dx_, *g);
   for (std::size_t i = 0, n = dx_.size(); i < n; ++i) dx_.data()[i] = g->data()[i] + s->data()[i];
   return dx_;
 }

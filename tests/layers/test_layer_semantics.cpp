@@ -3,6 +3,7 @@
 #include <cmath>
 #include <memory>
 
+#include "experiments/layers/activation.hpp"
 #include "experiments/layers/conv2d.hpp"
 #include "experiments/layers/dropout.hpp"
 #include "experiments/layers/linear.hpp"
@@ -174,4 +175,22 @@ TEST_CASE("float layers agree with double layers") {
   double worst = 0;
   for (std::size_t i = 0; i < yd.size(); ++i) worst = std::max(worst, std::abs(double(yf.data()[i]) - yd.data()[i]));
   CHECK(worst < 1e-5);
+}
+
+TEST_CASE("float sigmoid and tanh (vectorized exp) agree with double std::exp and std::tanh") {
+  for (auto kind : {ActivationKind::sigmoid, ActivationKind::tanh}) {
+    Activation<float> act(kind);
+    Tensor<float> x = Tensor<float>::from_shape({1, 2003});  // not a multiple of the SIMD width
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = -100.0f + 200.0f * float(i) / 2002.0f;
+    x.data()[7] = 1e-6f;
+    x.data()[8] = -3e-4f;
+    const Tensor<float> y = act.forward(x, Mode::train);
+    double worst = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const double v = x.data()[i];
+      const double expected = kind == ActivationKind::sigmoid ? 1 / (1 + std::exp(-v)) : std::tanh(v);
+      worst = std::max(worst, std::abs(double(y.data()[i]) - expected) / std::max(std::abs(expected), 1e-3));
+    }
+    CHECK(worst < 1e-6);
+  }
 }
