@@ -9,29 +9,45 @@ namespace normlab {
 
 namespace {
 
+// The output columns ow whose input column iw = ow·s - p + kj lies inside [0, W): [begin, end).
+// Outside that range the kernel tap reads zero padding.
+struct ColumnRange {
+  std::size_t begin, end;
+};
+inline ColumnRange valid_columns(std::size_t W, std::size_t Wo, std::size_t s, std::size_t p, std::size_t kj) {
+  // iw >= 0  <=>  ow·s >= p - kj;  iw < W  <=>  ow·s < W + p - kj
+  const std::size_t begin = kj >= p ? 0 : (p - kj + s - 1) / s;
+  const std::size_t limit = W + p > kj ? W + p - kj : 0;  // ow·s < limit
+  const std::size_t end = std::min(Wo, (limit + s - 1) / s);
+  return {std::min(begin, end), end};
+}
+
 // col (C·k·k, Ho·Wo): row (c, ki, kj) holds x[c, oh·s - p + ki, ow·s - p + kj], 0 outside.
 // x: (C, H, W) of one sample.
 template <class T>
 void im2col(T* col, const T* x, std::size_t C, std::size_t H, std::size_t W, const ConvGeometry& g, std::size_t Ho,
             std::size_t Wo) {
-  const std::size_t k = g.kernel, s = g.stride;
-  const long p = long(g.padding);
+  const std::size_t k = g.kernel, s = g.stride, p = g.padding;
   for (std::size_t c = 0; c < C; ++c)
     for (std::size_t ki = 0; ki < k; ++ki)
       for (std::size_t kj = 0; kj < k; ++kj) {
         T* row = col + ((c * k + ki) * k + kj) * Ho * Wo;
+        const ColumnRange cols = valid_columns(W, Wo, s, p, kj);
         for (std::size_t oh = 0; oh < Ho; ++oh) {
-          T* out = row + oh * Wo;
-          const long ih = long(oh * s) - p + long(ki);
+          T* __restrict out = row + oh * Wo;
+          const long ih = long(oh * s) - long(p) + long(ki);
           if (ih < 0 || ih >= long(H)) {
             std::fill(out, out + Wo, T(0));
             continue;
           }
-          const T* in = x + (c * H + std::size_t(ih)) * W;
-          for (std::size_t ow = 0; ow < Wo; ++ow) {
-            const long iw = long(ow * s) - p + long(kj);
-            out[ow] = (iw >= 0 && iw < long(W)) ? in[iw] : T(0);
-          }
+          // in[ow·s] is x[c, ih, ow·s - p + kj]; only read for ow in the valid range.
+          const T* __restrict in = x + (c * H + std::size_t(ih)) * W + kj - p;
+          std::fill(out, out + cols.begin, T(0));
+          if (s == 1)
+            std::copy(in + cols.begin, in + cols.end, out + cols.begin);
+          else
+            for (std::size_t ow = cols.begin; ow < cols.end; ++ow) out[ow] = in[ow * s];
+          std::fill(out + cols.end, out + Wo, T(0));
         }
       }
 }
@@ -40,21 +56,21 @@ void im2col(T* col, const T* x, std::size_t C, std::size_t H, std::size_t W, con
 template <class T>
 void col2im_add(T* dx, const T* dcol, std::size_t C, std::size_t H, std::size_t W, const ConvGeometry& g,
                 std::size_t Ho, std::size_t Wo) {
-  const std::size_t k = g.kernel, s = g.stride;
-  const long p = long(g.padding);
+  const std::size_t k = g.kernel, s = g.stride, p = g.padding;
   for (std::size_t c = 0; c < C; ++c)
     for (std::size_t ki = 0; ki < k; ++ki)
       for (std::size_t kj = 0; kj < k; ++kj) {
         const T* row = dcol + ((c * k + ki) * k + kj) * Ho * Wo;
+        const ColumnRange cols = valid_columns(W, Wo, s, p, kj);
         for (std::size_t oh = 0; oh < Ho; ++oh) {
-          const long ih = long(oh * s) - p + long(ki);
+          const long ih = long(oh * s) - long(p) + long(ki);
           if (ih < 0 || ih >= long(H)) continue;
-          T* out = dx + (c * H + std::size_t(ih)) * W;
-          const T* in = row + oh * Wo;
-          for (std::size_t ow = 0; ow < Wo; ++ow) {
-            const long iw = long(ow * s) - p + long(kj);
-            if (iw >= 0 && iw < long(W)) out[iw] += in[ow];
-          }
+          T* __restrict out = dx + (c * H + std::size_t(ih)) * W + kj - p;  // out[ow·s] is dx[c, ih, iw]
+          const T* __restrict in = row + oh * Wo;
+          if (s == 1)
+            for (std::size_t ow = cols.begin; ow < cols.end; ++ow) out[ow] += in[ow];
+          else
+            for (std::size_t ow = cols.begin; ow < cols.end; ++ow) out[ow * s] += in[ow];
         }
       }
 }

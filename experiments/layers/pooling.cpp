@@ -54,6 +54,24 @@ const Tensor<T>& MaxPool2d<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
   const std::size_t planes = out[0] * out[1], H = x.shape()[2], W = x.shape()[3], Ho = out[2], Wo = out[3];
   ensure_dims(y_, out);
   argmax_.resize(y_.size());
+  if (kernel_ == 2 && stride_ == 2) {  // the common case, without the window loops
+    for (std::size_t p = 0; p < planes; ++p) {
+      const T* plane = x.data() + p * H * W;
+      T* y = y_.data() + p * Ho * Wo;
+      std::uint32_t* where = argmax_.data() + p * Ho * Wo;
+      for (std::size_t oh = 0; oh < Ho; ++oh)
+        for (std::size_t ow = 0; ow < Wo; ++ow) {
+          // The window in PyTorch's scan order; a later element wins only if strictly larger.
+          const std::size_t a = 2 * oh * W + 2 * ow, b = a + 1, c = a + W, d = c + 1;
+          std::size_t best = plane[b] > plane[a] ? b : a;
+          best = plane[c] > plane[best] ? c : best;
+          best = plane[d] > plane[best] ? d : best;
+          y[oh * Wo + ow] = plane[best];
+          where[oh * Wo + ow] = std::uint32_t(best);
+        }
+    }
+    return y_;
+  }
   for (std::size_t p = 0; p < planes; ++p) {
     const T* plane = x.data() + p * H * W;
     for (std::size_t oh = 0; oh < Ho; ++oh)
@@ -79,7 +97,11 @@ const Tensor<T>& MaxPool2d<T>::backward(const Tensor<T>& dy) {
   ensure_shape_like(dx_, *x_);
   dx_.fill(T(0));
   const std::size_t plane_in = x_->shape()[2] * x_->shape()[3], plane_out = y_.shape()[2] * y_.shape()[3];
-  for (std::size_t o = 0; o < dy.size(); ++o) dx_.data()[(o / plane_out) * plane_in + argmax_[o]] += dy.data()[o];
+  const T* g = dy.data();
+  for (std::size_t p = 0, o = 0; o < dy.size(); ++p) {
+    T* plane = dx_.data() + p * plane_in;
+    for (std::size_t end = o + plane_out; o < end; ++o) plane[argmax_[o]] += g[o];
+  }
   return dx_;
 }
 
