@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 
 namespace normlab::raster {
 
@@ -41,6 +42,18 @@ inline void draw_stroke(float* plane, std::size_t height, std::size_t width, Poi
       float& pixel = plane[std::size_t(y) * width + std::size_t(x)];
       pixel = std::max(pixel, float(intensity * coverage(d)));
     }
+}
+
+// Approximately standard normal pixel noise, cheap enough for millions of pixels: the
+// Irwin-Hall sum of four 16-bit uniforms from one random word, centred and scaled to unit
+// variance (each uniform has variance 1/12). Box-Muller per pixel made generation several times
+// slower.
+template <class Rng>
+double pixel_noise(Rng& rng) {
+  const std::uint64_t word = rng.next_u64();
+  const double sum = double(word & 0xffff) + double((word >> 16) & 0xffff) + double((word >> 32) & 0xffff) +
+                     double(word >> 48);
+  return (sum / 65536.0 - 2.0) * 1.7320508075688772;  // sqrt(3)
 }
 
 }  // namespace normlab::raster

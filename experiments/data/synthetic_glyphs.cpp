@@ -69,7 +69,7 @@ void render_glyph(std::size_t label, Rng& rng, float* image) {  // image: (28, 2
     raster::draw_stroke(image, kSide, kSide, a, b, rng.uniform(1.0, 2.0), rng.uniform(0.4, 0.8));
   }
   for (std::size_t i = 0; i < kSide * kSide; ++i)
-    image[i] = std::clamp(image[i] + float(rng.normal(0, 0.15)), 0.0f, 1.0f);
+    image[i] = std::clamp(image[i] + float(0.15 * raster::pixel_noise(rng)), 0.0f, 1.0f);
 }
 
 Split render_split(std::size_t count, Rng& rng) {
