@@ -34,10 +34,10 @@ Model<T> build_model(const ModelOptions& options, const Shape& sample_shape, std
     classes = resolve_size(spec, "out", num_classes, "classes");
   }
   if (input_shape.empty() || shape_product(input_shape) == 0)
-    throw InputError("model '" + spec.text() + "': the input shape is unknown or empty; give the data's sample shape" +
+    throw InputError("model '" + spec.text() + "': the input shape is unknown or empty; give the data's sample shape (normlab model: --input)" +
                      (spec.kind() == "mlp" ? std::string(" or in=") : std::string()));
   if (classes == 0)
-    throw InputError("model '" + spec.text() + "': the number of classes is unknown; give it" +
+    throw InputError("model '" + spec.text() + "': the number of classes is unknown; give it (normlab model: --classes)" +
                      (spec.kind() == "mlp" ? std::string(" or out=") : std::string()));
 
   ModelBuilder<T> builder(options, spec, input_shape, init_rng);
