@@ -7,12 +7,27 @@
 
 namespace normlab {
 
+namespace {
+
+// Makes x (count, *sample_shape) of the split, comparing shapes in place so that an unchanged
+// batch shape costs no allocation; returns the number of values per sample.
+std::size_t resize_batch(const Split& split, std::size_t count, Tensor<float>& x) {
+  const auto& sample = split.x.shape();
+  bool same = x.dimension() == split.x.dimension() && x.shape()[0] == count;
+  for (std::size_t d = 1; same && d < split.x.dimension(); ++d) same = x.shape()[d] == sample[d];
+  if (!same) {
+    Shape shape(sample.begin(), sample.end());
+    shape[0] = count;
+    x.resize(shape);
+  }
+  return split.size() ? split.x.size() / split.size() : 0;
+}
+
+}  // namespace
+
 void gather(const Split& split, const std::size_t* indices, std::size_t count, Tensor<float>& x,
             std::vector<std::int32_t>& labels) {
-  Shape shape = shape_of(split.x);
-  const std::size_t sample_size = split.size() ? split.x.size() / split.size() : 0;
-  shape[0] = count;
-  ensure_shape(x, shape);
+  const std::size_t sample_size = resize_batch(split, count, x);
   labels.resize(count);
   for (std::size_t i = 0; i < count; ++i) {
     std::memcpy(x.data() + i * sample_size, split.x.data() + indices[i] * sample_size, sample_size * sizeof(float));
@@ -22,10 +37,7 @@ void gather(const Split& split, const std::size_t* indices, std::size_t count, T
 
 void copy_range(const Split& split, std::size_t begin, std::size_t count, Tensor<float>& x,
                 std::vector<std::int32_t>& labels) {
-  Shape shape = shape_of(split.x);
-  const std::size_t sample_size = split.size() ? split.x.size() / split.size() : 0;
-  shape[0] = count;
-  ensure_shape(x, shape);
+  const std::size_t sample_size = resize_batch(split, count, x);
   std::memcpy(x.data(), split.x.data() + begin * sample_size, count * sample_size * sizeof(float));
   labels.assign(split.labels.begin() + long(begin), split.labels.begin() + long(begin + count));
 }
