@@ -2,17 +2,16 @@
 // Linear(128,64, no bias) -> BatchNorm1d(64) -> ReLU -> Linear(64,10) has 41,994 learnable
 // parameters; the post-activation variant with biases has 42,186. Counted through the library
 // and through the normlab executable; and a count per normalizer and placement.
-#include <array>
-#include <cstdio>
-#include <memory>
 #include <string>
 
 #include <catch2/catch.hpp>
 
 #include "experiments/models/model.hpp"
 #include "experiments/models/model_summary.hpp"
+#include "models/run_normlab.hpp"
 
 using namespace normlab;
+using normlab::testing::run_normlab;
 
 namespace {
 
@@ -24,17 +23,6 @@ std::size_t count(const std::string& model_spec, const std::string& norm, const 
   Rng rng(0);
   Model<float> model = build_model<float>(options, input, classes, rng);
   return parameter_count(model);
-}
-
-std::string run_normlab(const std::string& arguments, int& status) {
-  const std::string command = std::string(NORMLAB_EXE) + " " + arguments + " 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-  REQUIRE(pipe);
-  std::string out;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), int(buffer.size()), pipe.get())) out += buffer.data();
-  status = pclose(pipe.release());
-  return out;
 }
 
 }  // namespace
@@ -50,16 +38,15 @@ TEST_CASE("the post-activation MLP with biases has 42,186 parameters") {
 }
 
 TEST_CASE("normlab model prints 41,994 and 42,186") {
-  int status = -1;
-  std::string out = run_normlab(std::string("model --model ") + kSourceMlp + " --norm batch --placement pre", status);
-  INFO(out);
-  CHECK(status == 0);
-  CHECK(out.find("total: 41,994 learnable parameters") != std::string::npos);
-  CHECK(out.find("Linear(256, 128, bias=false)") != std::string::npos);
-  out = run_normlab(std::string("model --model ") + kSourceMlp + " --norm batch --placement post --bias true", status);
-  INFO(out);
-  CHECK(status == 0);
-  CHECK(out.find("total: 42,186 learnable parameters") != std::string::npos);
+  auto result = run_normlab(std::string("model --model ") + kSourceMlp + " --norm batch --placement pre");
+  INFO(result.output);
+  CHECK(result.exit_status == 0);
+  CHECK(result.output.find("total: 41,994 learnable parameters") != std::string::npos);
+  CHECK(result.output.find("Linear(256, 128, bias=false)") != std::string::npos);
+  result = run_normlab(std::string("model --model ") + kSourceMlp + " --norm batch --placement post --bias true");
+  INFO(result.output);
+  CHECK(result.exit_status == 0);
+  CHECK(result.output.find("total: 42,186 learnable parameters") != std::string::npos);
 }
 
 TEST_CASE("parameter counts of every normalizer in every placement (mlp 256-128-64-10)") {
