@@ -33,11 +33,24 @@ def draw(results, out_dir, formats, layer=None):
     axes[0].set_title("(a) test accuracy")
     axes[0].legend(handles, labels, loc="best")
     percentile_axes = []
+    missing = []
     for index, ((values, runs), ax) in enumerate(zip(group_list, axes[1:])):
         look = look_of[values]
         ok_ids = runs["run_id"][runs["status"] == "ok"].tolist()
         ids = ok_ids or runs["run_id"].tolist()
-        chosen = layers.choose_layer(results, ids, [p for p, _, _ in PERCENTILES], requested=layer)
+        try:
+            chosen = layers.choose_layer(results, ids, [p for p, _, _ in PERCENTILES], requested=layer)
+        except layers.ResultsError:
+            if layer:
+                raise
+            # e.g. `none` has no normalization layer, so the harness may record nothing for it.
+            ax.text(0.5, 0.5, "no layer statistics\nrecorded for these runs", transform=ax.transAxes,
+                    ha="center", va="center", fontsize=7, color="0.3")
+            ax.set_title(f"({chr(ord('b') + index)}) {look.label}", fontsize=7)
+            ax.set_xlabel("training step")
+            ax.set_yticks([])
+            missing.append(look.label)
+            continue
         kind = style.norm_kind(values[keys.index("norm")] if "norm" in keys else results.runs["norm"].iloc[0])
         normalized = kind == "batch"
         for stat, name, linestyle in PERCENTILES:
@@ -61,6 +74,9 @@ def draw(results, out_dir, formats, layer=None):
                      fontsize=7)
         ax.set_xlabel("training step")
         percentile_axes.append(ax)
+    if len(missing) == len(group_list):
+        raise layers.ResultsError(f"{results.dir / 'layer_stats.csv'}: no run has 15/50/85th percentile records "
+                                  f"(stats p15, p50, p85)")
     if percentile_axes:
         percentile_axes[0].set_ylabel("value of feature 0")
         limits = [ax.get_ylim() for ax in percentile_axes if ax.has_data()]
