@@ -59,7 +59,7 @@ TEST_CASE("every epoch is a fresh permutation, deterministic per seed") {
   CHECK(a.epoch() == Approx(3.0));
 }
 
-TEST_CASE("drop_last drops the final partial batch; otherwise it is served") {
+TEST_CASE("drop_last drops the final partial batch, otherwise it is served") {
   const Split split = numbered_split(23);
   Batcher dropping(split, 5, true, 1), keeping(split, 5, false, 1);
   CHECK(dropping.batches_per_epoch() == 4);
