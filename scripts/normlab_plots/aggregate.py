@@ -9,12 +9,17 @@ import pandas as pd
 from . import stats, style
 
 
+# Known choices in their natural order (pre before post, bias on before off); others sort as text.
+CHOICE_ORDER = {"pre": 0, "post": 1, "none": 2, "true": 0, "auto": 1, "false": 2}
+
+
 def _sort_value(value):
-    """Numbers sort numerically, everything else as text, normalizer specs in the fixed kind order."""
+    """Numbers sort numerically, known choices in their natural order, everything else as text."""
     try:
         return (0, float(value), "")
     except (TypeError, ValueError):
-        return (1, 0.0, str(value))
+        text = str(value)
+        return (1, float(CHOICE_ORDER.get(text.lower(), 9)), text)
 
 
 def sort_groups(keys, group_values):

@@ -111,7 +111,11 @@ def _panel_pair(ax_loss, ax_acc, results, group_list, look_of, scale, compact=Fa
 
 def _band_note(results, window):
     seeds = results.runs.groupby(results.varying_keys() or ["status"]).size().max() if len(results.runs) else 0
-    note = f"lines: mean over seeds (up to {seeds}); bands: 95% CI (Student's t); x: last value of a diverged/failed run"
+    if seeds > 1:
+        note = f"lines: mean over seeds (up to {seeds}); bands: 95% CI (Student's t)"
+    else:
+        note = "lines: one run each (one seed, so no confidence band)"
+    note += "; x: last value of a diverged/failed run"
     if window:
         note += f"; training loss: moving average over {window} steps"
     return note

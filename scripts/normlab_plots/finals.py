@@ -19,11 +19,12 @@ def draw_lines(ax, runs, x_key, value_of, line_keys, default_norm, x_of=float):
     line_groups = aggregate.groups(runs, line_keys)
     x_values = sorted({x_of(v) for v in runs[x_key].dropna().unique()})
     log_x = spans_decades(x_values)
-    if log_x:
-        step = np.min(np.diff(np.log10(x_values))) if len(x_values) > 1 else 1.0
+    positions = np.log10(x_values) if log_x else np.asarray(x_values, dtype=float)
+    if len(positions) > 1:
+        step, span = np.min(np.diff(positions)), positions[-1] - positions[0]
+        width = min(0.25 * step, 0.04 * span)  # total spread of the dodged lines around each x
     else:
-        step = np.min(np.diff(x_values)) if len(x_values) > 1 else 1.0
-    width = 0.25 * step  # total spread of the dodged lines around each x
+        width = 0.0
 
     def dodge(x, index):
         offset = 0.0 if len(line_groups) < 2 else width * (index / (len(line_groups) - 1) - 0.5)

@@ -33,6 +33,7 @@ def draw(results, out_dir, formats):
     fig, axes = plt.subplots(len(panels), 1, figsize=(style.TWO_COLUMN_IN, 1.9 * len(panels) + 0.3),
                              sharex=True, squeeze=False)
     width = 0.8 / max(1, len(conditions))
+    any_all_failed = False
     for ax, (metric, ylabel, factor) in zip(axes[:, 0], panels):
         summary = aggregate.final_summary(runs, ["norm"] + condition_keys, metric)
         top = 0.0
@@ -54,7 +55,7 @@ def draw(results, out_dir, formats):
                     continue
                 half = row["half"] * factor if np.isfinite(row["half"]) else 0.0
                 mean = row["mean"] * factor
-                ax.bar(x, mean, width, color=fill, edgecolor=colour, linewidth=0.6, yerr=half,
+                ax.bar(x, mean, width, color=fill, edgecolor=colour, linewidth=0.6, yerr=half if half > 0 else None,
                        error_kw=dict(elinewidth=0.7, capsize=1.5, ecolor="0.2"))
                 hatch = HATCHES.get(condition[0], "xx")
                 if hatch:  # hatch lines take the edge colour: white on a full-colour bar, the colour on a light one
@@ -64,6 +65,7 @@ def draw(results, out_dir, formats):
                 if bad:
                     ax.annotate(f"{bad}/{int(row['runs'])}\ndiv.", (x, mean + half), textcoords="offset points",
                                 xytext=(0, 1), ha="center", va="bottom", fontsize=5, color=colour)
+        any_all_failed = any_all_failed or bool(marks)
         for x, colour in marks:
             ax.plot([x], [0], marker=style.DIVERGED_MARKER, color=colour, markersize=6, clip_on=False, zorder=5)
         ax.set_ylabel(ylabel)
@@ -73,7 +75,7 @@ def draw(results, out_dir, formats):
             ax.set_ylim(0, top * 1.15 if top > 0 else 1)
         ax.grid(axis="x", visible=False)
     axes[-1, 0].set_xticks(range(len(norms)))
-    axes[-1, 0].set_xticklabels([style.norm_label(n) for n in norms])
+    axes[-1, 0].set_xticklabels([style.norm_label(n).replace(" (", "\n(") for n in norms])
     axes[-1, 0].set_xlim(-0.5, len(norms) - 0.5)
     axes[-1, 0].set_xlabel("normalizer")
     handles = []
@@ -82,8 +84,9 @@ def draw(results, out_dir, formats):
         handles.append(mpatches.Patch(facecolor=fill, linewidth=0.6, hatch=HATCHES.get(c[0], "xx"),
                                       edgecolor="white" if fill == "0.35" else "0.35",
                                       label=_condition_label(c[0], c[1] if has_bias else None)))
-    handles.append(plt.Line2D([], [], color="0.3", linestyle="none", marker=style.DIVERGED_MARKER,
-                              label="every seed diverged/failed"))
+    if any_all_failed:
+        handles.append(plt.Line2D([], [], color="0.3", linestyle="none", marker=style.DIVERGED_MARKER,
+                                  label="every seed diverged/failed"))
     fig.tight_layout()
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(5, len(handles)),
                title="bars: mean over seeds; error bars: 95% CI (Student's t); hatched: post-activation; light: without bias",
