@@ -44,7 +44,7 @@ def draw_metric(ax, results, group_list, look_of, split, metric, scale=1.0, smoo
                 window_steps = max(window_steps, int(round(window * spacing)))
                 per_run = {r: (s, aggregate.moving_average(v, window)) for r, (s, v) in per_run.items()}
         per_run = {r: (s, v * scale) for r, (s, v) in per_run.items()}
-        ok_band = aggregate.band({r: per_run[r] for r in ok_ids if r in per_run})
+        ok_band = _thin(aggregate.band({r: per_run[r] for r in ok_ids if r in per_run}))
         # A t interval over few seeds can reach past what the quantity can be (a negative loss, an
         # accuracy above 100%): clip the band to the possible range.
         if metric == "loss" or metric.startswith("accuracy"):
@@ -68,11 +68,12 @@ def draw_metric(ax, results, group_list, look_of, split, metric, scale=1.0, smoo
                 continue
             steps, vals = per_run[run_id]
             finite = np.isfinite(vals)
-            ax.plot(steps[finite], vals[finite], color=look.colour, linestyle=look.linestyle,
-                    linewidth=0.6, alpha=0.6)
             if finite.any():
                 last = np.flatnonzero(finite)[-1]
                 ended.append((steps[last], vals[last], look.colour))
+                keep = _thin_indices(int(finite.sum()))
+                ax.plot(steps[finite][keep], vals[finite][keep], color=look.colour, linestyle=look.linestyle,
+                        linewidth=0.6, alpha=0.6)
     if finite_values:  # limits from finished runs, so that a diverging loss does not squash them
         lo, hi = float(np.min(finite_values)), float(np.max(finite_values))
         if metric == "loss" and lo > 0 and hi / lo > 30:
@@ -90,6 +91,22 @@ def draw_metric(ax, results, group_list, look_of, split, metric, scale=1.0, smoo
         ax.plot([x], [min(max(y, bottom), top)], marker=style.DIVERGED_MARKER, color=colour,
                 markersize=6, markeredgewidth=1.2, clip_on=False, zorder=5)
     return handles, labels, window_steps
+
+
+MAX_POINTS = 400  # per drawn line: enough for any paper figure, and keeps the PDFs small
+
+
+def _thin_indices(count):
+    """Evenly spaced indices, first and last included, at most MAX_POINTS of them."""
+    if count <= MAX_POINTS:
+        return np.arange(count)
+    return np.unique(np.linspace(0, count - 1, MAX_POINTS).round().astype(int))
+
+
+def _thin(frame):
+    """Keeps at most MAX_POINTS rows of a band; the training loss is already a moving average over
+    about count/60 points, so thinning to 400 loses nothing visible."""
+    return frame.iloc[_thin_indices(len(frame))].reset_index(drop=True) if len(frame) > MAX_POINTS else frame
 
 
 def _loss_label(results, window_steps):

@@ -48,7 +48,7 @@ def draw(results, out_dir, formats):
                 continue
             value = row["mean"]
             light = np.mean(cmap(norm_colour(value))[:3]) > 0.5
-            text = f"{value:.2g}" + (f"\n{bad}/{int(row['runs'])} div." if bad else "")
+            text = f"{value:.3g}" + (f"\n{bad}/{int(row['runs'])} div." if bad else "")
             ax.text(j, i, text, ha="center", va="center", fontsize=5, color="black" if light else "white")
         ax.set_xticks(range(len(lrs)))
         ax.set_xticklabels([f"{lr:g}" for lr in lrs], rotation=45, ha="right", rotation_mode="anchor")
