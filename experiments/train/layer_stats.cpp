@@ -16,6 +16,16 @@ double sorted_percentile(const std::vector<double>& sorted, double q) {
 
 LayerStatsRecorder::LayerStatsRecorder(Model<float>& model) {
   for (std::size_t i = 0; i < model.layers().size(); ++i) watch(std::to_string(i), model.layers()[i].get());
+  if (!layers_.empty()) return;
+  // No normalization layer (norm none, placement none, weight norm): watch the activations'
+  // inputs instead, where a pre-activation normalizer would sit (the sigmoid inputs of Ioffe &
+  // Szegedy's Figure 1). Recorded only if the activation layer keeps its last input.
+  for (std::size_t i = 0; i < model.layers().size(); ++i) {
+    Layer<float>* layer = model.layers()[i].get();
+    const std::string description = layer->describe();
+    for (const char* activation : {"ReLU", "Sigmoid", "Tanh"})
+      if (description.rfind(activation, 0) == 0) layers_.push_back({std::to_string(i), layer});
+  }
 }
 
 void LayerStatsRecorder::watch(const std::string& name, Layer<float>* layer) {

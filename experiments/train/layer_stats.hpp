@@ -16,7 +16,8 @@ namespace normlab {
 class LayerStatsRecorder {
  public:
   // Finds the normalization layers (activation_normalizer() non-null), including those inside
-  // composite layers, named "<layer index>" or "<layer index>.<sublayer name>".
+  // composite layers, named "<layer index>" or "<layer index>.<sublayer name>". A model without
+  // any gets its top-level activation layers (ReLU, Sigmoid, Tanh) watched instead.
   explicit LayerStatsRecorder(Model<float>& model);
   void record(std::size_t step, MetricSink& sink);
   std::size_t layer_count() const { return layers_.size(); }

@@ -227,3 +227,11 @@ TEST_CASE("MSE loss and Adam train too") {
   CHECK(result.status == "ok");
   CHECK(result.test_accuracy >= 0.85);
 }
+
+TEST_CASE("without normalization layers, the activation layers' inputs are watched instead") {
+  Model<float> plain = mlp("none", tabular());
+  LayerStatsRecorder recorder(plain);
+  CHECK(recorder.layer_count() == 2);  // Linear, ReLU, Linear, ReLU, Linear
+  Model<float> with_bn = mlp("batch", tabular());
+  CHECK(LayerStatsRecorder(with_bn).layer_count() == 2);  // the two BatchNorm1d layers, not the activations
+}
