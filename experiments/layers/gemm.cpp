@@ -1,0 +1,67 @@
+#include "experiments/layers/gemm.hpp"
+
+#include <algorithm>
+
+#include <cblas.h>
+
+#include "norms/parallel.hpp"
+
+namespace normlab {
+
+namespace {
+
+// Columns of C per block, and the smallest product (in multiply-adds) worth splitting: fixed
+// numbers, so that the split depends on the shapes only, never on the thread count.
+constexpr std::size_t kColumnBlock = 256;
+constexpr std::size_t kSplitWork = std::size_t(1) << 22;
+
+// Checked on every call (a cheap read of a global), as anyone may set it again later.
+void keep_openblas_single_threaded() {
+  if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
+}
+
+CBLAS_TRANSPOSE cblas(Transpose t) { return t == Transpose::yes ? CblasTrans : CblasNoTrans; }
+
+void call(Transpose ta, Transpose tb, std::size_t M, std::size_t N, std::size_t K, float alpha, const float* A,
+          std::size_t lda, const float* B, std::size_t ldb, float beta, float* C, std::size_t ldc) {
+  cblas_sgemm(CblasRowMajor, cblas(ta), cblas(tb), int(M), int(N), int(K), alpha, A, int(lda), B, int(ldb), beta, C,
+              int(ldc));
+}
+
+void call(Transpose ta, Transpose tb, std::size_t M, std::size_t N, std::size_t K, double alpha, const double* A,
+          std::size_t lda, const double* B, std::size_t ldb, double beta, double* C, std::size_t ldc) {
+  cblas_dgemm(CblasRowMajor, cblas(ta), cblas(tb), int(M), int(N), int(K), alpha, A, int(lda), B, int(ldb), beta, C,
+              int(ldc));
+}
+
+template <class T>
+void blocked_gemm(Transpose ta, Transpose tb, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
+                  std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) {
+  keep_openblas_single_threaded();
+  if (M * N * K < kSplitWork || N <= kColumnBlock) {
+    call(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+  // Column block j of C uses columns [j0, j0 + width) of op(B): B + j0 (row-major B) or the
+  // rows j0... of B when op(B) = Bᵀ.
+  const std::size_t blocks = (N + kColumnBlock - 1) / kColumnBlock;
+  parallel_for(blocks, M * kColumnBlock * K, [&](std::size_t j) {
+    const std::size_t j0 = j * kColumnBlock, width = std::min(kColumnBlock, N - j0);
+    const T* Bj = tb == Transpose::yes ? B + j0 * ldb : B + j0;
+    call(ta, tb, M, width, K, alpha, A, lda, Bj, ldb, beta, C + j0, ldc);
+  });
+}
+
+}  // namespace
+
+void gemm(Transpose ta, Transpose tb, std::size_t M, std::size_t N, std::size_t K, float alpha, const float* A,
+          std::size_t lda, const float* B, std::size_t ldb, float beta, float* C, std::size_t ldc) {
+  blocked_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void gemm(Transpose ta, Transpose tb, std::size_t M, std::size_t N, std::size_t K, double alpha, const double* A,
+          std::size_t lda, const double* B, std::size_t ldb, double beta, double* C, std::size_t ldc) {
+  blocked_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+}  // namespace normlab

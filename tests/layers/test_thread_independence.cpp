@@ -1,0 +1,60 @@
+// Layer results are byte-identical whatever the number of threads, OpenMP's or OpenBLAS's (the
+// GEMM wrapper keeps OpenBLAS on one thread and splits its work by shape only; see
+// experiments/layers/gemm.hpp).
+#include <cblas.h>
+#include <omp.h>
+
+#include <cstring>
+
+#include "experiments/layers/conv2d.hpp"
+#include "experiments/layers/linear.hpp"
+#include "layers/gradcheck.hpp"
+
+using namespace normlab;
+using namespace normlab::testing;
+
+namespace {
+
+template <class L>
+std::vector<float> step_outputs(L& layer, const Tensor<float>& x, const Tensor<float>& dy) {
+  std::vector<float> out;
+  const Tensor<float>& y = layer.forward(x, Mode::train);
+  out.insert(out.end(), y.begin(), y.end());
+  for (auto& p : layer.parameters()) p.grad->fill(0);
+  const Tensor<float>& dx = layer.backward(dy);
+  out.insert(out.end(), dx.begin(), dx.end());
+  for (auto& p : layer.parameters()) out.insert(out.end(), p.grad->begin(), p.grad->end());
+  return out;
+}
+
+Tensor<float> random_float(const Shape& shape, Rng& rng) {
+  Tensor<float> t = Tensor<float>::from_shape(shape);
+  for (std::size_t i = 0; i < t.size(); ++i) t.data()[i] = float(rng.normal());
+  return t;
+}
+
+template <class L>
+void check_same_bits_for_1_and_2_threads(L& layer, const Shape& x_shape, const Shape& y_shape) {
+  Rng rng(1);
+  for (auto& p : layer.parameters())
+    for (std::size_t i = 0; i < p.value->size(); ++i) p.value->data()[i] = float(rng.normal(0.0, 0.1));
+  const Tensor<float> x = random_float(x_shape, rng), dy = random_float(y_shape, rng);
+  const int saved = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const auto one = step_outputs(layer, x, dy);
+  omp_set_num_threads(2);
+  openblas_set_num_threads(2);  // the wrapper must undo this: OpenBLAS's threading changes bits
+  const auto two = step_outputs(layer, x, dy);
+  omp_set_num_threads(saved);
+  REQUIRE(one.size() == two.size());
+  CHECK(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("Linear and Conv2d give the same bits on 1 and 2 threads") {
+  Linear<float> linear(1024, 600, true);  // 64·600·1024 multiply-adds: split into column blocks
+  check_same_bits_for_1_and_2_threads(linear, {64, 1024}, {64, 600});
+  Conv2d<float> conv({32, 64, 3, 1, 1}, true);  // (64, 288) · (288, 1024) per sample: split
+  check_same_bits_for_1_and_2_threads(conv, {2, 32, 32, 32}, {2, 64, 32, 32});
+}
