@@ -7,6 +7,7 @@
 
 #include "experiments/cli/args.hpp"
 #include "experiments/cli/commands.hpp"
+#include "experiments/harness/combination_checks.hpp"
 #include "experiments/harness/run_plan.hpp"
 #include "experiments/harness/spec_checks.hpp"
 #include "experiments/harness/sweep_config.hpp"
@@ -56,6 +57,7 @@ int run_command(int argc, char** argv, int first) {
   const SweepConfig config = load_sweep_config(args.get("CONFIG"), args.all("set"), args.flag_set("quick"));
   check_sweep_specs(config);
   const RunPlan plan = expand_sweep(config);
+  check_run_combinations(config, plan);
   const std::size_t jobs = static_cast<std::size_t>(parse_long("--jobs", args.get("jobs"), 1));
   const std::string out_dir = args.has("out") ? args.get("out") : "results/" + config.name;
 

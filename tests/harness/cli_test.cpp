@@ -1,0 +1,192 @@
+// normlab run and normlab summarize end to end, through the executable, on the real trainer.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "experiments/harness/csv.hpp"
+#include "harness/harness_test_util.hpp"
+#include "harness/process_util.hpp"
+
+namespace fs = std::filesystem;
+using namespace normlab;
+using namespace normlab::test;
+
+namespace {
+
+const std::string kConfigs = std::string(NORMLAB_SOURCE_DIR) + "/experiments/configs/";
+
+// A short quickstart: 12 runs of a few steps.
+std::vector<std::string> short_quickstart(const std::string& out, const std::string& jobs) {
+  return {"run", kConfigs + "quickstart.toml", "--quick", "--set", "steps=6", "--jobs", jobs, "--out", out};
+}
+
+void check_same_results(const std::string& a, const std::string& b) {
+  for (const char* file : {"curves.csv", "layer_stats.csv"}) {
+    INFO(file);
+    CHECK(slurp(a + "/" + file) == slurp(b + "/" + file));
+  }
+  CHECK(without_wall_seconds(slurp(a + "/runs.csv")) == without_wall_seconds(slurp(b + "/runs.csv")));
+}
+
+}  // namespace
+
+TEST_CASE("every preset runs in --quick form") {
+  TempDir dir("presets");
+  for (const char* preset : {"quickstart", "ioffe2015", "wuhe2018", "placement", "lr_stability", "init_sensitivity",
+                             "running_stats"}) {
+    INFO(preset);
+    const std::string config = kConfigs + preset + ".toml";
+    const Outcome dry = run_normlab({"run", config, "--quick", "--dry-run"}, dir.path());
+    REQUIRE(dry.status == 0);
+    const std::size_t runs = std::count(dry.out.begin(), dry.out.end(), '\n') - 1;
+    // Steps capped so that the whole suite stays fast; the preset's own [quick] table is applied.
+    const Outcome o = run_normlab({"run", config, "--quick", "--set", "steps=5", "--jobs", "2"}, dir.path());
+    INFO(o.err);
+    REQUIRE(o.status == 0);
+    const std::string out = dir / (std::string("results/") + preset);
+    CHECK_THAT(o.out, Catch::Contains(std::to_string(runs) + " runs: " + std::to_string(runs) + " ok, 0 diverged, 0 failed"));
+    const CsvTable table = read_csv(out + "/runs.csv");
+    CHECK(table.rows.size() == runs);
+    CHECK(read_csv(out + "/curves.csv").rows.size() > runs);
+    CHECK(read_csv(out + "/layer_stats.csv").header == std::vector<std::string>{"run_id", "step", "layer", "stat", "value"});
+    CHECK_THAT(slurp(out + "/manifest.json"), Catch::Contains("\"state\": \"complete\""));
+  }
+}
+
+TEST_CASE("--jobs 1 and --jobs 2 write byte-identical CSV files") {
+  TempDir dir("jobs");
+  REQUIRE(run_normlab(short_quickstart("one", "1"), dir.path()).status == 0);
+  REQUIRE(run_normlab(short_quickstart("two", "2"), dir.path()).status == 0);
+  check_same_results(dir / "one", dir / "two");
+}
+
+TEST_CASE("a sweep killed with SIGKILL part way and resumed equals an uninterrupted one") {
+  TempDir dir("resume");
+  REQUIRE(run_normlab(short_quickstart("whole", "2"), dir.path()).status == 0);
+
+  std::vector<std::string> args = short_quickstart("resumed", "1");
+  args[4] = "steps=40";  // long enough runs that the kill lands before the end
+  const pid_t pid = spawn_normlab(args, dir.path(), dir / "out1", dir / "err1");
+  REQUIRE(pid > 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(dir / "resumed/.runs/r0000/done") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  kill(pid, SIGKILL);
+  CHECK(wait_status(pid) == -SIGKILL);
+  // Killed part way: the first run's results are there, the merged files are not.
+  REQUIRE(fs::exists(dir / "resumed/.runs/r0000/done"));
+  REQUIRE_FALSE(fs::exists(dir / "resumed/runs.csv"));
+
+  args[4] = "steps=6";  // the same command as the uninterrupted sweep, into the same directory
+  const Outcome resumed = run_normlab(args, dir.path());
+  REQUIRE(resumed.status == 0);
+  check_same_results(dir / "whole", dir / "resumed");
+}
+
+TEST_CASE("a run forced to diverge is recorded as diverged and the sweep finishes") {
+  TempDir dir("diverge");
+  const Outcome o = run_normlab({"run", kConfigs + "quickstart.toml", "--quick", "--set", "norm=none", "--set",
+                                 "placement=pre", "--set", "lr=[0.01,1e30]", "--set", "steps=10", "--out", "d"},
+                                dir.path());
+  INFO(o.out << o.err);
+  REQUIRE(o.status == 0);
+  CHECK_THAT(o.out, Catch::Contains("2 runs: 1 ok, 1 diverged, 0 failed"));
+  const CsvTable runs = read_csv(dir / "d/runs.csv");
+  REQUIRE(runs.rows.size() == 2);
+  const auto status = runs.column("status", ""), step = runs.column("diverged_step", "");
+  CHECK(runs.rows[0][status] == "ok");
+  CHECK(runs.rows[1][status] == "diverged");
+  CHECK(std::stoi(runs.rows[1][step]) >= 1);
+  CHECK(runs.rows[1][runs.column("test_accuracy", "")] == "");
+}
+
+TEST_CASE("configuration errors exit 2 with one line naming file, key and what is allowed, and write nothing") {
+  TempDir dir("errors");
+  struct Case {
+    std::string toml;
+    std::vector<std::string> sets;
+    std::string message;
+  };
+  const std::string base = "model = \"vgg:widths=4\"\ndata = \"glyphs:train=64,test=32\"\nsteps = 2\n";
+  const std::vector<Case> cases = {
+      {base + "colour = 3\n", {}, "bad.toml: unknown key 'colour'; valid keys: norm, placement"},
+      {base + "lr = \"fast\"\n", {}, "bad.toml: key 'lr': expected a number > 0, got string \"fast\""},
+      {base + "seed = []\n", {}, "bad.toml: key 'seed': an empty list makes an empty sweep"},
+      {base + "norm = [\"batch\", \"group:groups=2\"]\n", {}, "bad.toml: key 'norm': "},
+      {base + "optimizer = \"sgdd\"\n", {}, "bad.toml: key 'optimizer': "},
+      {base + "schedule = \"cosine:min=0\"\n", {}, "bad.toml: key 'schedule': "},
+      {base + "init = \"kaiming:gain=2\"\n", {}, "bad.toml: key 'init': "},
+      {"model = \"vgg:depth=3\"\nsteps = 2\n", {}, "bad.toml: key 'model': "},
+      {base, {"data=mnist:path=no/such/dir"}, "key 'data': "},
+      {base, {"batch_size=0"}, "--set batch_size: key 'batch_size': expected an integer >= 1"},
+      {"norm = \"instance\"\nmodel = \"mlp\"\nsteps = 2\n", {}, "bad.toml: run r0000 (model mlp, norm instance"},
+      {base + "lr = 0.1\nlr = 0.2\n", {}, "bad.toml:5:"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.toml);
+    write_text(dir / "bad.toml", c.toml);
+    std::vector<std::string> args = {"run", "bad.toml", "--out", "out"};
+    for (const auto& s : c.sets) args.insert(args.end(), {"--set", s});
+    const Outcome o = run_normlab(args, dir.path());
+    CHECK(o.status == 2);
+    CHECK_THAT(o.err, Catch::StartsWith("normlab run: error: ") && Catch::Contains(c.message));
+    CHECK(std::count(o.err.begin(), o.err.end(), '\n') == 1);
+    CHECK_FALSE(fs::exists(dir / "out"));
+    CHECK_FALSE(fs::exists(dir / "results"));
+  }
+  const Outcome missing = run_normlab({"run", "nope.toml"}, dir.path());
+  CHECK(missing.status == 2);
+  CHECK_THAT(missing.err, Catch::Contains("nope.toml: cannot read"));
+}
+
+TEST_CASE("a sweep that cannot write its results exits 1 and leaves no results") {
+  TempDir dir("runtime");
+  write_text(dir / "blocker", "a file where the output directory should go\n");
+  const Outcome o = run_normlab({"run", kConfigs + "ioffe2015.toml", "--quick", "--out", "blocker/out"}, dir.path());
+  CHECK(o.status == 1);
+  CHECK_THAT(o.err, Catch::Contains("normlab run: failed: "));
+}
+
+TEST_CASE("--dry-run prints the expanded runs in order and writes nothing") {
+  TempDir dir("dry");
+  const Outcome o = run_normlab({"run", kConfigs + "wuhe2018.toml", "--dry-run"}, dir.path());
+  REQUIRE(o.status == 0);
+  CHECK_THAT(o.out, Catch::StartsWith("wuhe2018: 60 runs into results/wuhe2018/\n"
+                                      "r0000  norm=batch batch_size=32 lr=0.1 seed=0\n"
+                                      "r0001  norm=batch batch_size=32 lr=0.1 seed=1\n"));
+  CHECK_THAT(o.out, Catch::Contains("r0005  norm=batch batch_size=16 lr=0.05 seed=2\n"));
+  CHECK_FALSE(fs::exists(dir / "results"));
+}
+
+TEST_CASE("normlab summarize prints mean ± 95% CI over seeds from a sweep's runs.csv") {
+  TempDir dir("summarize");
+  fs::create_directories(dir / "sweep");
+  write_text(dir / "sweep/runs.csv",
+             "run_id,norm,placement,seed,status,diverged_step,error,train_loss,train_accuracy,test_loss,test_accuracy,"
+             "steps_done,wall_seconds\n"
+             "r0000,batch,pre,0,ok,,,0.5,0.8,0.6,0.75,10,1.5\n"
+             "r0001,batch,pre,1,ok,,,0.5,0.8,0.6,0.85,10,1.5\n"
+             "r0002,\"group:num_groups=4\",pre,0,diverged,3,,,,,,3,0.2\n"
+             "r0003,\"group:num_groups=4\",pre,1,ok,,,0.5,0.8,0.6,0.5,10,1.5\n");
+  const Outcome md = run_normlab({"summarize", "sweep"}, dir.path());
+  REQUIRE(md.status == 0);
+  // t(0.975, 1) = 12.7062; std of (0.75, 0.85) = 0.0707107; half-width = 12.7062 * 0.0707107 / sqrt(2) = 0.6353.
+  CHECK(md.out == "| norm | test_accuracy (mean ± 95% CI) | n | diverged | failed |\n"
+                  "|---|---:|---:|---:|---:|\n"
+                  "| batch | 0.8 ± 0.6353 | 2 | 0 | 0 |\n"
+                  "| group:num_groups=4 | 0.5 † | 1 | 1 | 0 |\n"
+                  "\n† some runs of this group diverged or failed; the mean is over the runs that finished.\n");
+  const Outcome csv = run_normlab({"summarize", "sweep", "--by", "placement", "--metric", "train_loss", "--format", "csv"},
+                                  dir.path());
+  REQUIRE(csv.status == 0);
+  CHECK_THAT(csv.out, Catch::StartsWith("placement,train_loss_mean,train_loss_ci95,train_loss_std,n,diverged,failed\n"
+                                        "pre,0.5,0,0,3,1,0\n"));
+  const Outcome bad = run_normlab({"summarize", "sweep", "--by", "colour"}, dir.path());
+  CHECK(bad.status == 2);
+  CHECK_THAT(bad.err, Catch::Contains("--by: 'colour' is not a configuration column"));
+  const Outcome none = run_normlab({"summarize", "nowhere"}, dir.path());
+  CHECK(none.status == 2);
+  CHECK_THAT(none.err, Catch::Contains("nowhere/runs.csv: cannot read"));
+}
