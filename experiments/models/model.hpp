@@ -48,7 +48,8 @@ struct ModelOptions {
   std::string model = "mlp";       // e.g. "mlp:widths=128x64,act=relu", "vgg", "resnet:depth=8"
   std::string norm = "none";       // a normalizer spec, applied at every hidden layer
   std::string placement = "pre";   // pre | post | none
-  std::string bias = "auto";       // auto | true | false (bias of layers followed by a normalizer)
+  std::string bias = "auto";       // auto | true | false: hidden Linear/Conv biases; auto drops one
+                                   // when a normalizer with a shift directly follows the layer
   std::string init = "kaiming";    // an initialization spec, e.g. "normal:std=0.01"
 };
 
