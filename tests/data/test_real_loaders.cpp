@@ -128,6 +128,15 @@ TEST_CASE("t10k files alone are split 8000/2000 by seed") {
   CHECK(std::count(seen.begin(), seen.end(), 1) == 20);
   CHECK_FALSE(std::equal(a.train.labels.begin(), a.train.labels.end(), b.train.labels.begin()));
   CHECK(make_dataset("mnist:path=" + dir.path, 1).train.labels == a.train.labels);
+  CHECK_NOTHROW(validate_dataset_spec("fashion_mnist:path=" + dir.path));
+}
+
+TEST_CASE("training files without the t10k files are refused") {
+  TempDir dir;
+  write_raw(dir.file("train-images-idx3-ubyte"), idx_images(3, 2, 2));
+  write_raw(dir.file("train-labels-idx1-ubyte"), idx_labels(3));
+  CHECK_THROWS_WITH(validate_dataset_spec("mnist:path=" + dir.path),
+                    Catch::Contains("t10k-images-idx3-ubyte") && Catch::Contains("training files alone"));
 }
 
 TEST_CASE("corrupt IDX files are InputErrors naming the file and the problem") {
