@@ -10,6 +10,7 @@
 // Forward caches only mean and rstd; backward recomputes x̂ = (x - mean)·rstd from x.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 
@@ -78,7 +79,8 @@ void group_backward(T* dx, T* dgamma, T* dbeta, const T* dy, const T* x, const T
   const std::size_t M = L.row_length(), Cg = L.channels_per_group(), S = L.S, C = L.C;
   double* sum_dy = scratch;              // (N, C): Σ_s dy
   double* sum_dy_centered = scratch + L.N * C;  // (N, C): Σ_s dy·(x - mean)
-  parallel_for(L.rows(), 2 * M, [&](std::size_t row) {
+  // The row pass: the row sums, then dx for the row while it is in cache.
+  auto row_pass = [&](std::size_t row) {
     const std::size_t n = row / L.G, c0 = (row % L.G) * Cg;
     const T* __restrict xr = x + row * M;
     const T* __restrict dyr = dy + row * M;
@@ -124,34 +126,50 @@ void group_backward(T* dx, T* dgamma, T* dbeta, const T* dy, const T* x, const T
         for (std::size_t s = 0; s < S; ++s) dxk[s] = a * dyk[s] + b_t * (xk[s] - shift) + c_t;
       }
     }
-  });
-  if (!dgamma && !dbeta) return;
-  if (S == 1) {
-    // Per-element parameters: reduce over n column-wise, channel blocks in parallel.
-    const std::size_t block = 256, blocks = (C + block - 1) / block;
-    parallel_for(blocks, L.N * block, [&](std::size_t bi) {
+  };
+  // dγ[j] += Σ dy·x̂ and dβ[j] += Σ dy over samples [n0, n1), in order of n; column blocks in parallel.
+  auto column_pass = [&](std::size_t n0, std::size_t n1, double* acc_gamma, double* acc_beta, std::size_t blocks,
+                         std::size_t block) {
+    parallel_for(blocks, (n1 - n0) * block, [&](std::size_t bi) {
       const std::size_t j0 = bi * block, j1 = std::min(C, j0 + block);
-      double* acc_gamma = scratch + j0;  // scratch is free again: the row pass is done
-      double* acc_beta = scratch + C + j0;
-      for (std::size_t j = j0; j < j1; ++j) acc_gamma[j - j0] = acc_beta[j - j0] = 0;
-      for (std::size_t n = 0; n < L.N; ++n) {
+      double* __restrict ag = acc_gamma;
+      double* __restrict ab = acc_beta;
+      for (std::size_t n = n0; n < n1; ++n) {
         const T* __restrict xr = x + n * C;
         const T* __restrict dyr = dy + n * C;
         // The block split into runs of one group each, so the row statistics are loop constants.
         for (std::size_t j = j0; j < j1;) {
           const std::size_t g = j / Cg, run_end = std::min(j1, (g + 1) * Cg);
           const double m = mean[n * L.G + g], r = rstd[n * L.G + g];
-          double* __restrict ag = acc_gamma - j0;
-          double* __restrict ab = acc_beta - j0;
           for (; j < run_end; ++j) {
             ag[j] += double(dyr[j]) * (double(xr[j]) - m) * r;  // dγ = Σ dy·x̂
             ab[j] += double(dyr[j]);                            // dβ = Σ dy
           }
         }
       }
-      for (std::size_t j = j0; j < j1; ++j) {
-        if (dgamma) dgamma[j] = T(double(dgamma[j]) + acc_gamma[j - j0]);
-        if (dbeta) dbeta[j] = T(double(dbeta[j]) + acc_beta[j - j0]);
+    });
+  };
+  if (S != 1 || (!dgamma && !dbeta)) parallel_for(L.rows(), 2 * M, row_pass);
+  if (!dgamma && !dbeta) return;
+  if (S == 1) {
+    // Per-element parameters (layer norm): dγ, dβ reduce over n column-wise, channel blocks in
+    // parallel. Samples go in chunks of about 4 MiB of x and dy: the row pass over a chunk, then
+    // the column pass over the same chunk while it is still in the last-level cache. The chunk
+    // size depends on the shape only, and every column is still summed over n in order.
+    double* acc_gamma = scratch;  // (C); the S == 1 row pass does not use scratch
+    double* acc_beta = scratch + C;  // (C)
+    std::fill(acc_gamma, acc_gamma + 2 * C, 0.0);
+    const std::size_t chunk = std::max<std::size_t>(1, (std::size_t(4) << 20) / (2 * C * sizeof(T)));
+    const std::size_t block = 256, blocks = (C + block - 1) / block;
+    for (std::size_t n0 = 0; n0 < L.N; n0 += chunk) {
+      const std::size_t n1 = std::min(L.N, n0 + chunk);
+      parallel_for((n1 - n0) * L.G, 2 * M, [&](std::size_t i) { row_pass(n0 * L.G + i); });
+      column_pass(n0, n1, acc_gamma, acc_beta, blocks, block);
+    }
+    parallel_for(blocks, block, [&](std::size_t bi) {
+      for (std::size_t j = bi * block; j < std::min(C, (bi + 1) * block); ++j) {
+        if (dgamma) dgamma[j] = T(double(dgamma[j]) + acc_gamma[j]);
+        if (dbeta) dbeta[j] = T(double(dbeta[j]) + acc_beta[j]);
       }
     });
     return;
