@@ -12,6 +12,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+try:
+    import matplotlib  # noqa: F401
+    import numpy  # noqa: F401
+    import pandas  # noqa: F401
+except ImportError as error:
+    print(f"plot.py: error: {error.name} is not installed for {sys.executable}; run with Debian's "
+          f"/usr/bin/python3 (python3-matplotlib, python3-numpy, python3-pandas)", file=sys.stderr)
+    sys.exit(2)
+
 from normlab_plots.cli import main  # noqa: E402
 
 if __name__ == "__main__":

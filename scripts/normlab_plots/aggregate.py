@@ -67,7 +67,7 @@ def series(results, run_ids, split, metric):
     return {r: table[r] for r in run_ids if r in table}
 
 
-def smoothing_window(point_count, target_points=60):
+def smoothing_window(point_count, target_points=20):
     """A moving-average window that leaves about target_points independent points on a curve."""
     return max(1, int(round(point_count / target_points)))
 

@@ -10,6 +10,7 @@ from . import aggregate, encoding, style
 
 STEP_LABEL = "training step (optimizer updates)"
 MAX_LINESTYLE_COMBOS = 4  # beyond this many non-normalizer combinations, one panel per combination
+MAX_LINES = 6             # lines (with their bands) per panel before splitting into panels
 
 
 def loss_name(results):
@@ -28,6 +29,7 @@ def draw_metric(ax, results, group_list, look_of, split, metric, scale=1.0, smoo
     """Draws one metric for each group onto ax. Returns (handles, labels, smoothing window in steps)."""
     handles, labels = [], []
     window_steps = 0
+    band_alpha = 0.2 * 3 / max(3, len(group_list))  # overlapping bands of many lines stay see-through
     finite_values = []
     ended = []  # (x, y, colour) of diverged/failed runs' last finite points
     for values, runs in group_list:
@@ -56,7 +58,7 @@ def draw_metric(ax, results, group_list, look_of, split, metric, scale=1.0, smoo
             line, = ax.plot(ok_band["step"], ok_band["mean"], color=look.colour, linestyle=look.linestyle,
                             marker=look.marker, markevery=max(1, len(ok_band) // 6), markersize=3)
             ax.fill_between(ok_band["step"].astype(float), ok_band["lo"].astype(float),
-                            ok_band["hi"].astype(float), color=look.colour, alpha=0.18, linewidth=0)
+                            ok_band["hi"].astype(float), color=look.colour, alpha=band_alpha, linewidth=0)
             finite_values.extend(ok_band["lo"][np.isfinite(ok_band["lo"])])
             finite_values.extend(ok_band["hi"][np.isfinite(ok_band["hi"])])
         else:  # no run finished: the legend entry is the diverged marker
@@ -146,7 +148,9 @@ def draw(results, out_dir, formats):
     scale = accuracy_scale(results)
     facet_keys = [k for k in keys if k != "norm"]
     facets = aggregate.groups(results.runs, facet_keys)
-    if len(facets) <= MAX_LINESTYLE_COMBOS:
+    # One pair of panels while the lines stay readable; beyond that, a pair per combination of the
+    # other keys (e.g. one per placement), each with one line per normalizer.
+    if len(facets) == 1 or (len(facets) <= MAX_LINESTYLE_COMBOS and len(group_list) <= MAX_LINES):
         fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(style.TWO_COLUMN_IN, 2.3))
         handles, labels, window = _panel_pair(ax_loss, ax_acc, results, group_list, look_of, scale)
         for ax in (ax_loss, ax_acc):
