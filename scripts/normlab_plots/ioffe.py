@@ -48,6 +48,7 @@ def draw(results, out_dir, formats, layer=None):
                     ha="center", va="center", fontsize=7, color="0.3")
             ax.set_title(f"({chr(ord('b') + index)}) {look.label}", fontsize=7)
             ax.set_xlabel("training step")
+            ax.set_xlim(axes[0].get_xlim())
             ax.set_yticks([])
             missing.append(look.label)
             continue
