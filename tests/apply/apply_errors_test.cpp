@@ -15,15 +15,16 @@ namespace {
 template <class T>
 Tensor<T> filled(const Shape& shape, double start) {
   Tensor<T> t = Tensor<T>::from_shape(shape);
-  for (std::size_t i = 0; i < t.size(); ++i) t.data()[i] = T(start + 0.37 * double(i % 11) - 0.05 * double(i % 7));
+  for (std::size_t i = 0; i < t.size(); ++i)
+    t.data()[i] = T(start + 0.37 * double(i % 11) - 0.05 * double(i % 7));
   return t;
 }
 
 // The inputs the error cases draw on, written once into a temporary directory.
 struct Inputs {
   TempDir dir;
-  std::string x, x64, dy, dy64, dy_bad_shape, w64, w_bad_shape, w, not_npy, truncated, int64, one_sample, zero_row,
-      fortran;
+  std::string x, x64, dy, dy64, dy_bad_shape, w64, w_bad_shape, w, not_npy, truncated, int64, one_sample,
+      zero_row, fortran;
   Inputs() {
     x = dir / "x.npy";  // float32 (4, 3, 5)
     write_npy<float>(x, filled<float>({4, 3, 5}, 0.5));
@@ -60,7 +61,8 @@ struct Inputs {
     write_npy<float>(one_sample, filled<float>({1, 3}, 0.5));
     zero_row = dir / "zero_row.npy";
     Tensor<double> v = filled<double>({3, 4}, 0.5);
-    for (std::size_t i = 0; i < 4; ++i) v(2, i) = 0;
+    for (std::size_t i = 0; i < 4; ++i)
+      v(2, i) = 0;
     write_npy<double>(zero_row, v);
   }
 };
@@ -105,11 +107,13 @@ TEST_CASE("normlab apply: unreadable input files", "[apply][errors]") {
   const std::string missing = (in.dir / "nope.npy");
   check_error({"--norm", "batch", "--input", missing}, {"cannot open", "nope.npy"});
   check_error({"--norm", "batch", "--input", in.not_npy}, {"not_npy.npy", "not a usable .npy file", "magic"});
-  check_error({"--norm", "batch", "--input", in.truncated}, {"truncated.npy", "expected", "bytes", "(4, 3, 5)"});
+  check_error({"--norm", "batch", "--input", in.truncated},
+              {"truncated.npy", "expected", "bytes", "(4, 3, 5)"});
   check_error({"--norm", "batch", "--input", in.int64}, {"int64.npy", "'<i8'", "float32", "float64"});
   check_error({"--norm", "batch", "--input", in.fortran}, {"fortran.npy", "Fortran"});
   check_error({"--norm", "batch", "--input", in.x, "--grad", missing}, {"cannot open", "nope.npy"});
-  check_error({"--norm", "batch", "--input", in.x, "--param", "weight=" + missing}, {"cannot open", "nope.npy"});
+  check_error({"--norm", "batch", "--input", in.x, "--param", "weight=" + missing},
+              {"cannot open", "nope.npy"});
   check_error({"--norm", "batch", "--input", in.x, "--grad", in.truncated}, {"truncated.npy", "bytes"});
 }
 
@@ -123,14 +127,17 @@ TEST_CASE("normlab apply: parameters and gradients of the wrong dtype or shape",
               {"'weight'", "(3,)", "(5,)"});
   check_error({"--norm", "batch", "--input", in.x, "--param", "running_var=" + in.w_bad_shape},
               {"'running_var'", "(3,)", "(5,)"});
-  check_error({"--norm", "layer", "--input", in.x, "--param", "weight=" + in.w}, {"'weight'", "(3, 5)", "(3,)"});
-  check_error({"--norm", "batch", "--input", in.x, "--grad", in.dy_bad_shape}, {"--grad", "(4, 3, 4)", "(4, 3, 5)"});
+  check_error({"--norm", "layer", "--input", in.x, "--param", "weight=" + in.w},
+              {"'weight'", "(3, 5)", "(3,)"});
+  check_error({"--norm", "batch", "--input", in.x, "--grad", in.dy_bad_shape},
+              {"--grad", "(4, 3, 4)", "(4, 3, 5)"});
   check_error({"--norm", "batch", "--input", in.x, "--grad", in.dy64}, {"dy64.npy", "dtype is <f8"});
 }
 
 TEST_CASE("normlab apply: bad spec, mode, parameter name and options", "[apply][errors]") {
   const Inputs& in = inputs();
-  check_error({"--norm", "batchy", "--input", in.x}, {"'batchy'", "valid: batch, layer, instance, group, weight, none"});
+  check_error({"--norm", "batchy", "--input", in.x},
+              {"'batchy'", "valid: batch, layer, instance, group, weight, none"});
   check_error({"--norm", "batch:momentum=2", "--input", in.x}, {"momentum=2", "[0, 1]"});
   check_error({"--norm", "batch:eps=0", "--input", in.x}, {"eps=0", "> 0"});
   check_error({"--norm", "batch:mom=0.1", "--input", in.x}, {"'mom'", "valid keys"});
@@ -138,7 +145,8 @@ TEST_CASE("normlab apply: bad spec, mode, parameter name and options", "[apply][
   check_error({"--norm", "batch", "--input", in.x, "--mode", "test"}, {"--mode", "'test'", "train, eval"});
   check_error({"--norm", "batch", "--input", in.x, "--param", "gamma=" + in.w},
               {"'gamma'", "weight, bias, running_mean, running_var, num_batches_tracked"});
-  check_error({"--norm", "batch", "--input", in.x, "--param", "weight"}, {"--param", "'weight'", "NAME=FILE"});
+  check_error({"--norm", "batch", "--input", in.x, "--param", "weight"},
+              {"--param", "'weight'", "NAME=FILE"});
   check_error({"--norm", "batch", "--input", in.x, "--bogus", "1"}, {"unknown option '--bogus'", "--norm"});
   check_error({"--norm", "batch"}, {"missing --input"});
   check_error({"--input", in.x}, {"missing --norm"});
@@ -175,8 +183,9 @@ TEST_CASE("normlab apply: the happy path of the inputs above works", "[apply]") 
                                   tmp);
   INFO("stderr: " << r.err);
   CHECK(r.exit_code == 0);
-  CHECK(files_in(out) == std::vector<std::string>{"dbias.npy", "dweight.npy", "dx.npy", "num_batches_tracked.npy",
-                                                  "running_mean.npy", "running_var.npy", "y.npy"});
+  CHECK(files_in(out) == std::vector<std::string>{"dbias.npy", "dweight.npy", "dx.npy",
+                                                  "num_batches_tracked.npy", "running_mean.npy",
+                                                  "running_var.npy", "y.npy"});
 }
 
 }  // namespace normlab::testing

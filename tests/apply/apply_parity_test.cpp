@@ -16,9 +16,11 @@ namespace normlab::testing {
 namespace {
 
 std::vector<std::string> apply_args(const FixtureCase& c, const std::string& out, bool with_grad) {
-  std::vector<std::string> args = {"apply", "--norm", c.spec, "--input", c.file("x"), "--out", out, "--mode", c.mode};
+  std::vector<std::string> args = {"apply", "--norm", c.spec,   "--input", c.file("x"),
+                                   "--out", out,      "--mode", c.mode};
   if (with_grad) args.insert(args.end(), {"--grad", c.file("dy")});
-  for (const auto& name : c.set) args.insert(args.end(), {"--param", name + "=" + c.file("set_" + name)});
+  for (const auto& name : c.set)
+    args.insert(args.end(), {"--param", name + "=" + c.file("set_" + name)});
   return args;
 }
 
@@ -34,9 +36,11 @@ void check_case(const FixtureCase& c) {
   CHECK(r.err.empty());
 
   std::set<std::string> expected_files;
-  for (const auto& name : c.outputs) expected_files.insert(name + ".npy");
+  for (const auto& name : c.outputs)
+    expected_files.insert(name + ".npy");
   // PyTorch's instance norm never counts batches; normlab writes its count (see make_fixtures.py).
-  const bool counts_instances = c.kind == "instance" && c.mode == "train" && c.spec.find("track_running_stats=true") != std::string::npos;
+  const bool counts_instances = c.kind == "instance" && c.mode == "train" &&
+                                c.spec.find("track_running_stats=true") != std::string::npos;
   if (counts_instances) expected_files.insert("num_batches_tracked.npy");
   const auto written = files_in(out);
   CHECK(std::set<std::string>(written.begin(), written.end()) == expected_files);
@@ -69,17 +73,30 @@ void check_kind(const std::string& kind, std::size_t min_cases) {
 
 }  // namespace
 
-TEST_CASE("normlab apply reproduces PyTorch: batch norm", "[apply][parity]") { check_kind("batch", 40); }
-TEST_CASE("normlab apply reproduces PyTorch: layer norm", "[apply][parity]") { check_kind("layer", 20); }
-TEST_CASE("normlab apply reproduces PyTorch: instance norm", "[apply][parity]") { check_kind("instance", 16); }
-TEST_CASE("normlab apply reproduces PyTorch: group norm", "[apply][parity]") { check_kind("group", 40); }
-TEST_CASE("normlab apply reproduces PyTorch: weight norm", "[apply][parity]") { check_kind("weight", 20); }
-TEST_CASE("normlab apply reproduces PyTorch: identity", "[apply][parity]") { check_kind("none", 4); }
+TEST_CASE("normlab apply reproduces PyTorch: batch norm", "[apply][parity]") {
+  check_kind("batch", 40);
+}
+TEST_CASE("normlab apply reproduces PyTorch: layer norm", "[apply][parity]") {
+  check_kind("layer", 20);
+}
+TEST_CASE("normlab apply reproduces PyTorch: instance norm", "[apply][parity]") {
+  check_kind("instance", 16);
+}
+TEST_CASE("normlab apply reproduces PyTorch: group norm", "[apply][parity]") {
+  check_kind("group", 40);
+}
+TEST_CASE("normlab apply reproduces PyTorch: weight norm", "[apply][parity]") {
+  check_kind("weight", 20);
+}
+TEST_CASE("normlab apply reproduces PyTorch: identity", "[apply][parity]") {
+  check_kind("none", 4);
+}
 
 TEST_CASE("normlab apply without --grad writes y (and the buffers in training mode) only", "[apply]") {
   std::size_t checked = 0;
   for (const auto& c : fixture_cases()) {
-    if (c.name != "batch_set_4d_train_f64" && c.name != "batch_set_4d_eval_f32" && c.name != "layer_set_3d_train_f32")
+    if (c.name != "batch_set_4d_train_f64" && c.name != "batch_set_4d_eval_f32" &&
+        c.name != "layer_set_3d_train_f32")
       continue;
     INFO("fixture " << c.name);
     TempDir tmp;
@@ -97,7 +114,8 @@ TEST_CASE("normlab apply without --grad writes y (and the buffers in training mo
       if (c.dtype == "float32")
         CHECK(describe_mismatch(read_npy<float>(out + "/" + name), read_npy<float>(c.file(stem)), tol) == "");
       else
-        CHECK(describe_mismatch(read_npy<double>(out + "/" + name), read_npy<double>(c.file(stem)), tol) == "");
+        CHECK(describe_mismatch(read_npy<double>(out + "/" + name), read_npy<double>(c.file(stem)), tol) ==
+              "");
     }
     ++checked;
   }

@@ -23,7 +23,8 @@ struct RunResult {
 
 inline std::string shell_quote(const std::string& s) {
   std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  for (char c : s)
+    q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
 }
 
@@ -59,9 +60,11 @@ class TempDir {
 inline RunResult run_normlab(const std::vector<std::string>& args, const TempDir& scratch) {
   RunResult r;
   r.command = shell_quote(NORMLAB_EXE);
-  for (const auto& a : args) r.command += " " + shell_quote(a);
+  for (const auto& a : args)
+    r.command += " " + shell_quote(a);
   const std::string out_file = scratch / "stdout.txt", err_file = scratch / "stderr.txt";
-  const int status = std::system((r.command + " >" + shell_quote(out_file) + " 2>" + shell_quote(err_file)).c_str());
+  const int status =
+      std::system((r.command + " >" + shell_quote(out_file) + " 2>" + shell_quote(err_file)).c_str());
   if (status != -1 && WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
   r.out = read_text(out_file);
   r.err = read_text(err_file);
@@ -72,7 +75,8 @@ inline RunResult run_normlab(const std::vector<std::string>& args, const TempDir
 inline std::vector<std::string> files_in(const std::string& dir) {
   std::vector<std::string> names;
   if (!std::filesystem::exists(dir)) return names;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
 }

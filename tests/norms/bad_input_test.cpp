@@ -89,7 +89,8 @@ TEST_CASE("bad input: example shapes a normalizer cannot take", "[errors]") {
   CHECK_THAT(make_error("batch", {5}), Contains("batch norm") && Contains("(5,)"));
   CHECK_THAT(make_error("batch", {4, 0, 3}), Contains("(4, 0, 3)"));
   CHECK_THAT(make_error("layer", {4}), Contains("layer norm") && Contains("(4,)"));
-  CHECK_THAT(make_error("instance", {4, 3}), Contains("instance norm") && Contains("spatial") && Contains("(4, 3)"));
+  CHECK_THAT(make_error("instance", {4, 3}),
+             Contains("instance norm") && Contains("spatial") && Contains("(4, 3)"));
   CHECK_THAT(make_error("group:num_groups=1", {7}), Contains("group norm") && Contains("(7,)"));
   CHECK_THAT(make_error("weight", {}), Contains("weight norm") && Contains("()"));
   CHECK_THAT(make_error("weight", {3, 0}), Contains("(3, 0)"));
@@ -105,13 +106,18 @@ TEST_CASE("bad input: forward and backward with the wrong shape", "[errors]") {
     CHECK_THAT(input_error([&] { norm->forward(wrong_channels, y, Mode::train); }),
                Contains("3 channels") && Contains("(4, 2, 5)"));
     const Tensor<double> rank4 = random_tensor<double>({4, 3, 5, 1}, "errors/x4");
-    CHECK_THAT(input_error([&] { norm->forward(rank4, y, Mode::train); }), Contains("rank 3") && Contains("(4, 3, 5, 1)"));
+    CHECK_THAT(input_error([&] { norm->forward(rank4, y, Mode::train); }),
+               Contains("rank 3") && Contains("(4, 3, 5, 1)"));
   }
   auto layer = make_normalizer<double>("layer", shape);
-  CHECK_THAT(input_error([&] { layer->forward(random_tensor<double>({4, 3, 6}, "e"), y, Mode::train); }),
+  CHECK_THAT(input_error([&] {
+               layer->forward(random_tensor<double>({4, 3, 6}, "e"), y, Mode::train);
+             }),
              Contains("(N, 3, 5)") && Contains("(4, 3, 6)"));
   auto weight = make_normalizer<double>("weight", {3, 4});
-  CHECK_THAT(input_error([&] { weight->forward(random_tensor<double>({4, 3}, "e"), y, Mode::train); }),
+  CHECK_THAT(input_error([&] {
+               weight->forward(random_tensor<double>({4, 3}, "e"), y, Mode::train);
+             }),
              Contains("(3, 4)") && Contains("(4, 3)"));
 
   // backward: dy must match x, and x must be the last forward's input.
@@ -120,7 +126,9 @@ TEST_CASE("bad input: forward and backward with the wrong shape", "[errors]") {
     auto norm = make_normalizer<double>(spec, shape);
     const Tensor<double> x = random_tensor<double>(shape, "errors/bx");
     norm->forward(x, y, Mode::train);
-    CHECK_THAT(input_error([&] { norm->backward(x, random_tensor<double>({4, 3, 4}, "e"), dx); }),
+    CHECK_THAT(input_error([&] {
+                 norm->backward(x, random_tensor<double>({4, 3, 4}, "e"), dx);
+               }),
                Contains("(4, 3, 5)") && Contains("(4, 3, 4)"));
     if (spec != "weight")
       CHECK_THAT(input_error([&] {
@@ -147,7 +155,9 @@ TEST_CASE("bad input: batch norm training with one value per channel gives the s
   }
   auto in = make_normalizer<float>("instance", {2, 3, 1});
   Tensor<float> y;
-  CHECK_THAT(input_error([&] { in->forward(random_tensor<float>({2, 3, 1}, "e"), y, Mode::train); }),
+  CHECK_THAT(input_error([&] {
+               in->forward(random_tensor<float>({2, 3, 1}, "e"), y, Mode::train);
+             }),
              Contains("more than 1 spatial element") && Contains("(2, 3, 1)"));
 }
 
@@ -155,7 +165,9 @@ TEST_CASE("bad input: set() with a wrong shape or an unknown name", "[errors]") 
   auto bn = make_normalizer<double>("batch", {4, 3, 5});
   CHECK_THAT(input_error([&] { bn->set("weight", random_tensor<double>({5}, "e")); }),
              Contains("'weight'") && Contains("(3,)") && Contains("(5,)"));
-  CHECK_THAT(input_error([&] { bn->set("running_var", random_tensor<double>({3, 1}, "e")); }),
+  CHECK_THAT(input_error([&] {
+               bn->set("running_var", random_tensor<double>({3, 1}, "e"));
+             }),
              Contains("'running_var'") && Contains("(3, 1)"));
   CHECK_THAT(input_error([&] { bn->set("gamma", random_tensor<double>({3}, "e")); }),
              Contains("'gamma'") && Contains("weight, bias, running_mean, running_var, num_batches_tracked"));
@@ -167,9 +179,12 @@ TEST_CASE("bad input: set() with a wrong shape or an unknown name", "[errors]") 
   CHECK_THAT(input_error([&] { layer->set("running_mean", random_tensor<double>({3}, "e")); }),
              Contains("it has: weight, bias"));
   auto none = make_normalizer<double>("none", {4, 3});
-  CHECK_THAT(input_error([&] { none->set("weight", random_tensor<double>({3}, "e")); }), Contains("it has: none"));
+  CHECK_THAT(input_error([&] { none->set("weight", random_tensor<double>({3}, "e")); }),
+             Contains("it has: none"));
   auto wn = make_normalizer<double>("weight", {4, 3});
-  CHECK_THAT(input_error([&] { wn->set("g", random_tensor<double>({4, 1}, "e")); }),
+  CHECK_THAT(input_error([&] {
+               wn->set("g", random_tensor<double>({4, 1}, "e"));
+             }),
              Contains("'g'") && Contains("(4,)") && Contains("(4, 1)"));
 }
 

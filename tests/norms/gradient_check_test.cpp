@@ -20,7 +20,8 @@ double loss(Normalizer<double>& norm, const Tensor<double>& x, const Tensor<doub
   Tensor<double> y;
   norm.forward(x, y, mode);
   double total = 0;
-  for (std::size_t i = 0; i < y.size(); ++i) total += y.data()[i] * r.data()[i];
+  for (std::size_t i = 0; i < y.size(); ++i)
+    total += y.data()[i] * r.data()[i];
   return total;
 }
 
@@ -37,7 +38,8 @@ double numeric_derivative(Normalizer<double>& norm, Tensor<double>& x, const Ten
 }
 
 void check_gradients(const std::string& spec, const Shape& shape, Mode mode) {
-  INFO("spec '" << spec << "', shape " << shape_string(shape) << ", " << (mode == Mode::train ? "train" : "eval"));
+  INFO("spec '" << spec << "', shape " << shape_string(shape) << ", "
+                << (mode == Mode::train ? "train" : "eval"));
   auto norm = make_normalizer<double>(spec, shape);
   set_nontrivial_state(*norm, spec);
   Tensor<double> x = random_tensor<double>(shape, "fd/x/" + spec, 0.3, 1.7);
@@ -73,14 +75,16 @@ void check_all(const std::vector<std::string>& specs, std::size_t min_rank = 2) 
   for (const auto& shape : kShapes) {
     if (shape.size() < min_rank) continue;
     for (const auto& spec : specs)
-      for (Mode mode : {Mode::train, Mode::eval}) check_gradients(spec, shape, mode);
+      for (Mode mode : {Mode::train, Mode::eval})
+        check_gradients(spec, shape, mode);
   }
 }
 
 }  // namespace
 
 TEST_CASE("finite differences: batch norm", "[gradcheck]") {
-  check_all({"batch", "batch:affine=false", "batch:track_running_stats=false", "batch:momentum=none,eps=1e-3"});
+  check_all(
+      {"batch", "batch:affine=false", "batch:track_running_stats=false", "batch:momentum=none,eps=1e-3"});
 }
 
 TEST_CASE("finite differences: layer norm", "[gradcheck]") {
@@ -92,11 +96,16 @@ TEST_CASE("finite differences: instance norm", "[gradcheck]") {
 }
 
 TEST_CASE("finite differences: group norm with 1, 2 and C groups", "[gradcheck]") {
-  check_all({"group:num_groups=1", "group:num_groups=2", "group:num_groups=4", "group:num_groups=2,affine=false"});
+  check_all(
+      {"group:num_groups=1", "group:num_groups=2", "group:num_groups=4", "group:num_groups=2,affine=false"});
 }
 
-TEST_CASE("finite differences: weight norm", "[gradcheck]") { check_all({"weight"}); }
+TEST_CASE("finite differences: weight norm", "[gradcheck]") {
+  check_all({"weight"});
+}
 
-TEST_CASE("finite differences: identity", "[gradcheck]") { check_all({"none"}); }
+TEST_CASE("finite differences: identity", "[gradcheck]") {
+  check_all({"none"});
+}
 
 }  // namespace normlab::testing

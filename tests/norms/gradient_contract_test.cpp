@@ -14,8 +14,8 @@ namespace {
 
 template <class T>
 void check_contract(const std::string& spec, const Shape& shape, Mode mode) {
-  INFO("spec '" << spec << "', shape " << shape_string(shape) << ", " << (mode == Mode::train ? "train" : "eval")
-                << ", " << (sizeof(T) == 4 ? "float" : "double"));
+  INFO("spec '" << spec << "', shape " << shape_string(shape) << ", "
+                << (mode == Mode::train ? "train" : "eval") << ", " << (sizeof(T) == 4 ? "float" : "double"));
   const Tensor<T> x = random_tensor<T>(shape, "contract/x", 0.3, 1.7);
   const Tensor<T> dy = random_tensor<T>(shape, "contract/dy");
 
@@ -29,7 +29,8 @@ void check_contract(const std::string& spec, const Shape& shape, Mode mode) {
   auto norm = make_normalizer<T>(spec, shape);
   set_nontrivial_state(*norm, spec);
   constexpr T kPrefill = T(0.5);
-  for (auto& p : norm->parameters()) p.grad->fill(kPrefill);
+  for (auto& p : norm->parameters())
+    p.grad->fill(kPrefill);
   Tensor<T> y;
   norm->forward(x, y, mode);
 
@@ -50,7 +51,8 @@ void check_contract(const std::string& spec, const Shape& shape, Mode mode) {
   for (std::size_t k = 0; k < params.size(); ++k) {
     INFO("gradient of " << params[k].name << " after two backward calls on a buffer pre-filled with 0.5");
     Tensor<double> expected = cast<double>(*clean_params[k].grad);
-    for (std::size_t i = 0; i < expected.size(); ++i) expected.data()[i] = double(kPrefill) + 2 * expected.data()[i];
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      expected.data()[i] = double(kPrefill) + 2 * expected.data()[i];
     CHECK(describe_mismatch(*params[k].grad, expected, tol) == "");
   }
   norm->zero_grad();
@@ -65,9 +67,14 @@ void check_contract(const std::string& spec, const Shape& shape, Mode mode) {
 }  // namespace
 
 TEST_CASE("gradient contract: dx assigned, parameter gradients accumulated", "[contract]") {
-  const std::vector<std::string> specs = {"batch", "batch:track_running_stats=false", "layer", "instance:affine=true",
-                                          "instance:affine=true,track_running_stats=true", "group:num_groups=2",
-                                          "weight", "none"};
+  const std::vector<std::string> specs = {"batch",
+                                          "batch:track_running_stats=false",
+                                          "layer",
+                                          "instance:affine=true",
+                                          "instance:affine=true,track_running_stats=true",
+                                          "group:num_groups=2",
+                                          "weight",
+                                          "none"};
   for (const Shape& shape : {Shape{6, 4}, Shape{3, 4, 5}, Shape{2, 4, 3, 3}})
     for (const auto& spec : specs) {
       if (spec.rfind("instance", 0) == 0 && shape.size() < 3) continue;

@@ -36,7 +36,8 @@ void check_one_group_is_layer_norm(const Shape& shape) {
   for (const std::string name : {"weight", "bias"}) {
     const Tensor<T>& per_channel = group_affine->parameter(name);
     Tensor<T> per_element = Tensor<T>::from_shape(shape_of(layer_affine->parameter(name)));
-    for (std::size_t i = 0; i < per_element.size(); ++i) per_element.data()[i] = per_channel.data()[i / S];
+    for (std::size_t i = 0; i < per_element.size(); ++i)
+      per_element.data()[i] = per_channel.data()[i / S];
     layer_affine->set(name, per_element);
   }
   g = run_normalizer(*group_affine, x, dy, Mode::train);
@@ -47,7 +48,8 @@ void check_one_group_is_layer_norm(const Shape& shape) {
     INFO(name);
     Tensor<double> summed = Tensor<double>::from_shape({C});
     summed.fill(0.0);
-    for (std::size_t i = 0; i < l[name].size(); ++i) summed.data()[i / S] += double(l[name].data()[i]);
+    for (std::size_t i = 0; i < l[name].size(); ++i)
+      summed.data()[i / S] += double(l[name].data()[i]);
     CHECK(describe_mismatch(g[name], summed, tolerance<T>()) == "");
   }
 }

@@ -31,9 +31,11 @@ TEST_CASE("numerics: float32 layer norm over 32768 features of randn*0.01+100 ag
     norm->forward(x, y, Mode::train);
     // float64 reference on the same float inputs.
     const reference::Vec xd(x.data(), x.data() + x.size()), unused(x.size(), 0.0);
-    const auto ref = reference::layer_norm({shape[0], shape[1], shape_product(shape, 2)}, xd, unused, {}, {}, 1e-5);
+    const auto ref =
+        reference::layer_norm({shape[0], shape[1], shape_product(shape, 2)}, xd, unused, {}, {}, 1e-5);
     double worst = 0;
-    for (std::size_t i = 0; i < y.size(); ++i) worst = std::max(worst, std::abs(double(y.data()[i]) - ref.y[i]));
+    for (std::size_t i = 0; i < y.size(); ++i)
+      worst = std::max(worst, std::abs(double(y.data()[i]) - ref.y[i]));
     CHECK(worst <= 1e-3);
     // The normalized values are O(1): the check is not vacuous.
     CHECK(std::abs(ref.y[0]) + std::abs(ref.y[1]) + std::abs(ref.y[2]) > 0.1);
@@ -53,16 +55,23 @@ TEST_CASE("numerics: batch norm in training mode on a constant float32 input of 
     const Tensor<float>& beta = norm->parameter("bias");
     const std::size_t C = shape[1], S = shape_product(shape, 2);
     std::size_t exact = 0;
-    for (std::size_t i = 0; i < y.size(); ++i) exact += y.data()[i] == beta.data()[(i / S) % C];
+    for (std::size_t i = 0; i < y.size(); ++i)
+      exact += y.data()[i] == beta.data()[(i / S) % C];
     CHECK(exact == y.size());
   }
 }
 
 TEST_CASE("numerics: zero variance never gives NaN (forward, backward, running statistics)", "[numerics]") {
-  const std::vector<std::string> specs = {
-      "batch", "batch:track_running_stats=false", "batch:momentum=none", "layer", "layer:elementwise_affine=false",
-      "instance", "instance:affine=true,track_running_stats=true", "group:num_groups=1", "group:num_groups=2",
-      "group:num_groups=4"};
+  const std::vector<std::string> specs = {"batch",
+                                          "batch:track_running_stats=false",
+                                          "batch:momentum=none",
+                                          "layer",
+                                          "layer:elementwise_affine=false",
+                                          "instance",
+                                          "instance:affine=true,track_running_stats=true",
+                                          "group:num_groups=1",
+                                          "group:num_groups=2",
+                                          "group:num_groups=4"};
   for (const Shape& shape : {Shape{6, 4}, Shape{3, 4, 5}, Shape{2, 4, 3, 3}})
     for (const auto& spec : specs) {
       if (spec.rfind("instance", 0) == 0 && shape.size() < 3) continue;
@@ -74,7 +83,8 @@ TEST_CASE("numerics: zero variance never gives NaN (forward, backward, running s
           x.fill(value);
           auto norm = make_normalizer<float>(spec, shape);
           set_nontrivial_state(*norm, spec);
-          const Results<float> out = run_normalizer(*norm, x, random_tensor<float>(shape, "numerics/dy"), mode);
+          const Results<float> out =
+              run_normalizer(*norm, x, random_tensor<float>(shape, "numerics/dy"), mode);
           for (const auto& [name, tensor] : out) {
             INFO("output " << name);
             CHECK(all_finite(tensor));
@@ -119,7 +129,8 @@ TEST_CASE("numerics: weight norm's first forward returns v", "[numerics]") {
     const Tensor<double>& g = wn->parameter("g");
     const std::size_t len = v.size() / shape[0];
     double norm0 = 0;
-    for (std::size_t i = 0; i < len; ++i) norm0 += v.data()[i] * v.data()[i];
+    for (std::size_t i = 0; i < len; ++i)
+      norm0 += v.data()[i] * v.data()[i];
     CHECK(g.data()[0] == Approx(std::sqrt(norm0)).epsilon(1e-15));
     Tensor<double> v2 = v;
     v2 *= 3.0;
@@ -137,7 +148,8 @@ TEST_CASE("numerics: weight norm's first forward returns v", "[numerics]") {
 
 TEST_CASE("numerics: a zero-norm weight row is an InputError, never a NaN", "[numerics]") {
   Tensor<double> v = random_tensor<double>({3, 4}, "numerics/zero-row");
-  for (std::size_t i = 0; i < 4; ++i) v(1, i) = 0.0;
+  for (std::size_t i = 0; i < 4; ++i)
+    v(1, i) = 0.0;
   for (const bool g_set : {false, true}) {
     INFO((g_set ? "g set explicitly" : "g initialized from v"));
     auto wn = make_normalizer<double>("weight", {3, 4});

@@ -22,7 +22,8 @@ void check_case(const FixtureCase& c) {
   const Tensor<T> dy = read_npy<T>(c.file("dy"));
   REQUIRE(shape_of(x) == c.shape);
   auto norm = make_normalizer<T>(c.spec, shape_of(x));
-  for (const auto& name : c.set) norm->set(name, read_npy<T>(c.file("set_" + name)));
+  for (const auto& name : c.set)
+    norm->set(name, read_npy<T>(c.file("set_" + name)));
   const Mode mode = c.mode == "train" ? Mode::train : Mode::eval;
   Results<T> got = run_normalizer(*norm, x, dy, mode);
 
@@ -74,12 +75,24 @@ void check_kind(const std::string& kind, std::size_t min_cases) {
 }  // namespace
 
 // Minimum case counts guard against fixtures silently going missing.
-TEST_CASE("PyTorch parity: batch norm fixtures", "[parity]") { check_kind("batch", 40); }
-TEST_CASE("PyTorch parity: layer norm fixtures", "[parity]") { check_kind("layer", 20); }
-TEST_CASE("PyTorch parity: instance norm fixtures", "[parity]") { check_kind("instance", 16); }
-TEST_CASE("PyTorch parity: group norm fixtures", "[parity]") { check_kind("group", 40); }
-TEST_CASE("PyTorch parity: weight norm fixtures", "[parity]") { check_kind("weight", 20); }
-TEST_CASE("PyTorch parity: identity fixtures", "[parity]") { check_kind("none", 4); }
+TEST_CASE("PyTorch parity: batch norm fixtures", "[parity]") {
+  check_kind("batch", 40);
+}
+TEST_CASE("PyTorch parity: layer norm fixtures", "[parity]") {
+  check_kind("layer", 20);
+}
+TEST_CASE("PyTorch parity: instance norm fixtures", "[parity]") {
+  check_kind("instance", 16);
+}
+TEST_CASE("PyTorch parity: group norm fixtures", "[parity]") {
+  check_kind("group", 40);
+}
+TEST_CASE("PyTorch parity: weight norm fixtures", "[parity]") {
+  check_kind("weight", 20);
+}
+TEST_CASE("PyTorch parity: identity fixtures", "[parity]") {
+  check_kind("none", 4);
+}
 
 TEST_CASE("PyTorch parity: every fixture says it is generated, by what, from which torch", "[parity]") {
   REQUIRE(!fixture_cases().empty());
@@ -95,9 +108,12 @@ TEST_CASE("PyTorch parity: group norm fixtures cover num_groups 1, some and C", 
   for (const auto& c : fixture_cases()) {
     if (c.kind != "group" || c.shape.size() < 3) continue;
     const std::string C = std::to_string(c.shape[1]);
-    if (c.spec.find("num_groups=1,") != std::string::npos) seen.insert("1");
-    else if (c.spec.find("num_groups=" + C + ",") != std::string::npos) seen.insert("C");
-    else seen.insert("some");
+    if (c.spec.find("num_groups=1,") != std::string::npos)
+      seen.insert("1");
+    else if (c.spec.find("num_groups=" + C + ",") != std::string::npos)
+      seen.insert("C");
+    else
+      seen.insert("some");
   }
   CHECK(seen == std::set<std::string>{"1", "C", "some"});
 }

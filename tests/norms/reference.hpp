@@ -31,8 +31,9 @@ struct Gradients {
 //   dx = rstd·(dx̂ - mean(dx̂) - x̂·mean(dx̂·x̂)),  for constant statistics dx = rstd·dx̂.
 // gamma_of(i) gives the index into gamma/beta for element i.
 template <class GammaIndex>
-void normalize_set(const std::vector<std::size_t>& idx, double mean, double rstd, bool batch_stats, const Vec& x,
-                   const Vec& dy, const Vec& gamma, const Vec& beta, GammaIndex gamma_of, Gradients& out) {
+void normalize_set(const std::vector<std::size_t>& idx, double mean, double rstd, bool batch_stats,
+                   const Vec& x, const Vec& dy, const Vec& gamma, const Vec& beta, GammaIndex gamma_of,
+                   Gradients& out) {
   const double M = double(idx.size());
   double mean_dxhat = 0, mean_dxhat_xhat = 0;
   for (std::size_t i : idx) {
@@ -55,7 +56,8 @@ void normalize_set(const std::vector<std::size_t>& idx, double mean, double rstd
 
 inline double mean_of(const std::vector<std::size_t>& idx, const Vec& x) {
   double s = 0;
-  for (std::size_t i : idx) s += x[i];
+  for (std::size_t i : idx)
+    s += x[i];
   return s / double(idx.size());
 }
 
@@ -63,7 +65,8 @@ inline double mean_of(const std::vector<std::size_t>& idx, const Vec& x) {
 inline double variance_of(const std::vector<std::size_t>& idx, const Vec& x) {
   const double m = mean_of(idx, x);
   double s = 0;
-  for (std::size_t i : idx) s += (x[i] - m) * (x[i] - m);
+  for (std::size_t i : idx)
+    s += (x[i] - m) * (x[i] - m);
   return s / double(idx.size());
 }
 
@@ -77,17 +80,19 @@ inline Gradients empty_gradients(const Dims& d, std::size_t affine_size, bool af
 
 // Batch normalization: per channel over (n, s). With running statistics given (evaluation),
 // they are the constants; otherwise the batch's biased variance is used.
-inline Gradients batch_norm(const Dims& d, const Vec& x, const Vec& dy, const Vec& gamma, const Vec& beta, double eps,
-                            const std::optional<std::pair<Vec, Vec>>& running = std::nullopt) {
+inline Gradients batch_norm(const Dims& d, const Vec& x, const Vec& dy, const Vec& gamma, const Vec& beta,
+                            double eps, const std::optional<std::pair<Vec, Vec>>& running = std::nullopt) {
   Gradients out = empty_gradients(d, d.C, !gamma.empty());
   for (std::size_t c = 0; c < d.C; ++c) {
     std::vector<std::size_t> idx;
     for (std::size_t n = 0; n < d.N; ++n)
-      for (std::size_t s = 0; s < d.S; ++s) idx.push_back(d.at(n, c, s));
+      for (std::size_t s = 0; s < d.S; ++s)
+        idx.push_back(d.at(n, c, s));
     const double mean = running ? running->first[c] : mean_of(idx, x);
     const double var = running ? running->second[c] : variance_of(idx, x);
-    normalize_set(idx, mean, 1.0 / std::sqrt(var + eps), !running, x, dy, gamma, beta,
-                  [&](std::size_t) { return c; }, out);
+    normalize_set(
+        idx, mean, 1.0 / std::sqrt(var + eps), !running, x, dy, gamma, beta, [&](std::size_t) { return c; },
+        out);
   }
   return out;
 }
@@ -102,10 +107,12 @@ inline Gradients group_norm(const Dims& d, std::size_t G, const Vec& x, const Ve
     for (std::size_t g = 0; g < G; ++g) {
       std::vector<std::size_t> idx;
       for (std::size_t c = g * per_group; c < (g + 1) * per_group; ++c)
-        for (std::size_t s = 0; s < d.S; ++s) idx.push_back(d.at(n, c, s));
+        for (std::size_t s = 0; s < d.S; ++s)
+          idx.push_back(d.at(n, c, s));
       const double rstd = 1.0 / std::sqrt(variance_of(idx, x) + eps);
-      normalize_set(idx, mean_of(idx, x), rstd, true, x, dy, gamma, beta,
-                    [&](std::size_t i) { return (i / d.S) % d.C; }, out);
+      normalize_set(
+          idx, mean_of(idx, x), rstd, true, x, dy, gamma, beta,
+          [&](std::size_t i) { return (i / d.S) % d.C; }, out);
     }
   return out;
 }
@@ -117,18 +124,20 @@ inline Gradients layer_norm(const Dims& d, const Vec& x, const Vec& dy, const Ve
   const std::size_t L = d.C * d.S;
   for (std::size_t n = 0; n < d.N; ++n) {
     std::vector<std::size_t> idx;
-    for (std::size_t j = 0; j < L; ++j) idx.push_back(n * L + j);
+    for (std::size_t j = 0; j < L; ++j)
+      idx.push_back(n * L + j);
     const double rstd = 1.0 / std::sqrt(variance_of(idx, x) + eps);
-    normalize_set(idx, mean_of(idx, x), rstd, true, x, dy, gamma, beta, [&](std::size_t i) { return i % L; },
-                  out);
+    normalize_set(
+        idx, mean_of(idx, x), rstd, true, x, dy, gamma, beta, [&](std::size_t i) { return i % L; }, out);
   }
   return out;
 }
 
 // Running statistics after one training batch: running = (1 - m)·running + m·batch with the
 // unbiased batch variance; momentum none is the cumulative average with factor 1/batches.
-inline void update_running(Vec& running_mean, Vec& running_var, const Vec& batch_mean, const Vec& batch_unbiased_var,
-                           std::optional<double> momentum, double batches_after) {
+inline void update_running(Vec& running_mean, Vec& running_var, const Vec& batch_mean,
+                           const Vec& batch_unbiased_var, std::optional<double> momentum,
+                           double batches_after) {
   const double m = momentum ? *momentum : 1.0 / batches_after;
   for (std::size_t c = 0; c < running_mean.size(); ++c) {
     running_mean[c] = (1 - m) * running_mean[c] + m * batch_mean[c];
@@ -142,7 +151,8 @@ inline std::pair<Vec, Vec> batch_moments(const Dims& d, const Vec& x) {
   for (std::size_t c = 0; c < d.C; ++c) {
     std::vector<std::size_t> idx;
     for (std::size_t n = 0; n < d.N; ++n)
-      for (std::size_t s = 0; s < d.S; ++s) idx.push_back(d.at(n, c, s));
+      for (std::size_t s = 0; s < d.S; ++s)
+        idx.push_back(d.at(n, c, s));
     mean[c] = mean_of(idx, x);
     unbiased[c] = variance_of(idx, x) * double(idx.size()) / double(idx.size() - 1);
   }
@@ -156,7 +166,8 @@ inline std::pair<Vec, Vec> instance_moments(const Dims& d, const Vec& x) {
   for (std::size_t n = 0; n < d.N; ++n)
     for (std::size_t c = 0; c < d.C; ++c) {
       std::vector<std::size_t> idx;
-      for (std::size_t s = 0; s < d.S; ++s) idx.push_back(d.at(n, c, s));
+      for (std::size_t s = 0; s < d.S; ++s)
+        idx.push_back(d.at(n, c, s));
       mean[c] += mean_of(idx, x) / double(d.N);
       unbiased[c] += variance_of(idx, x) * double(d.S) / double(d.S - 1) / double(d.N);
     }
@@ -168,14 +179,17 @@ inline std::pair<Vec, Vec> instance_moments(const Dims& d, const Vec& x) {
 struct WeightNormResult {
   Vec w, dv, dg;
 };
-inline WeightNormResult weight_norm(std::size_t rows, std::size_t len, const Vec& v, const Vec& dw, const Vec& g) {
+inline WeightNormResult weight_norm(std::size_t rows, std::size_t len, const Vec& v, const Vec& dw,
+                                    const Vec& g) {
   WeightNormResult out{Vec(v.size()), Vec(v.size()), Vec(rows)};
   for (std::size_t o = 0; o < rows; ++o) {
     double norm2 = 0;
-    for (std::size_t i = 0; i < len; ++i) norm2 += v[o * len + i] * v[o * len + i];
+    for (std::size_t i = 0; i < len; ++i)
+      norm2 += v[o * len + i] * v[o * len + i];
     const double norm = std::sqrt(norm2);
     double vhat_dot_dw = 0;
-    for (std::size_t i = 0; i < len; ++i) vhat_dot_dw += v[o * len + i] / norm * dw[o * len + i];
+    for (std::size_t i = 0; i < len; ++i)
+      vhat_dot_dw += v[o * len + i] / norm * dw[o * len + i];
     out.dg[o] = vhat_dot_dw;
     for (std::size_t i = 0; i < len; ++i) {
       const double vhat = v[o * len + i] / norm;

@@ -29,8 +29,8 @@ Tensor<double> to_tensor(const Vec& v, const Shape& shape) {
 
 template <class T>
 void compare_with_reference(const std::string& text, const Shape& shape, Mode mode, Tolerance tol) {
-  INFO("spec '" << text << "', shape " << shape_string(shape) << ", " << (mode == Mode::train ? "train" : "eval")
-                << ", " << (sizeof(T) == 4 ? "float" : "double"));
+  INFO("spec '" << text << "', shape " << shape_string(shape) << ", "
+                << (mode == Mode::train ? "train" : "eval") << ", " << (sizeof(T) == 4 ? "float" : "double"));
   Spec spec = Spec::parse(text, "normalizer");
   spec.validate(find_normalizer(spec.kind()).keys);
   auto norm = make_normalizer<T>(text, shape);
@@ -42,7 +42,8 @@ void compare_with_reference(const std::string& text, const Shape& shape, Mode mo
   const Vec xd = to_vec(x), dyd = to_vec(dy);
   Vec gamma, beta, g, running_mean, running_var;
   double batches_before = 0;
-  for (auto& p : norm->parameters()) (p.name == "bias" ? beta : p.name == "g" ? g : gamma) = to_vec(*p.value);
+  for (auto& p : norm->parameters())
+    (p.name == "bias" ? beta : p.name == "g" ? g : gamma) = to_vec(*p.value);
   for (auto& b : norm->buffers()) {
     if (b.name == "running_mean") running_mean = to_vec(*b.value);
     if (b.name == "running_var") running_var = to_vec(*b.value);
@@ -58,8 +59,9 @@ void compare_with_reference(const std::string& text, const Shape& shape, Mode mo
   std::pair<Vec, Vec> batch_stats;  // (mean, unbiased var) for the running update
   if (kind == "batch") {
     const bool use_running = mode == Mode::eval && tracks;
-    ref = reference::batch_norm(d, xd, dyd, gamma, beta, eps,
-                                use_running ? std::optional(std::pair(running_mean, running_var)) : std::nullopt);
+    ref = reference::batch_norm(
+        d, xd, dyd, gamma, beta, eps,
+        use_running ? std::optional(std::pair(running_mean, running_var)) : std::nullopt);
     batch_stats = reference::batch_moments(d, xd);
   } else if (kind == "layer") {
     ref = reference::layer_norm(d, xd, dyd, gamma, beta, eps);

@@ -16,9 +16,13 @@ namespace {
 
 const Tolerance kTol{1e-12, 1e-12};
 
-reference::Dims dims_of(const Shape& s) { return {s[0], s[1], shape_product(s, 2)}; }
+reference::Dims dims_of(const Shape& s) {
+  return {s[0], s[1], shape_product(s, 2)};
+}
 
-reference::Vec to_vec(const Tensor<double>& t) { return reference::Vec(t.data(), t.data() + t.size()); }
+reference::Vec to_vec(const Tensor<double>& t) {
+  return reference::Vec(t.data(), t.data() + t.size());
+}
 
 Tensor<double> to_tensor(const reference::Vec& v) {
   Tensor<double> t = Tensor<double>::from_shape({v.size()});
@@ -46,7 +50,8 @@ TEST_CASE("running stats: momentum blends the batch statistics in PyTorch's conv
   CHECK(bn->buffer("num_batches_tracked")() == 1.0);
 }
 
-TEST_CASE("running stats: running_var takes the unbiased variance, normalization the biased one", "[running]") {
+TEST_CASE("running stats: running_var takes the unbiased variance, normalization the biased one",
+          "[running]") {
   const Shape shape{4, 2, 3};  // 12 values per channel: the two variances differ by 12/11
   auto bn = make_normalizer<double>("batch:momentum=1,affine=false", shape);
   const Tensor<double> x = random_tensor<double>(shape, "running/unbiased", 0.0, 2.0);
@@ -67,7 +72,8 @@ TEST_CASE("running stats: running_var takes the unbiased variance, normalization
   CHECK(describe_mismatch(y_eval, y, Tolerance{1e-6, 0}) != "");
 }
 
-TEST_CASE("running stats: momentum=0 leaves them unchanged (momentum=1 replacing them is tested above)", "[running]") {
+TEST_CASE("running stats: momentum=0 leaves them unchanged (momentum=1 replacing them is tested above)",
+          "[running]") {
   const Shape shape{5, 3};
   const Tensor<double> x = random_tensor<double>(shape, "running/extremes", 1.0, 2.0);
   Tensor<double> y;
@@ -90,28 +96,34 @@ TEST_CASE("running stats: momentum=none is the cumulative average of k batches",
     for (std::size_t b = 0; b < k; ++b) {
       Shape shape = base;
       shape[0] = base[0] + b;  // batches of different sizes: still a plain average of the batch statistics
-      const Tensor<double> x = random_tensor<double>(shape, "running/none/" + std::to_string(b), double(b), 1.0 + b);
+      const Tensor<double> x =
+          random_tensor<double>(shape, "running/none/" + std::to_string(b), double(b), 1.0 + b);
       Tensor<double> y;
       bn->forward(x, y, Mode::train);
       const auto [mean, unbiased] = reference::batch_moments(dims_of(shape), to_vec(x));
-      for (std::size_t c = 0; c < 3; ++c) mean_sum[c] += mean[c], var_sum[c] += unbiased[c];
+      for (std::size_t c = 0; c < 3; ++c)
+        mean_sum[c] += mean[c], var_sum[c] += unbiased[c];
     }
-    for (std::size_t c = 0; c < 3; ++c) mean_sum[c] /= double(k), var_sum[c] /= double(k);
+    for (std::size_t c = 0; c < 3; ++c)
+      mean_sum[c] /= double(k), var_sum[c] /= double(k);
     CHECK(describe_mismatch(bn->buffer("running_mean"), to_tensor(mean_sum), kTol) == "");
     CHECK(describe_mismatch(bn->buffer("running_var"), to_tensor(var_sum), kTol) == "");
     CHECK(bn->buffer("num_batches_tracked")() == double(k));
   }
 }
 
-TEST_CASE("running stats: num_batches_tracked counts training forwards only, and eval uses the buffers", "[running]") {
+TEST_CASE("running stats: num_batches_tracked counts training forwards only, and eval uses the buffers",
+          "[running]") {
   const Shape shape{6, 4, 2};
   auto bn = make_normalizer<double>("batch", shape);
   set_nontrivial_state(*bn, "running/count");
   Tensor<double> y;
-  for (int i = 0; i < 3; ++i) bn->forward(random_tensor<double>(shape, "running/count/" + std::to_string(i)), y, Mode::train);
+  for (int i = 0; i < 3; ++i)
+    bn->forward(random_tensor<double>(shape, "running/count/" + std::to_string(i)), y, Mode::train);
   const Tensor<double> rm = bn->buffer("running_mean"), rv = bn->buffer("running_var");
   const Tensor<double> x = random_tensor<double>(shape, "running/count/eval", 3.0, 2.0);
-  for (int i = 0; i < 2; ++i) bn->forward(x, y, Mode::eval);
+  for (int i = 0; i < 2; ++i)
+    bn->forward(x, y, Mode::eval);
   CHECK(bn->buffer("num_batches_tracked")() == 3.0);
   CHECK(describe_mismatch(bn->buffer("running_mean"), rm, Tolerance{0, 0}) == "");
   CHECK(describe_mismatch(bn->buffer("running_var"), rv, Tolerance{0, 0}) == "");
@@ -121,12 +133,14 @@ TEST_CASE("running stats: num_batches_tracked counts training forwards only, and
   Tensor<double> expected = Tensor<double>::from_shape(shape);
   for (std::size_t i = 0; i < x.size(); ++i) {
     const std::size_t c = (i / 2) % 4;
-    expected.data()[i] = (x.data()[i] - rm.data()[c]) / std::sqrt(rv.data()[c] + 1e-5) * gamma.data()[c] + beta.data()[c];
+    expected.data()[i] =
+        (x.data()[i] - rm.data()[c]) / std::sqrt(rv.data()[c] + 1e-5) * gamma.data()[c] + beta.data()[c];
   }
   CHECK(describe_mismatch(y, expected, kTol) == "");
 }
 
-TEST_CASE("running stats: track_running_stats=false keeps none and evaluates with batch statistics", "[running]") {
+TEST_CASE("running stats: track_running_stats=false keeps none and evaluates with batch statistics",
+          "[running]") {
   const Shape shape{5, 3, 4};
   auto bn = make_normalizer<double>("batch:track_running_stats=false", shape);
   CHECK(bn->buffers().empty());

@@ -26,7 +26,8 @@ Moments feature_moments(const Tensor<T>& t, std::size_t c) {
   const std::size_t N = shape[0], C = shape[1], S = shape_product(shape, 2);
   double sum = 0;
   for (std::size_t n = 0; n < N; ++n)
-    for (std::size_t s = 0; s < S; ++s) sum += double(t.data()[(n * C + c) * S + s]);
+    for (std::size_t s = 0; s < S; ++s)
+      sum += double(t.data()[(n * C + c) * S + s]);
   const double mean = sum / double(N * S);
   double squares = 0;
   for (std::size_t n = 0; n < N; ++n)
@@ -94,7 +95,8 @@ TEST_CASE("source fact: BatchNorm2d(64) has 128 learnable and 128 running-statis
   CHECK(make_normalizer<float>("batch:track_running_stats=false", {4, 64, 8, 8})->buffer_count() == 0);
 }
 
-TEST_CASE("source fact: a batch of 4 in training mode has mean 0, variance 1, then mean β, std |γ|", "[facts]") {
+TEST_CASE("source fact: a batch of 4 in training mode has mean 0, variance 1, then mean β, std |γ|",
+          "[facts]") {
   for (const Shape& shape : {Shape{4, 64}, Shape{4, 8, 3, 3}}) {
     check_batch_of_four<double>(shape, 1e-12);
     check_batch_of_four<float>(shape, 1e-5);

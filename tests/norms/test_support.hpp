@@ -17,7 +17,8 @@ template <class T>
 Tensor<T> random_tensor(const Shape& shape, const std::string& name, double mean = 0.0, double stddev = 1.0) {
   Rng rng = Rng::stream(20261121, name);
   Tensor<T> t = Tensor<T>::from_shape(shape);
-  for (std::size_t i = 0; i < t.size(); ++i) t.data()[i] = T(rng.normal(mean, stddev));
+  for (std::size_t i = 0; i < t.size(); ++i)
+    t.data()[i] = T(rng.normal(mean, stddev));
   return t;
 }
 
@@ -26,14 +27,16 @@ template <class T>
 Tensor<T> uniform_tensor(const Shape& shape, const std::string& name, double lo, double hi) {
   Rng rng = Rng::stream(20261121, name);
   Tensor<T> t = Tensor<T>::from_shape(shape);
-  for (std::size_t i = 0; i < t.size(); ++i) t.data()[i] = T(rng.uniform(lo, hi));
+  for (std::size_t i = 0; i < t.size(); ++i)
+    t.data()[i] = T(rng.uniform(lo, hi));
   return t;
 }
 
 template <class To, class From>
 Tensor<To> cast(const Tensor<From>& from) {
   Tensor<To> to = Tensor<To>::from_shape(shape_of(from));
-  for (std::size_t i = 0; i < from.size(); ++i) to.data()[i] = To(from.data()[i]);
+  for (std::size_t i = 0; i < from.size(); ++i)
+    to.data()[i] = To(from.data()[i]);
   return to;
 }
 
@@ -47,8 +50,10 @@ Results<T> run_normalizer(Normalizer<T>& norm, const Tensor<T>& x, const Tensor<
   Results<T> out;
   norm.forward(x, out["y"], mode);
   norm.backward(x, dy, out["dx"]);
-  for (auto& p : norm.parameters()) out["d" + p.name] = *p.grad;
-  for (auto& b : norm.buffers()) out[b.name] = *b.value;
+  for (auto& p : norm.parameters())
+    out["d" + p.name] = *p.grad;
+  for (auto& b : norm.buffers())
+    out[b.name] = *b.value;
   return out;
 }
 
@@ -60,7 +65,8 @@ void set_nontrivial_state(Normalizer<T>& norm, const std::string& seed) {
     const Shape shape = shape_of(*p.value);
     if (p.name == "weight") {
       Tensor<T> w = uniform_tensor<T>(shape, seed + "/weight", 0.5, 1.5);
-      for (std::size_t i = 0; i < w.size(); i += 2) w.data()[i] = -w.data()[i];
+      for (std::size_t i = 0; i < w.size(); i += 2)
+        w.data()[i] = -w.data()[i];
       norm.set("weight", w);
     } else if (p.name == "bias") {
       norm.set("bias", random_tensor<T>(shape, seed + "/bias", 0.0, 0.5));

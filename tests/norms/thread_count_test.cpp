@@ -23,14 +23,15 @@ Results<T> run_with_threads(int threads, const std::string& spec, const Shape& s
   Results<T> out = run_normalizer(*norm, x, dy, mode);
   // A second step, so that accumulated gradients and updated buffers are compared too.
   Results<T> second = run_normalizer(*norm, x, dy, mode);
-  for (auto& [name, tensor] : second) out["second/" + name] = tensor;
+  for (auto& [name, tensor] : second)
+    out["second/" + name] = tensor;
   return out;
 }
 
 template <class T>
 void check_thread_independence(const std::string& spec, const Shape& shape, Mode mode) {
-  INFO("spec '" << spec << "', shape " << shape_string(shape) << ", " << (mode == Mode::train ? "train" : "eval")
-                << ", " << (sizeof(T) == 4 ? "float" : "double"));
+  INFO("spec '" << spec << "', shape " << shape_string(shape) << ", "
+                << (mode == Mode::train ? "train" : "eval") << ", " << (sizeof(T) == 4 ? "float" : "double"));
   const int saved = omp_get_max_threads();
   Results<T> one = run_with_threads<T>(1, spec, shape, mode);
   Results<T> two = run_with_threads<T>(2, spec, shape, mode);
@@ -46,12 +47,12 @@ void check_thread_independence(const std::string& spec, const Shape& shape, Mode
 
 TEST_CASE("thread count: results are bit-identical with 1 and 2 threads", "[threads]") {
   const std::vector<std::pair<std::string, Shape>> cases = {
-      {"batch", {4, 16, 32, 32}},                                  // S > 1: 16 channels of 4096
-      {"batch:momentum=none", {512, 128}},                          // S == 1: two blocks of 64 channels
-      {"layer", {8, 8192}},                                        // per-element affine, dγ in 32 blocks
+      {"batch", {4, 16, 32, 32}},           // S > 1: 16 channels of 4096
+      {"batch:momentum=none", {512, 128}},  // S == 1: two blocks of 64 channels
+      {"layer", {8, 8192}},                 // per-element affine, dγ in 32 blocks
       {"layer", {4, 8, 32, 32}},
       {"group:num_groups=4", {4, 16, 32, 32}},
-      {"group:num_groups=8", {64, 1024}},                           // group norm with S == 1
+      {"group:num_groups=8", {64, 1024}},  // group norm with S == 1
       {"instance:affine=true,track_running_stats=true", {4, 16, 32, 32}},
       {"weight", {256, 256}},
   };
