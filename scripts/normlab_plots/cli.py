@@ -11,7 +11,18 @@ FORMATS = ("pdf", "png")
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        prog="plot.py",
+        prog="plot.py", formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="figures by preset (each as .pdf and .png):\n"
+               "  quickstart        curves, distributions\n"
+               "  ioffe2015         ioffe_figure1, curves, distributions\n"
+               "  wuhe2018          batch_size, curves\n"
+               "  placement         placement, curves\n"
+               "  lr_stability      lr_stability, curves\n"
+               "  init_sensitivity  init_sensitivity, curves\n"
+               "  running_stats     running_stats, curves\n"
+               "  any other         curves (and distributions when layer statistics were recorded)\n"
+               "--tables adds summary.md and summary.tex. Errors in the inputs: one line, exit status 2.\n"
+               "See results/README.md for what each figure shows.",
         description="Draw the figures (and tables) of a normlab results directory. The preset that made "
                     "the results (manifest.json's \"name\") picks the figures; any other directory gets "
                     "the generic training-curves figure.")
