@@ -74,6 +74,7 @@ void hyperbolic_tangent(T* y, const T* x, std::size_t n) {
 
 template <class T>
 const Tensor<T>& Activation<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
+  x_ = &x;
   ensure_shape_like(y_, x);
   const T* in = x.data();
   T* out = y_.data();

@@ -23,9 +23,13 @@ class Activation final : public Layer<T> {
   const Tensor<T>& forward(const Tensor<T>& x, Mode mode) override;
   const Tensor<T>& backward(const Tensor<T>& dy) override;
   ActivationKind kind() const { return kind_; }
+  // The activation's input (its pre-activations), for layer statistics of models without
+  // normalization layers.
+  const Tensor<T>* last_input() const override { return x_; }
 
  private:
   ActivationKind kind_;
+  const Tensor<T>* x_ = nullptr;  // the last input
   Tensor<T> y_, dx_;  // the shape of the last input
 };
 
