@@ -194,3 +194,13 @@ TEST_CASE("float sigmoid and tanh (vectorized exp) agree with double std::exp an
     CHECK(worst < 1e-6);
   }
 }
+
+TEST_CASE("normalization and activation layers expose their last input for layer statistics") {
+  Rng rng(6);
+  Activation<double> relu(ActivationKind::relu);
+  CHECK(relu.last_input() == nullptr);
+  const Tensor<double> x = random_tensor({2, 3}, rng);
+  relu.forward(x, Mode::train);
+  CHECK(relu.last_input() == &x);
+  CHECK(relu.activation_normalizer() == nullptr);
+}
