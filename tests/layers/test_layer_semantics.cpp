@@ -7,9 +7,11 @@
 #include "experiments/layers/conv2d.hpp"
 #include "experiments/layers/dropout.hpp"
 #include "experiments/layers/linear.hpp"
+#include "experiments/layers/norm_layer.hpp"
 #include "experiments/layers/pooling.hpp"
 #include "layers/gradcheck.hpp"
 #include "norms/errors.hpp"
+#include "norms/registry.hpp"
 
 using namespace normlab;
 using namespace normlab::testing;
@@ -203,4 +205,9 @@ TEST_CASE("normalization and activation layers expose their last input for layer
   relu.forward(x, Mode::train);
   CHECK(relu.last_input() == &x);
   CHECK(relu.activation_normalizer() == nullptr);
+  NormLayer<double> norm(make_normalizer<double>("batch", {1, 3}), {3});
+  norm.forward(x, Mode::train);
+  CHECK(norm.last_input() == &x);
+  REQUIRE(norm.activation_normalizer() != nullptr);
+  CHECK(norm.activation_normalizer()->kind() == "batch");
 }
