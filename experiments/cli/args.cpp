@@ -74,30 +74,30 @@ bool Args::parse(int argc, char** argv, int first) {
         std::vector<std::string> names;
         for (const auto& def : defs_)
           if (!def.is_positional) names.push_back("--" + def.name);
-        throw InputError("normlab " + command_ + ": unknown option '--" + name + "'; valid: " + join(names, ", ") +
+        throw InputError("unknown option '--" + name + "'; valid: " + join(names, ", ") +
                          " (see --help)");
       }
       if (d->is_flag) {
-        if (inline_value) throw InputError("normlab " + command_ + ": --" + name + " takes no value");
+        if (inline_value) throw InputError("--" + name + " takes no value");
         values_[name].push_back("true");
         continue;
       }
       if (!inline_value) {
-        if (i + 1 >= argc) throw InputError("normlab " + command_ + ": --" + name + " needs a value " + d->metavar);
+        if (i + 1 >= argc) throw InputError("--" + name + " needs a value " + d->metavar);
         value = argv[++i];
       }
       if (!d->repeated && values_.count(name))
-        throw InputError("normlab " + command_ + ": --" + name + " given more than once");
+        throw InputError("--" + name + " given more than once");
       values_[name].push_back(value);
       continue;
     }
     if (next_positional >= positionals.size())
-      throw InputError("normlab " + command_ + ": unexpected argument '" + arg + "' (see --help)");
+      throw InputError("unexpected argument '" + arg + "' (see --help)");
     values_[positionals[next_positional++]->name].push_back(arg);
   }
   for (const auto& d : defs_)
     if (d.required && !values_.count(d.name))
-      throw InputError("normlab " + command_ + ": missing " + (d.is_positional ? d.name : "--" + d.name + " " + d.metavar) +
+      throw InputError("missing " + (d.is_positional ? d.name : "--" + d.name + " " + d.metavar) +
                        " (see --help)");
   return true;
 }
