@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <filesystem>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -107,9 +108,12 @@ void count(SweepCounts& counts, const std::string& status) {
 }  // namespace
 
 SweepCounts run_sweep(const SweepConfig& config, const RunPlan& plan, const SweepOptions& options) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.out_dir, ec);
+  if (ec) throw std::runtime_error("cannot create " + options.out_dir + ": " + ec.message());
+  DirectoryLock lock(options.out_dir);  // before touching anything another sweep may be writing
   RunStore store(options.out_dir, plan);
   store.prepare();
-  DirectoryLock lock(options.out_dir);
 
   SweepRecord record;
   record.command_line = options.command_line;
