@@ -17,8 +17,10 @@ Progress::Progress(std::FILE* out, bool terminal, std::size_t total, std::size_t
 std::string Progress::elapsed_text() const {
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::string text = "elapsed " + format_duration(elapsed);
-  if (done_here_ > 0 && done_ < total_)
-    text += ", ETA " + format_duration(elapsed / double(done_here_) * double(total_ - done_));
+  double progressed = double(done_here_);  // runs' worth of work done by this invocation
+  for (const auto& [id, fraction] : in_flight_) progressed += fraction;
+  if (progressed > 0.05 && done_ < total_)
+    text += ", ETA " + format_duration(elapsed / progressed * (double(total_ - done_) - (progressed - double(done_here_))));
   return text;
 }
 
@@ -37,12 +39,14 @@ void Progress::redraw_locked(bool force) {
 void Progress::started(const std::string& run_id, const std::string& description) {
   std::lock_guard<std::mutex> lock(mutex_);
   current_ = run_id + " " + description;
+  in_flight_[run_id] = 0;
   redraw_locked(true);
 }
 
 void Progress::step(const std::string& run_id, std::size_t step, std::size_t total_steps) {
-  if (!terminal_) return;
   std::lock_guard<std::mutex> lock(mutex_);
+  if (total_steps > 0) in_flight_[run_id] = double(step) / double(total_steps);
+  if (!terminal_) return;
   if (current_.compare(0, run_id.size(), run_id) != 0) return;  // show only the latest started run
   const auto bar = current_.find(" step ");
   current_ = current_.substr(0, bar) + fmt::format(" step {}/{}", step, total_steps);
@@ -54,6 +58,7 @@ void Progress::finished(const std::string& run_id, const std::string& descriptio
   std::lock_guard<std::mutex> lock(mutex_);
   ++done_;
   ++done_here_;
+  in_flight_.erase(run_id);
   if (terminal_) {
     if (status != "ok") {  // keep problems on screen
       std::fprintf(out_, "\r\033[K%s %s: %s %s\n", run_id.c_str(), description.c_str(), status.c_str(), detail.c_str());

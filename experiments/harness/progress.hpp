@@ -1,10 +1,12 @@
 // What a sweep shows while it runs. On a terminal: one line, rewritten in place with \r, with the
 // runs done of total, the run being trained (and its step), elapsed time and an ETA from the
-// mean time per finished run. Otherwise (a log file, a pipe): one plain line per finished run.
+// time per run so far (finished runs and the
+// finished fraction of the runs in flight). Otherwise (a log file, a pipe): one plain line per finished run.
 #pragma once
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <string>
 
@@ -30,6 +32,7 @@ class Progress {
   std::size_t total_, done_, done_here_ = 0;
   std::chrono::steady_clock::time_point start_, last_draw_;
   std::string current_;  // "r0003 norm=batch ... step 120/500"
+  std::map<std::string, double> in_flight_;  // run id -> fraction of its steps done (for the ETA)
   bool line_open_ = false;
   std::mutex mutex_;
 };
