@@ -35,9 +35,17 @@ std::vector<std::string> default_by(const CsvTable& runs, const std::string& fil
   return by;
 }
 
-std::string number(double v) {
+// Decimals for a group's numbers: four significant digits of the mean, and the same decimals
+// for its confidence interval, as tables in papers print them ("0.6540 ± 0.0127").
+int decimals_for(double mean) {
+  if (!std::isfinite(mean) || mean == 0) return 4;
+  const int d = 3 - static_cast<int>(std::floor(std::log10(std::fabs(mean))));
+  return std::max(0, std::min(12, d));
+}
+
+std::string number(double v, int decimals) {
   if (std::isnan(v)) return "n/a";
-  return fmt::format("{:.4g}", v);
+  return fmt::format("{:.{}f}", v, decimals);
 }
 
 std::string latex_escape(const std::string& s) {
@@ -49,10 +57,11 @@ std::string latex_escape(const std::string& s) {
   return out;
 }
 
-// "0.9123 ± 0.0101", "0.91 (n=1)", "diverged" when no run finished, with † when runs are missing.
+// "0.9123 ± 0.0101", "0.9100" (n = 1), "diverged" when no run finished, with † when runs are missing.
 std::string cell(const SummaryRow& row, const std::string& pm) {
   if (row.n == 0) return row.diverged ? "diverged" : "failed";
-  std::string text = number(row.mean) + (row.n > 1 ? pm + number(row.ci95) : std::string());
+  const int decimals = decimals_for(row.mean);
+  std::string text = number(row.mean, decimals) + (row.n > 1 ? pm + number(row.ci95, decimals) : std::string());
   if (row.diverged || row.failed) text += " †";
   return text;
 }

@@ -175,8 +175,8 @@ TEST_CASE("normlab summarize prints mean ± 95% CI over seeds from a sweep's run
   // t(0.975, 1) = 12.7062; std of (0.75, 0.85) = 0.0707107; half-width = 12.7062 * 0.0707107 / sqrt(2) = 0.6353.
   CHECK(md.out == "| norm | test_accuracy (mean ± 95% CI) | n | diverged | failed |\n"
                   "|---|---:|---:|---:|---:|\n"
-                  "| batch | 0.8 ± 0.6353 | 2 | 0 | 0 |\n"
-                  "| group:num_groups=4 | 0.5 † | 1 | 1 | 0 |\n"
+                  "| batch | 0.8000 ± 0.6353 | 2 | 0 | 0 |\n"
+                  "| group:num_groups=4 | 0.5000 † | 1 | 1 | 0 |\n"
                   "\n† some runs of this group diverged or failed; the mean is over the runs that finished.\n");
   const Outcome csv = run_normlab({"summarize", "sweep", "--by", "placement", "--metric", "train_loss", "--format", "csv"},
                                   dir.path());

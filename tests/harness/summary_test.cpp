@@ -40,11 +40,11 @@ TEST_CASE("summary: mean and 95% CI over seeds per group, diverged runs counted 
   CHECK(md ==
         "| norm | test_accuracy (mean ± 95% CI) | n | diverged | failed |\n"
         "|---|---:|---:|---:|---:|\n"
-        "| batch | 0.8 ± 0.2484 | 3 | 0 | 0 |\n"
-        "| group:num_groups=2,eps=1e-5 | 0.62 ± 0.2541 † | 2 | 1 | 0 |\n"
+        "| batch | 0.8000 ± 0.2484 | 3 | 0 | 0 |\n"
+        "| group:num_groups=2,eps=1e-5 | 0.6200 ± 0.2541 † | 2 | 1 | 0 |\n"
         "\n† some runs of this group diverged or failed; the mean is over the runs that finished.\n");
   const std::string latex = format_summary(s, "latex");
-  CHECK(latex.find("\\texttt{batch} & 0.8 $\\pm$ 0.2484 & 3 & 0 & 0 \\\\") != std::string::npos);
+  CHECK(latex.find("\\texttt{batch} & 0.8000 $\\pm$ 0.2484 & 3 & 0 & 0 \\\\") != std::string::npos);
   const CsvTable csv = parse_csv(format_summary(s, "csv"), "summary");
   CHECK(csv.header == std::vector<std::string>{"norm", "test_accuracy_mean", "test_accuracy_ci95", "test_accuracy_std",
                                                 "n", "diverged", "failed"});
@@ -60,7 +60,7 @@ TEST_CASE("summary: explicit grouping, other metrics and bad arguments") {
   REQUIRE(s.rows.size() == 3);
   CHECK(s.rows[1].n == 1);
   CHECK(std::isnan(s.rows[1].ci95));
-  CHECK_THAT(format_summary(s, "md"), Catch::Contains("| 1 | 0.2 † | 1 | 1 | 0 |"));
+  CHECK_THAT(format_summary(s, "md"), Catch::Contains("| 1 | 0.2000 † | 1 | 1 | 0 |"));
 
   SummaryOptions bad_key;
   bad_key.by = {"colour"};
