@@ -67,7 +67,7 @@ class BatchNorm final : public Normalizer<T> {
   }
 
   void forward(const Tensor<T>& x, Tensor<T>& y, Mode mode) override {
-    const Shape shape = shape_of(x);
+    const auto& shape = x.shape();  // (N, C, *spatial)
     check_channels("batch norm", shape, rank_, channels_);
     layout_ = {shape[0], channels_, shape_product(shape, 2)};
     used_batch_stats_ = mode == Mode::train || !options_.track_running_stats;
@@ -95,8 +95,8 @@ class BatchNorm final : public Normalizer<T> {
   }
 
   void backward(const Tensor<T>& x, const Tensor<T>& dy, Tensor<T>& dx) override {
-    const Shape shape = shape_of(x);
-    check_same_shape("batch norm backward", "dy", shape_of(dy), shape);
+    const auto& shape = x.shape();
+    check_same_shape("batch norm backward", "dy", dy.shape(), shape);
     if (shape[0] != layout_.N || shape_product(shape, 2) != layout_.S)
       throw InputError("batch norm backward: x of shape " + shape_string(shape) + " is not the last forward's input");
     const double count = double(layout_.count_per_channel());

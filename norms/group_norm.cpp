@@ -49,7 +49,8 @@ class GroupNorm final : public GroupedNorm<T> {
   }
 
  protected:
-  kernels::GroupLayout layout_for(const Shape& x) const override {
+  kernels::GroupLayout layout_for(const Tensor<T>& input) const override {
+    const auto& x = input.shape();
     check_channels("group norm", x, rank_, channels_);
     return {x[0], channels_, shape_product(x, 2), groups_};
   }

@@ -29,7 +29,7 @@ class GroupedNorm : public Normalizer<T> {
  protected:
   // param_shape: the shape of weight and bias, whose flat size is the layout's C.
   GroupedNorm(std::string who, double eps, bool affine, const Shape& param_shape)
-      : who_(std::move(who)), eps_(eps), affine_(affine) {
+      : who_(std::move(who)), backward_who_(who_ + " backward"), eps_(eps), affine_(affine) {
     if (affine_) {
       weight_ = Tensor<T>::from_shape(param_shape);
       weight_.fill(T(1));
@@ -41,29 +41,29 @@ class GroupedNorm : public Normalizer<T> {
   }
 
   // Checks x's shape and views it as (N, C, S) with G groups.
-  virtual kernels::GroupLayout layout_for(const Shape& x) const = 0;
+  virtual kernels::GroupLayout layout_for(const Tensor<T>& x) const = 0;
 
   void forward_with_batch_stats(const Tensor<T>& x, Tensor<T>& y) {
-    layout_ = layout_for(shape_of(x));
+    layout_ = layout_for(x);
     mean_.resize(layout_.rows());  // no-op once the batch size is steady
     rstd_.resize(layout_.rows());
     kernels::group_statistics(mean_.data(), rstd_.data(), x.data(), layout_, eps_);
-    ensure_shape(y, shape_of(x));
+    ensure_shape(y, x.shape());
     kernels::group_normalize(y.data(), x.data(), gamma(), beta(), mean_.data(), rstd_.data(), layout_);
   }
 
   void backward_with_batch_stats(const Tensor<T>& x, const Tensor<T>& dy, Tensor<T>& dx) {
     check_last_input(x, dy);
     scratch_.resize(2 * layout_.N * layout_.C);
-    ensure_shape(dx, shape_of(x));
+    ensure_shape(dx, x.shape());
     kernels::group_backward(dx.data(), affine_ ? weight_grad_.data() : nullptr,
                             affine_ ? bias_grad_.data() : nullptr, dy.data(), x.data(), gamma(), mean_.data(),
                             rstd_.data(), layout_, scratch_.data());
   }
 
   void check_last_input(const Tensor<T>& x, const Tensor<T>& dy) const {
-    const Shape shape = shape_of(x);
-    check_same_shape(who_ + " backward", "dy", shape_of(dy), shape);
+    const auto& shape = x.shape();
+    check_same_shape(backward_who_.c_str(), "dy", dy.shape(), shape);
     if (shape_product(shape) != layout_.N * layout_.C * layout_.S || shape[0] != layout_.N)
       throw InputError(who_ + " backward: x of shape " + shape_string(shape) + " is not the last forward's input");
   }
@@ -71,7 +71,7 @@ class GroupedNorm : public Normalizer<T> {
   const T* gamma() const { return affine_ ? weight_.data() : nullptr; }
   const T* beta() const { return affine_ ? bias_.data() : nullptr; }
 
-  std::string who_;
+  std::string who_, backward_who_;  // for messages, built once
   double eps_;
   bool affine_;
   Tensor<T> weight_, bias_, weight_grad_, bias_grad_;

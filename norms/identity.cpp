@@ -11,12 +11,12 @@ class Identity final : public Normalizer<T> {
   std::string kind() const override { return "none"; }
   std::string describe() const override { return "Identity()"; }
   void forward(const Tensor<T>& x, Tensor<T>& y, Mode) override {
-    ensure_shape(y, shape_of(x));
+    ensure_shape(y, x.shape());
     std::copy(x.data(), x.data() + x.size(), y.data());
   }
   void backward(const Tensor<T>& x, const Tensor<T>& dy, Tensor<T>& dx) override {
     (void)x;
-    ensure_shape(dx, shape_of(dy));
+    ensure_shape(dx, dy.shape());
     std::copy(dy.data(), dy.data() + dy.size(), dx.data());
   }
 };

@@ -60,14 +60,14 @@ class InstanceNorm final : public GroupedNorm<T> {
   void forward(const Tensor<T>& x, Tensor<T>& y, Mode mode) override {
     used_running_stats_ = mode == Mode::eval && options_.track_running_stats;
     if (!used_running_stats_) {
-      if (mode == Mode::train && shape_product(shape_of(x), 2) <= 1)
+      if (mode == Mode::train && shape_product(x.shape(), 2) <= 1)
         throw InputError("instance norm: expected more than 1 spatial element when training, got input of shape " +
-                         shape_string(shape_of(x)));
+                         shape_string(x.shape()));
       this->forward_with_batch_stats(x, y);
       if (mode == Mode::train && options_.track_running_stats) update_running_stats();
       return;
     }
-    this->layout_ = layout_for(shape_of(x));
+    this->layout_ = layout_for(x);
     const auto& L = this->layout_;
     channel_layout_ = {L.N, L.C, L.S};
     channel_mean_.resize(channels_), channel_rstd_.resize(channels_), steps_.resize(channels_);
@@ -75,7 +75,7 @@ class InstanceNorm final : public GroupedNorm<T> {
       channel_mean_[c] = double(running_.mean.data()[c]);
       channel_rstd_[c] = 1.0 / std::sqrt(double(running_.var.data()[c]) + options_.eps);
     }
-    ensure_shape(y, shape_of(x));
+    ensure_shape(y, x.shape());
     kernels::channel_normalize(y.data(), x.data(), channel_mean_.data(), channel_rstd_.data(), this->gamma(),
                                this->beta(), channel_layout_, steps_.data());
   }
@@ -90,7 +90,7 @@ class InstanceNorm final : public GroupedNorm<T> {
                                channel_layout_);
     for (std::size_t c = 0; c < channels_; ++c)
       a_[c] = channel_rstd_[c] * (options_.affine ? double(this->weight_.data()[c]) : 1.0);
-    ensure_shape(dx, shape_of(x));
+    ensure_shape(dx, x.shape());
     kernels::channel_input_grad(dx.data(), dy.data(), x.data(), channel_mean_.data(), a_.data(), zero_.data(),
                                 zero_.data(), channel_layout_, grad_steps_.data());
     if (options_.affine)
@@ -101,7 +101,8 @@ class InstanceNorm final : public GroupedNorm<T> {
   }
 
  protected:
-  kernels::GroupLayout layout_for(const Shape& x) const override {
+  kernels::GroupLayout layout_for(const Tensor<T>& input) const override {
+    const auto& x = input.shape();
     check_channels("instance norm", x, rank_, channels_);
     return {x[0], channels_, shape_product(x, 2), channels_};
   }

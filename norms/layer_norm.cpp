@@ -38,8 +38,10 @@ class LayerNorm final : public GroupedNorm<T> {
   }
 
  protected:
-  kernels::GroupLayout layout_for(const Shape& x) const override {
-    if (x.size() != normalized_shape_.size() + 1 || !std::equal(normalized_shape_.begin(), normalized_shape_.end(), x.begin() + 1) || x[0] == 0)
+  kernels::GroupLayout layout_for(const Tensor<T>& input) const override {
+    const auto& x = input.shape();
+    if (x.size() != normalized_shape_.size() + 1 ||
+        !std::equal(normalized_shape_.begin(), normalized_shape_.end(), x.begin() + 1) || x[0] == 0)
       throw InputError("layer norm expects input of shape (N, " + shape_string(normalized_shape_).substr(1) +
                        ", got " + shape_string(x));
     return {x[0], shape_product(normalized_shape_), 1, 1};

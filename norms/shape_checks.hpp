@@ -18,17 +18,24 @@ inline std::size_t channels_of_example(const std::string& who, const Shape& exam
 }
 
 // x must have the example's rank and channel count (spatial dims may vary, as in PyTorch).
-inline void check_channels(const std::string& who, const Shape& x, std::size_t rank, std::size_t channels) {
+// `who` is a literal and the message is built only on failure: no allocation on the hot path.
+template <class S>
+void check_channels(const char* who, const S& x, std::size_t rank, std::size_t channels) {
   if (x.size() != rank || x[1] != channels || shape_product(x) == 0)
-    throw InputError(who + " expects a non-empty input of rank " + std::to_string(rank) + " with " +
+    throw InputError(std::string(who) + " expects a non-empty input of rank " + std::to_string(rank) + " with " +
                      std::to_string(channels) + " channels, got " + shape_string(x));
 }
 
-inline void check_same_shape(const std::string& who, const std::string& what, const Shape& got,
-                             const Shape& expected) {
-  if (got != expected)
-    throw InputError(who + ": " + what + " must have shape " + shape_string(expected) + ", got " +
+template <class A, class B>
+void check_same_shape(const char* who, const char* what, const A& got, const B& expected) {
+  if (!shapes_equal(got, expected))
+    throw InputError(std::string(who) + ": " + what + " must have shape " + shape_string(expected) + ", got " +
                      shape_string(got));
+}
+
+template <class A, class B>
+void check_same_shape(const std::string& who, const char* what, const A& got, const B& expected) {
+  check_same_shape(who.c_str(), what, got, expected);
 }
 
 }  // namespace normlab

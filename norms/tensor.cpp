@@ -14,12 +14,6 @@ std::string shape_string(const Shape& shape) {
   return s + ")";
 }
 
-std::size_t shape_product(const Shape& shape, std::size_t begin, std::size_t end) {
-  end = std::min(end, shape.size());
-  std::size_t n = 1;
-  for (std::size_t i = begin; i < end; ++i) n *= shape[i];
-  return n;
-}
 
 }  // namespace normlab
 

@@ -5,6 +5,7 @@
 // widely included headers stay cheap to compile.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -21,20 +22,36 @@ using Shape = std::vector<std::size_t>;
 
 // "(4, 3, 8, 8)"; PyTorch prints shapes the same way.
 std::string shape_string(const Shape& shape);
+template <class S>
+std::string shape_string(const S& shape) {
+  return shape_string(Shape(shape.begin(), shape.end()));
+}
 
 template <class E>
 Shape shape_of(const E& tensor) {
   return Shape(tensor.shape().begin(), tensor.shape().end());
 }
 
+// The helpers below take any shape container: a Shape, or a tensor's own shape() (xtensor's
+// small inline vector), so hot paths can check and size tensors without allocating.
+
 // Product of shape[begin, end).
-std::size_t shape_product(const Shape& shape, std::size_t begin = 0, std::size_t end = std::size_t(-1));
+template <class S>
+std::size_t shape_product(const S& shape, std::size_t begin = 0, std::size_t end = std::size_t(-1)) {
+  std::size_t n = 1;
+  for (std::size_t i = begin; i < shape.size() && i < end; ++i) n *= shape[i];
+  return n;
+}
+
+template <class A, class B>
+bool shapes_equal(const A& a, const B& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end());
+}
 
 // Resizes `tensor` to `shape` only if it differs, so steady-state steps do not allocate.
-template <class T>
-void ensure_shape(Tensor<T>& tensor, const Shape& shape) {
-  if (tensor.dimension() != shape.size() || !std::equal(shape.begin(), shape.end(), tensor.shape().begin()))
-    tensor.resize(shape);
+template <class T, class S>
+void ensure_shape(Tensor<T>& tensor, const S& shape) {
+  if (!shapes_equal(tensor.shape(), shape)) tensor.resize(Shape(shape.begin(), shape.end()));
 }
 
 }  // namespace normlab

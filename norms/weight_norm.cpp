@@ -39,7 +39,7 @@ class WeightNorm final : public Normalizer<T> {
   std::vector<ParameterRef<T>> parameters() override { return {{"g", &g_, &g_grad_}}; }
 
   void forward(const Tensor<T>& v, Tensor<T>& w, Mode /*mode*/) override {
-    check_same_shape("weight norm", "v", shape_of(v), shape_);
+    check_same_shape("weight norm", "v", v.shape(), shape_);
     const std::size_t rows = shape_[0], len = v.size() / rows;
     ensure_shape(w, shape_);
     // One pass per row while it is in cache: its norm, then w = (g/‖v‖)·v. g starts as ‖v‖.
@@ -63,8 +63,8 @@ class WeightNorm final : public Normalizer<T> {
 
   // With v̂ = v/‖v‖:  dg = Σ dw·v̂  (accumulated),  dv = (g/‖v‖)·(dw - v̂·(v̂·dw))  (assigned).
   void backward(const Tensor<T>& v, const Tensor<T>& dw, Tensor<T>& dv) override {
-    check_same_shape("weight norm backward", "v", shape_of(v), shape_);
-    check_same_shape("weight norm backward", "dw", shape_of(dw), shape_);
+    check_same_shape("weight norm backward", "v", v.shape(), shape_);
+    check_same_shape("weight norm backward", "dw", dw.shape(), shape_);
     const std::size_t rows = shape_[0], len = v.size() / rows;
     ensure_shape(dv, shape_);
     parallel_for(rows, 2 * len, [&](std::size_t o) {
