@@ -55,7 +55,7 @@ TEST_CASE("every preset runs in --quick form") {
   }
 }
 
-TEST_CASE("--jobs 1 and --jobs 2 write byte-identical CSV files") {
+TEST_CASE("jobs: --jobs 1 and --jobs 2 write byte-identical CSV files") {
   TempDir dir("jobs");
   REQUIRE(run_normlab(short_quickstart("one", "1"), dir.path()).status == 0);
   REQUIRE(run_normlab(short_quickstart("two", "2"), dir.path()).status == 0);
@@ -149,7 +149,7 @@ TEST_CASE("a sweep that cannot write its results exits 1 and leaves no results")
   CHECK_THAT(o.err, Catch::Contains("normlab run: failed: "));
 }
 
-TEST_CASE("--dry-run prints the expanded runs in order and writes nothing") {
+TEST_CASE("dry run: prints the expanded runs in order and writes nothing") {
   TempDir dir("dry");
   const Outcome o = run_normlab({"run", kConfigs + "wuhe2018.toml", "--dry-run"}, dir.path());
   REQUIRE(o.status == 0);

@@ -54,7 +54,7 @@ TEST_CASE("a sweep expands to the Cartesian product in config_keys() order, last
   CHECK(describe_run(plan, config, plan.runs[5]) == "norm=group:num_groups=2,eps=1e-5 batch_size=8 seed=1");
 }
 
-TEST_CASE("--quick applies the [quick] table and --set overrides both") {
+TEST_CASE("quick: --quick applies the [quick] table and --set overrides both") {
   const SweepConfig quick = parse_sweep_config("demo.toml", kSweep, {}, true);
   const RunPlan plan = expand_sweep(quick);
   REQUIRE(plan.runs.size() == 4);
