@@ -74,13 +74,16 @@ class BatchNorm final : public Normalizer<T> {
     const std::size_t count = layout_.count_per_channel();
     if (used_batch_stats_) {
       if (count <= 1)
-        throw InputError("batch norm: expected more than 1 value per channel when training, got input of shape " +
-                         shape_string(shape));
+        throw InputError(
+            "batch norm: expected more than 1 value per channel when training, got input of shape " +
+            shape_string(shape));
       kernels::channel_moments(mean_.data(), var_.data(), x.data(), layout_);
-      for (std::size_t c = 0; c < channels_; ++c) rstd_[c] = 1.0 / std::sqrt(var_[c] + options_.eps);
+      for (std::size_t c = 0; c < channels_; ++c)
+        rstd_[c] = 1.0 / std::sqrt(var_[c] + options_.eps);
       if (mode == Mode::train && options_.track_running_stats) {
         // var_ becomes the unbiased variance here; it is not needed afterwards.
-        for (std::size_t c = 0; c < channels_; ++c) var_[c] *= double(count) / double(count - 1);
+        for (std::size_t c = 0; c < channels_; ++c)
+          var_[c] *= double(count) / double(count - 1);
         running_.update(mean_.data(), var_.data());
       }
     } else {
@@ -98,7 +101,8 @@ class BatchNorm final : public Normalizer<T> {
     const auto& shape = x.shape();
     check_same_shape("batch norm backward", "dy", dy.shape(), shape);
     if (shape[0] != layout_.N || shape_product(shape, 2) != layout_.S)
-      throw InputError("batch norm backward: x of shape " + shape_string(shape) + " is not the last forward's input");
+      throw InputError("batch norm backward: x of shape " + shape_string(shape) +
+                       " is not the last forward's input");
     const double count = double(layout_.count_per_channel());
     const bool need_sums = used_batch_stats_ || options_.affine;
     if (need_sums)
@@ -109,7 +113,7 @@ class BatchNorm final : public Normalizer<T> {
       a_[c] = g * r;  // the direct term: γ·rstd·dy
       if (used_batch_stats_) {
         b_[c] = -g * r * r * r * sum_dy_centered_[c] / count;  // through the variance: -γ·rstd·x̂·mean(dy·x̂)
-        k_[c] = -g * r * sum_dy_[c] / count;                     // through the mean: -γ·rstd·mean(dy)
+        k_[c] = -g * r * sum_dy_[c] / count;                   // through the mean: -γ·rstd·mean(dy)
       } else {
         b_[c] = k_[c] = 0;  // running statistics are constants
       }
@@ -120,7 +124,7 @@ class BatchNorm final : public Normalizer<T> {
     if (options_.affine)
       for (std::size_t c = 0; c < channels_; ++c) {
         weight_grad_.data()[c] += T(sum_dy_centered_[c] * rstd_[c]);  // dγ = Σ dy·x̂
-        bias_grad_.data()[c] += T(sum_dy_[c]);                       // dβ = Σ dy
+        bias_grad_.data()[c] += T(sum_dy_[c]);                        // dβ = Σ dy
       }
   }
 
@@ -143,19 +147,9 @@ class BatchNorm final : public Normalizer<T> {
 }  // namespace
 
 NormalizerInfo batch_norm_info() {
-  return {"batch",
-          "batch normalization: per channel over the batch and spatial dims (torch.nn.BatchNorm2d)",
-          {{"eps", "1e-5", "added to the variance"},
-           {"momentum", "0.1", "running-statistics factor, or none for a cumulative average"},
-           {"affine", "true", "learnable weight (γ) and bias (β)"},
-           {"track_running_stats", "true", "keep running_mean/running_var for evaluation"}},
-          [](const Spec& spec, const Shape& shape) -> std::unique_ptr<Normalizer<float>> {
-            return std::make_unique<BatchNorm<float>>(BatchNormOptions::parse(spec), shape);
-          },
-          [](const Spec& spec, const Shape& shape) -> std::unique_ptr<Normalizer<double>> {
-            return std::make_unique<BatchNorm<double>>(BatchNormOptions::parse(spec), shape);
-          },
-          [](const Spec& spec) { BatchNormOptions::parse(spec); }};
+  return normalizer_info<BatchNorm, BatchNormOptions>(
+      "batch", "batch normalization: per channel over the batch and spatial dims (torch.nn.BatchNorm2d)",
+      running_stats_keys(/*affine=*/true, /*track_running_stats=*/true));
 }
 
 }  // namespace normlab

@@ -28,7 +28,8 @@ std::size_t checked_channels(const GroupNormOptions& options, const Shape& examp
     for (std::size_t d = 1; d <= C; ++d)
       if (C % d == 0) divisors.push_back(std::to_string(d));
     throw InputError("group norm: num_groups=" + std::to_string(options.num_groups) +
-                     " must divide the number of channels C=" + std::to_string(C) + "; valid: " + join(divisors, ", "));
+                     " must divide the number of channels C=" + std::to_string(C) +
+                     "; valid: " + join(divisors, ", "));
   }
   return C;
 }
@@ -62,18 +63,12 @@ class GroupNorm final : public GroupedNorm<T> {
 }  // namespace
 
 NormalizerInfo group_norm_info() {
-  return {"group",
-          "group normalization: per sample over groups of channels and the spatial dims (torch.nn.GroupNorm)",
-          {{"num_groups", "32", "number of channel groups; must divide C"},
-           {"eps", "1e-5", "added to the variance"},
-           {"affine", "true", "learnable per-channel weight and bias"}},
-          [](const Spec& spec, const Shape& shape) -> std::unique_ptr<Normalizer<float>> {
-            return std::make_unique<GroupNorm<float>>(GroupNormOptions::parse(spec), shape);
-          },
-          [](const Spec& spec, const Shape& shape) -> std::unique_ptr<Normalizer<double>> {
-            return std::make_unique<GroupNorm<double>>(GroupNormOptions::parse(spec), shape);
-          },
-          [](const Spec& spec) { GroupNormOptions::parse(spec); }};
+  return normalizer_info<GroupNorm, GroupNormOptions>(
+      "group",
+      "group normalization: per sample over groups of channels and the spatial dims (torch.nn.GroupNorm)",
+      {{"num_groups", "32", "number of channel groups; must divide C"},
+       {"eps", "1e-5", "added to the variance"},
+       {"affine", "true", "learnable per-channel weight and bias"}});
 }
 
 }  // namespace normlab

@@ -8,6 +8,7 @@ namespace {
 template <class T>
 class Identity final : public Normalizer<T> {
  public:
+  Identity(NoOptions, const Shape&) {}
   std::string kind() const override { return "none"; }
   std::string describe() const override { return "Identity()"; }
   void forward(const Tensor<T>& x, Tensor<T>& y, Mode) override {
@@ -24,14 +25,8 @@ class Identity final : public Normalizer<T> {
 }  // namespace
 
 NormalizerInfo identity_info() {
-  return {"none",
-          "identity: no normalization (the ablation baseline)",
-          {},
-          [](const Spec&, const Shape&) -> std::unique_ptr<Normalizer<float>> { return std::make_unique<Identity<float>>(); },
-          [](const Spec&, const Shape&) -> std::unique_ptr<Normalizer<double>> {
-            return std::make_unique<Identity<double>>();
-          },
-          [](const Spec&) {}};
+  return normalizer_info<Identity, NoOptions>("none", "identity: no normalization (the ablation baseline)",
+                                              {});
 }
 
 }  // namespace normlab

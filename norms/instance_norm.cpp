@@ -25,8 +25,9 @@ struct InstanceNormOptions {
 
 std::size_t instance_channels(const Shape& example) {
   if (example.size() < 3 || shape_product(example, 1) == 0)
-    throw InputError("instance norm expects input of shape (N, C, *spatial) with at least one spatial dim, got " +
-                     shape_string(example));
+    throw InputError(
+        "instance norm expects input of shape (N, C, *spatial) with at least one spatial dim, got " +
+        shape_string(example));
   return example[1];
 }
 
@@ -61,8 +62,9 @@ class InstanceNorm final : public GroupedNorm<T> {
     used_running_stats_ = mode == Mode::eval && options_.track_running_stats;
     if (!used_running_stats_) {
       if (mode == Mode::train && shape_product(x.shape(), 2) <= 1)
-        throw InputError("instance norm: expected more than 1 spatial element when training, got input of shape " +
-                         shape_string(x.shape()));
+        throw InputError(
+            "instance norm: expected more than 1 spatial element when training, got input of shape " +
+            shape_string(x.shape()));
       this->forward_with_batch_stats(x, y);
       if (mode == Mode::train && options_.track_running_stats) update_running_stats();
       return;
@@ -84,10 +86,11 @@ class InstanceNorm final : public GroupedNorm<T> {
     if (!used_running_stats_) return this->backward_with_batch_stats(x, dy, dx);
     // Running statistics are constants: dx = γ·rstd·dy; dγ = Σ dy·x̂ and dβ = Σ dy per channel.
     this->check_last_input(x, dy);
-    sum_dy_.resize(channels_), sum_dy_centered_.resize(channels_), a_.resize(channels_), zero_.assign(channels_, 0.0);
+    sum_dy_.resize(channels_), sum_dy_centered_.resize(channels_), a_.resize(channels_),
+        zero_.assign(channels_, 0.0);
     grad_steps_.resize(channels_);
-    kernels::channel_grad_sums(sum_dy_.data(), sum_dy_centered_.data(), dy.data(), x.data(), channel_mean_.data(),
-                               channel_layout_);
+    kernels::channel_grad_sums(sum_dy_.data(), sum_dy_centered_.data(), dy.data(), x.data(),
+                               channel_mean_.data(), channel_layout_);
     for (std::size_t c = 0; c < channels_; ++c)
       a_[c] = channel_rstd_[c] * (options_.affine ? double(this->weight_.data()[c]) : 1.0);
     ensure_shape(dx, x.shape());
@@ -143,19 +146,10 @@ class InstanceNorm final : public GroupedNorm<T> {
 }  // namespace
 
 NormalizerInfo instance_norm_info() {
-  return {"instance",
-          "instance normalization: per sample and channel over the spatial dims (torch.nn.InstanceNorm2d)",
-          {{"eps", "1e-5", "added to the variance"},
-           {"momentum", "0.1", "running-statistics factor, or none for a cumulative average"},
-           {"affine", "false", "learnable per-channel weight and bias"},
-           {"track_running_stats", "false", "keep running statistics and use them in evaluation"}},
-          [](const Spec& spec, const Shape& shape) -> std::unique_ptr<Normalizer<float>> {
-            return std::make_unique<InstanceNorm<float>>(InstanceNormOptions::parse(spec), shape);
-          },
-          [](const Spec& spec, const Shape& shape) -> std::unique_ptr<Normalizer<double>> {
-            return std::make_unique<InstanceNorm<double>>(InstanceNormOptions::parse(spec), shape);
-          },
-          [](const Spec& spec) { InstanceNormOptions::parse(spec); }};
+  return normalizer_info<InstanceNorm, InstanceNormOptions>(
+      "instance",
+      "instance normalization: per sample and channel over the spatial dims (torch.nn.InstanceNorm2d)",
+      running_stats_keys(/*affine=*/false, /*track_running_stats=*/false));
 }
 
 }  // namespace normlab

@@ -19,8 +19,9 @@ struct LayerNormOptions {
 
 Shape normalized_shape_of(const Shape& example) {
   if (example.size() < 2 || shape_product(example, 1) == 0)
-    throw InputError("layer norm expects input of shape (N, *normalized_shape) with a non-empty normalized shape, got " +
-                     shape_string(example));
+    throw InputError(
+        "layer norm expects input of shape (N, *normalized_shape) with a non-empty normalized shape, got " +
+        shape_string(example));
   return Shape(example.begin() + 1, example.end());
 }
 
@@ -54,17 +55,10 @@ class LayerNorm final : public GroupedNorm<T> {
 }  // namespace
 
 NormalizerInfo layer_norm_info() {
-  return {"layer",
-          "layer normalization: per sample over all non-batch dims (torch.nn.LayerNorm(x.shape[1:]))",
-          {{"eps", "1e-5", "added to the variance"},
-           {"elementwise_affine", "true", "learnable per-element weight and bias"}},
-          [](const Spec& spec, const Shape& shape) -> std::unique_ptr<Normalizer<float>> {
-            return std::make_unique<LayerNorm<float>>(LayerNormOptions::parse(spec), shape);
-          },
-          [](const Spec& spec, const Shape& shape) -> std::unique_ptr<Normalizer<double>> {
-            return std::make_unique<LayerNorm<double>>(LayerNormOptions::parse(spec), shape);
-          },
-          [](const Spec& spec) { LayerNormOptions::parse(spec); }};
+  return normalizer_info<LayerNorm, LayerNormOptions>(
+      "layer", "layer normalization: per sample over all non-batch dims (torch.nn.LayerNorm(x.shape[1:]))",
+      {{"eps", "1e-5", "added to the variance"},
+       {"elementwise_affine", "true", "learnable per-element weight and bias"}});
 }
 
 }  // namespace normlab

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "norms/spec.hpp"
 
@@ -22,7 +23,19 @@ inline std::optional<double> momentum_or_none(const Spec& spec) {
   return m;
 }
 
-inline std::string bool_string(bool b) { return b ? "true" : "false"; }
+// The keys of the normalizers with running statistics (batch, instance), PyTorch's names; only
+// the defaults of affine and track_running_stats differ between them.
+inline std::vector<KeyInfo> running_stats_keys(bool affine, bool track_running_stats) {
+  return {{"eps", "1e-5", "added to the variance"},
+          {"momentum", "0.1", "running-statistics factor, or none for a cumulative average"},
+          {"affine", affine ? "true" : "false", "learnable per-channel weight (γ) and bias (β)"},
+          {"track_running_stats", track_running_stats ? "true" : "false",
+           "keep running_mean/running_var and use them in evaluation"}};
+}
+
+inline std::string bool_string(bool b) {
+  return b ? "true" : "false";
+}
 std::string format_number(double v);  // shortest round-trip form, e.g. 1e-05, 0.1
 
 }  // namespace normlab

@@ -25,6 +25,27 @@ struct NormalizerInfo {
   std::function<void(const Spec&)> check_values;  // value checks that need no input shape
 };
 
+// Options for a normalizer without keys.
+struct NoOptions {
+  static NoOptions parse(const Spec&) { return {}; }
+};
+
+// The NormalizerInfo of a class template Norm<T> built as Norm<T>(Options::parse(spec), shape);
+// Options::parse checks every value, so it also serves as the shape-free value check.
+template <template <class> class Norm, class Options>
+NormalizerInfo normalizer_info(std::string kind, std::string doc, std::vector<KeyInfo> keys) {
+  return {std::move(kind),
+          std::move(doc),
+          std::move(keys),
+          [](const Spec& spec, const Shape& shape) -> std::unique_ptr<Normalizer<float>> {
+            return std::make_unique<Norm<float>>(Options::parse(spec), shape);
+          },
+          [](const Spec& spec, const Shape& shape) -> std::unique_ptr<Normalizer<double>> {
+            return std::make_unique<Norm<double>>(Options::parse(spec), shape);
+          },
+          [](const Spec& spec) { Options::parse(spec); }};
+}
+
 // Every registered normalizer, in a fixed order.
 const std::vector<NormalizerInfo>& normalizer_registry();
 const NormalizerInfo& find_normalizer(const std::string& kind);  // InputError listing kinds

@@ -22,15 +22,15 @@ inline std::size_t channels_of_example(const std::string& who, const Shape& exam
 template <class S>
 void check_channels(const char* who, const S& x, std::size_t rank, std::size_t channels) {
   if (x.size() != rank || x[1] != channels || shape_product(x) == 0)
-    throw InputError(std::string(who) + " expects a non-empty input of rank " + std::to_string(rank) + " with " +
-                     std::to_string(channels) + " channels, got " + shape_string(x));
+    throw InputError(std::string(who) + " expects a non-empty input of rank " + std::to_string(rank) +
+                     " with " + std::to_string(channels) + " channels, got " + shape_string(x));
 }
 
 template <class A, class B>
 void check_same_shape(const char* who, const char* what, const A& got, const B& expected) {
   if (!shapes_equal(got, expected))
-    throw InputError(std::string(who) + ": " + what + " must have shape " + shape_string(expected) + ", got " +
-                     shape_string(got));
+    throw InputError(std::string(who) + ": " + what + " must have shape " + shape_string(expected) +
+                     ", got " + shape_string(got));
 }
 
 template <class A, class B>

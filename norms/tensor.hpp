@@ -39,7 +39,8 @@ Shape shape_of(const E& tensor) {
 template <class S>
 std::size_t shape_product(const S& shape, std::size_t begin = 0, std::size_t end = std::size_t(-1)) {
   std::size_t n = 1;
-  for (std::size_t i = begin; i < shape.size() && i < end; ++i) n *= shape[i];
+  for (std::size_t i = begin; i < shape.size() && i < end; ++i)
+    n *= shape[i];
   return n;
 }
 

@@ -6,8 +6,8 @@
 #include <cmath>
 
 #include "norms/kernels/reductions.hpp"
-#include "norms/parallel.hpp"
 #include "norms/options.hpp"
+#include "norms/parallel.hpp"
 #include "norms/registry.hpp"
 #include "norms/shape_checks.hpp"
 
@@ -25,7 +25,7 @@ Shape weight_shape_of(const Shape& example) {
 template <class T>
 class WeightNorm final : public Normalizer<T> {
  public:
-  explicit WeightNorm(const Shape& example) : shape_(weight_shape_of(example)) {
+  WeightNorm(NoOptions, const Shape& example) : shape_(weight_shape_of(example)) {
     const std::size_t rows = shape_[0];
     g_ = Tensor<T>::from_shape({rows});
     g_.fill(T(1));
@@ -52,7 +52,8 @@ class WeightNorm final : public Normalizer<T> {
       if (!(norm_[o] > 0)) return;  // reported below, outside the parallel region
       if (init_g) g_.data()[o] = T(norm_[o]);
       const T scale = T(double(g_.data()[o]) / norm_[o]);
-      for (std::size_t i = 0; i < len; ++i) wo[i] = scale * vo[i];
+      for (std::size_t i = 0; i < len; ++i)
+        wo[i] = scale * vo[i];
     });
     for (std::size_t o = 0; o < rows; ++o)
       if (!(norm_[o] > 0))
@@ -75,10 +76,11 @@ class WeightNorm final : public Normalizer<T> {
       const double norm = norm_[o], g = double(g_.data()[o]);
       const double dg = dot / norm;  // Σ dw·v̂
       g_grad_.data()[o] = T(double(g_grad_.data()[o]) + dg);
-      const T direct = T(g / norm);                   // (g/‖v‖)·dw
+      const T direct = T(g / norm);                             // (g/‖v‖)·dw
       const T projection = T(-g * dot / (norm * norm * norm));  // -(g/‖v‖)·v̂·(v̂·dw) = -(g·(v·dw)/‖v‖³)·v
       T* __restrict dvo = dv.data() + o * len;
-      for (std::size_t i = 0; i < len; ++i) dvo[i] = direct * dwo[i] + projection * vo[i];
+      for (std::size_t i = 0; i < len; ++i)
+        dvo[i] = direct * dwo[i] + projection * vo[i];
     });
   }
 
@@ -97,16 +99,10 @@ class WeightNorm final : public Normalizer<T> {
 }  // namespace
 
 NormalizerInfo weight_norm_info() {
-  return {"weight",
-          "weight normalization of a weight tensor: w = g·v/‖v‖ per output row (torch.nn.utils.weight_norm, dim=0)",
-          {},
-          [](const Spec&, const Shape& shape) -> std::unique_ptr<Normalizer<float>> {
-            return std::make_unique<WeightNorm<float>>(shape);
-          },
-          [](const Spec&, const Shape& shape) -> std::unique_ptr<Normalizer<double>> {
-            return std::make_unique<WeightNorm<double>>(shape);
-          },
-          [](const Spec&) {}};
+  return normalizer_info<WeightNorm, NoOptions>("weight",
+                                                "weight normalization of a weight tensor: w = g·v/‖v‖ per "
+                                                "output row (torch.nn.utils.weight_norm, dim=0)",
+                                                {});
 }
 
 }  // namespace normlab
