@@ -56,20 +56,7 @@ void check_case(const FixtureCase& c) {
 }
 
 void check_kind(const std::string& kind, std::size_t min_cases) {
-  std::size_t count = 0;
-  std::set<std::string> combos;
-  for (const auto& c : fixture_cases()) {
-    if (c.kind != kind) continue;
-    ++count;
-    combos.insert(c.mode + "/" + c.dtype);
-    if (c.dtype == "float32")
-      check_case<float>(c);
-    else
-      check_case<double>(c);
-  }
-  INFO("fixtures of kind " << kind << " under " << fixtures_root() << "; " << kRegenerateHint);
-  CHECK(count >= min_cases);
-  CHECK(combos == std::set<std::string>{"eval/float32", "eval/float64", "train/float32", "train/float64"});
+  check_fixtures_of_kind(kind, min_cases, [](const auto& c, auto dtype) { check_case<decltype(dtype)>(c); });
 }
 
 }  // namespace
