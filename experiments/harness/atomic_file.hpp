@@ -1,18 +1,14 @@
-// Files that are either absent or complete: written to a temporary name in the same directory,
-// flushed to disk, then renamed over the final name (rename is atomic on POSIX file systems).
-// A kill -9 at any moment leaves the old file or the new one, never a torn one.
+// File I/O of the sweep harness. Durable and atomic writes live in norms/io.hpp (shared with
+// normlab apply); this adds reading a whole file back.
 #pragma once
 
 #include <string>
 
+#include "norms/io.hpp"
+
 namespace normlab {
 
-// Writes `content` to `path` atomically; std::runtime_error (exit 1) naming the path on failure.
-void write_file_atomically(const std::string& path, const std::string& content);
-// Writes `content` to `path` and flushes it to disk (inside a directory that is renamed later).
-void write_file_durably(const std::string& path, const std::string& content);
-// Flushes a directory's entries (after a rename inside it).
-void sync_directory(const std::string& path);
+// The whole content of `path`; std::runtime_error (exit 1) naming the path on failure.
 std::string read_file(const std::string& path);
 
 }  // namespace normlab
