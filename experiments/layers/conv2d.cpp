@@ -2,12 +2,24 @@
 
 #include <algorithm>
 
+#include <omp.h>
+
 #include "experiments/layers/gemm.hpp"
 #include "experiments/layers/tensor_shapes.hpp"
+#include "norms/parallel.hpp"
 
 namespace normlab {
 
 namespace {
+
+// The number of sample groups dW is summed over. Fixed (capped by N), never the thread count,
+// so that the order of the sum, hence its bits, is the same on any number of threads; 8 keeps
+// a few cores busy at the cost of 7 weight-sized partials.
+constexpr std::size_t kWeightGradGroups = 8;
+
+// Scratch slots for the threads a parallel_for may run on: its team, or the caller alone when
+// it runs inline (the caller may itself be thread t of an outer team).
+std::size_t thread_slots() { return std::size_t(std::max(omp_get_max_threads(), omp_get_thread_num() + 1)); }
 
 // The output columns ow whose input column iw = ow·s - p + kj lies inside [0, W): [begin, end).
 // Outside that range the kernel tap reads zero padding.
@@ -111,25 +123,28 @@ Shape Conv2d<T>::output_shape(const Shape& input) const {
 }
 
 template <class T>
+const T* Conv2d<T>::col_of(std::size_t n, T* scratch) const {
+  const T* xn = x_->data() + n * g_.in_channels * H_ * W_;
+  if (col_is_input()) return xn;
+  im2col(scratch, xn, g_.in_channels, H_, W_, g_, Ho_, Wo_);
+  return scratch;
+}
+
+template <class T>
 const Tensor<T>& Conv2d<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
   if (x.dimension() != 4 || x.shape()[1] != g_.in_channels || x.shape()[2] + 2 * g_.padding < g_.kernel ||
       x.shape()[3] + 2 * g_.padding < g_.kernel)
     output_shape(shape_of(x));  // throws
-  const std::size_t N = x.shape()[0], C = g_.in_channels, O = g_.out_channels, K = fan_in();
+  const std::size_t N = x.shape()[0], O = g_.out_channels, K = fan_in();
   H_ = x.shape()[2], W_ = x.shape()[3];
   Ho_ = (H_ + 2 * g_.padding - g_.kernel) / g_.stride + 1, Wo_ = (W_ + 2 * g_.padding - g_.kernel) / g_.stride + 1;
   const std::size_t S = Ho_ * Wo_;
   x_ = &x;
   w_ = &weight_.compute();
   ensure_dims(y_, std::array<std::size_t, 4>{N, O, Ho_, Wo_});
-  if (!col_is_input()) col_.resize(K * S);  // a no-op once the input size is steady
-  for (std::size_t n = 0; n < N; ++n) {
-    const T* xn = x.data() + n * C * H_ * W_;
-    const T* col = xn;
-    if (!col_is_input()) {
-      im2col(col_.data(), xn, C, H_, W_, g_, Ho_, Wo_);
-      col = col_.data();
-    }
+  if (!col_is_input()) col_.resize(thread_slots() * K * S);  // a no-op once the input size is steady
+  parallel_for(N, O * K * S, [&](std::size_t n) {
+    const T* col = col_of(n, col_.data() + std::size_t(omp_get_thread_num()) * K * S);
     T* yn = y_.data() + n * O * S;
     // y[n] (O, S) = W (O, K) · col (K, S)
     gemm(Transpose::no, Transpose::no, O, S, K, T(1), w_->data(), K, col, S, T(0), yn, S);
@@ -138,7 +153,7 @@ const Tensor<T>& Conv2d<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
         const T b = bias_.data()[o];
         for (std::size_t i = 0; i < S; ++i) yn[o * S + i] += b;
       }
-  }
+  });
   return y_;
 }
 
@@ -148,43 +163,57 @@ const Tensor<T>& Conv2d<T>::backward(const Tensor<T>& dy) {
   check_output_grad(*this, dy, y_);
   const std::size_t N = dy.shape()[0], C = g_.in_channels, O = g_.out_channels, K = fan_in(), S = Ho_ * Wo_;
   const bool need_dx = this->input_grad_needed_;
-  if (need_dx) {
-    ensure_shape_like(dx_, *x_);
-    if (!col_is_input()) {
-      dx_.fill(T(0));  // col2im accumulates
-      dcol_.resize(K * S);
-    }
+  const std::size_t slots = thread_slots();
+  if (need_dx) ensure_shape_like(dx_, *x_);
+  if (!col_is_input()) {
+    col_.resize(slots * K * S);
+    if (need_dx) dcol_.resize(slots * K * S);
   }
+  // Group 0 sums its samples' dW straight into the weight's gradient (its first sample may
+  // assign: see LayerWeight); every other group into its own partial, added after in order.
+  const std::size_t groups = std::clamp<std::size_t>(N, 1, kWeightGradGroups);
+  dw_partials_.resize(groups > 1 ? (groups - 1) * O * K : 0);
   T* dw = weight_.grad_buffer();
-  for (std::size_t n = 0; n < N; ++n) {
-    const T* xn = x_->data() + n * C * H_ * W_;
-    const T* dyn = dy.data() + n * O * S;
-    const T* col = xn;
-    if (!col_is_input()) {
-      im2col(col_.data(), xn, C, H_, W_, g_, Ho_, Wo_);  // recomputed: see the header
-      col = col_.data();
-    }
-    // dW (O, K) += dy[n] (O, S) · colᵀ (S, K); the first sample may assign (see LayerWeight)
-    gemm(Transpose::no, Transpose::yes, O, K, S, T(1), dyn, S, col, S, n == 0 ? weight_.grad_beta() : T(1), dw, K);
-    if (need_dx) {
+  const std::size_t work_per_sample = (need_dx ? 2 : 1) * O * K * S;
+  parallel_for(groups, (N + groups - 1) / groups * work_per_sample, [&](std::size_t group) {
+    const std::size_t slot = std::size_t(omp_get_thread_num());
+    T* group_dw = group == 0 ? dw : dw_partials_.data() + (group - 1) * O * K;
+    const T first_beta = group == 0 ? weight_.grad_beta() : T(0);
+    const Block samples = block_of(N, groups, group);
+    for (std::size_t n = samples.begin; n < samples.end; ++n) {
+      const T* col = col_of(n, col_.data() + slot * K * S);  // recomputed: see the header
+      const T* dyn = dy.data() + n * O * S;
+      // dW (O, K) += dy[n] (O, S) · colᵀ (S, K)
+      gemm(Transpose::no, Transpose::yes, O, K, S, T(1), dyn, S, col, S, n == samples.begin ? first_beta : T(1),
+           group_dw, K);
+      if (!need_dx) continue;
       T* dxn = dx_.data() + n * C * H_ * W_;
       // dcol (K, S) = Wᵀ (K, O) · dy[n] (O, S); with col = x[n] it is dx[n] itself
-      T* dcol = col_is_input() ? dxn : dcol_.data();
+      T* dcol = col_is_input() ? dxn : dcol_.data() + slot * K * S;
       gemm(Transpose::yes, Transpose::no, K, S, O, T(1), w_->data(), K, dyn, S, T(0), dcol, S);
-      if (!col_is_input()) col2im_add(dxn, dcol, C, H_, W_, g_, Ho_, Wo_);
+      if (col_is_input()) continue;
+      std::fill(dxn, dxn + C * H_ * W_, T(0));  // col2im accumulates
+      col2im_add(dxn, dcol, C, H_, W_, g_, Ho_, Wo_);
     }
-  }
+  });
   if (N == 0 && weight_.grad_beta() == T(0)) std::fill(dw, dw + O * K, T(0));
+  parallel_for(O, (groups - 1) * K, [&](std::size_t o) {
+    for (std::size_t group = 1; group < groups; ++group) {
+      const T* partial = dw_partials_.data() + ((group - 1) * O + o) * K;
+      for (std::size_t i = 0; i < K; ++i) dw[o * K + i] += partial[i];
+    }
+  });
   weight_.finish_backward();
-  // db[o] += Σ_{n, s} dy[n, o, s]
+  // db[o] += Σ_{n, s} dy[n, o, s], summed per sample in sample order
   if (has_bias_)
-    for (std::size_t n = 0; n < N; ++n)
-      for (std::size_t o = 0; o < O; ++o) {
+    parallel_for(O, N * S, [&](std::size_t o) {
+      for (std::size_t n = 0; n < N; ++n) {
         const T* row = dy.data() + (n * O + o) * S;
         T sum = T(0);
         for (std::size_t i = 0; i < S; ++i) sum += row[i];
         bias_grad_.data()[o] += sum;
       }
+    });
   return dx_;
 }
 

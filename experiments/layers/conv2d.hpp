@@ -5,6 +5,11 @@
 // fields of one sample, and y[n] (O, Ho·Wo) = W (O, C·k·k) · col. Backward recomputes col from
 // x rather than keeping N of them (memory would grow with the batch):
 //   dW += dy[n] · colᵀ,   dcol = Wᵀ · dy[n] scattered back onto dx[n] by col2im.
+//
+// Samples are spread over the OpenMP team (norms/parallel.hpp), each thread with its own col.
+// Only dW sums over samples: it is summed in a fixed number of contiguous sample groups that
+// depends on N alone, each group in sample order, and the groups are added in order, so the
+// result is the same bits whatever the thread count.
 #pragma once
 
 #include "experiments/layers/layer.hpp"
@@ -38,6 +43,8 @@ class Conv2d final : public Layer<T> {
  private:
   // A 1x1 kernel with stride 1 and no padding reads x[n] as its own col.
   bool col_is_input() const { return g_.kernel == 1 && g_.stride == 1 && g_.padding == 0; }
+  // col of sample n of the last input: x[n] itself, or built by im2col into scratch (K, S).
+  const T* col_of(std::size_t n, T* scratch) const;
 
   ConvGeometry g_;
   bool has_bias_;
@@ -46,7 +53,8 @@ class Conv2d final : public Layer<T> {
   const Tensor<T>* x_ = nullptr;   // (N, C, H, W): the last input
   const Tensor<T>* w_ = nullptr;   // (O, C, k, k): the weight the last forward used
   std::size_t H_ = 0, W_ = 0, Ho_ = 0, Wo_ = 0;
-  std::vector<T> col_, dcol_;      // (C·k·k, Ho·Wo)
+  std::vector<T> col_, dcol_;      // (thread slots, C·k·k, Ho·Wo): one col and dcol per thread
+  std::vector<T> dw_partials_;     // (weight-gradient groups - 1, O, C·k·k): see backward
   Tensor<T> y_;                    // (N, O, Ho, Wo)
   Tensor<T> dx_;                   // (N, C, H, W)
 };

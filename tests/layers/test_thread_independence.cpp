@@ -58,3 +58,13 @@ TEST_CASE("Linear and Conv2d give the same bits on 1 and 2 threads") {
   Conv2d<float> conv({32, 64, 3, 1, 1}, true);  // (64, 288) · (288, 1024) per sample: split
   check_same_bits_for_1_and_2_threads(conv, {2, 32, 32, 32}, {2, 64, 32, 32});
 }
+
+TEST_CASE("Conv2d spread over the batch gives the same bits on 1 and 2 threads") {
+  // 13 samples: dW is summed over 8 uneven sample groups, which the two threads split unevenly.
+  Conv2d<float> strided({8, 16, 3, 2, 1}, true);
+  check_same_bits_for_1_and_2_threads(strided, {13, 8, 15, 15}, {13, 16, 8, 8});
+  Conv2d<float> weight_normed({3, 16, 3, 1, 1}, false, "weight");  // dW assigned, not added
+  check_same_bits_for_1_and_2_threads(weight_normed, {32, 3, 32, 32}, {32, 16, 32, 32});
+  Conv2d<float> pointwise({16, 8, 1, 1, 0}, true);  // col is x[n] itself
+  check_same_bits_for_1_and_2_threads(pointwise, {5, 16, 16, 16}, {5, 8, 16, 16});
+}
