@@ -21,17 +21,50 @@ constexpr std::size_t kWeightGradGroups = 8;
 // it runs inline (the caller may itself be thread t of an outer team).
 std::size_t thread_slots() { return std::size_t(std::max(omp_get_max_threads(), omp_get_thread_num() + 1)); }
 
-// The output columns ow whose input column iw = ow·s - p + kj lies inside [0, W): [begin, end).
-// Outside that range the kernel tap reads zero padding.
-struct ColumnRange {
+// The output positions o whose input position i = o·s - p + kk lies inside [0, extent), for a
+// kernel offset kk along one axis: [begin, end). Outside that range the tap reads zero padding.
+struct Range {
   std::size_t begin, end;
 };
-inline ColumnRange valid_columns(std::size_t W, std::size_t Wo, std::size_t s, std::size_t p, std::size_t kj) {
-  // iw >= 0  <=>  ow·s >= p - kj;  iw < W  <=>  ow·s < W + p - kj
-  const std::size_t begin = kj >= p ? 0 : (p - kj + s - 1) / s;
-  const std::size_t limit = W + p > kj ? W + p - kj : 0;  // ow·s < limit
-  const std::size_t end = std::min(Wo, (limit + s - 1) / s);
+inline Range valid_range(std::size_t extent, std::size_t out_extent, std::size_t s, std::size_t p, std::size_t kk) {
+  // i >= 0  <=>  o·s >= p - kk;  i < extent  <=>  o·s < extent + p - kk
+  const std::size_t begin = kk >= p ? 0 : (p - kk + s - 1) / s;
+  const std::size_t limit = extent + p > kk ? extent + p - kk : 0;  // o·s < limit
+  const std::size_t end = std::min(out_extent, (limit + s - 1) / s);
   return {std::min(begin, end), end};
+}
+
+// Kernel tap (ki, kj) of one channel: element (oh, ow) of its col row (Ho, Wo) is element
+// (oh·s - p + ki, ow·s - p + kj) of the input plane (H, W), which lies inside the plane for oh
+// in rows and ow in cols (zero padding elsewhere), at index oh·s·W + ow·s + offset.
+struct Tap {
+  Range rows, cols;
+  std::ptrdiff_t offset;
+  bool empty() const { return rows.begin == rows.end || cols.begin == cols.end; }
+};
+inline Tap tap_of(std::size_t H, std::size_t W, std::size_t Ho, std::size_t Wo, const ConvGeometry& g,
+                  std::size_t ki, std::size_t kj) {
+  const std::size_t s = g.stride, p = g.padding;
+  return {valid_range(H, Ho, s, p, ki), valid_range(W, Wo, s, p, kj),
+          (std::ptrdiff_t(ki) - std::ptrdiff_t(p)) * std::ptrdiff_t(W) + std::ptrdiff_t(kj) - std::ptrdiff_t(p)};
+}
+
+// With stride 1 and Wo == W ("same" padding) the plane index is the col index plus the offset:
+// a tap is one run of the plane, from (rows.begin, cols.begin) to (rows.end - 1, cols.end),
+// except its padding columns, where the run wraps onto the neighbouring rows' ends. One long
+// copy then beats a short one per row.
+inline bool taps_are_runs(const ConvGeometry& g, std::size_t W, std::size_t Wo) { return g.stride == 1 && Wo == W; }
+inline Range run_of(const Tap& t, std::size_t W) {
+  return {t.rows.begin * W + t.cols.begin, (t.rows.end - 1) * W + t.cols.end};
+}
+
+// Zeroes the padding columns (outside tap.cols) of the rows inside tap.rows of a col row (Ho, Wo).
+template <class T>
+void zero_padding_columns(T* row, const Tap& t, std::size_t Wo) {
+  for (std::size_t oh = t.rows.begin; oh < t.rows.end; ++oh) {
+    std::fill(row + oh * Wo, row + oh * Wo + t.cols.begin, T(0));
+    std::fill(row + oh * Wo + t.cols.end, row + (oh + 1) * Wo, T(0));
+  }
 }
 
 // col (C·k·k, Ho·Wo): row (c, ki, kj) holds x[c, oh·s - p + ki, ow·s - p + kj], 0 outside.
@@ -39,50 +72,58 @@ inline ColumnRange valid_columns(std::size_t W, std::size_t Wo, std::size_t s, s
 template <class T>
 void im2col(T* col, const T* x, std::size_t C, std::size_t H, std::size_t W, const ConvGeometry& g, std::size_t Ho,
             std::size_t Wo) {
-  const std::size_t k = g.kernel, s = g.stride, p = g.padding;
+  const std::size_t k = g.kernel, s = g.stride;
   for (std::size_t c = 0; c < C; ++c)
     for (std::size_t ki = 0; ki < k; ++ki)
       for (std::size_t kj = 0; kj < k; ++kj) {
-        T* row = col + ((c * k + ki) * k + kj) * Ho * Wo;
-        const ColumnRange cols = valid_columns(W, Wo, s, p, kj);
-        for (std::size_t oh = 0; oh < Ho; ++oh) {
-          T* __restrict out = row + oh * Wo;
-          const long ih = long(oh * s) - long(p) + long(ki);
-          if (ih < 0 || ih >= long(H)) {
-            std::fill(out, out + Wo, T(0));
-            continue;
-          }
-          // in[ow·s] is x[c, ih, ow·s - p + kj]; only read for ow in the valid range.
-          const T* __restrict in = x + (c * H + std::size_t(ih)) * W + kj - p;
-          std::fill(out, out + cols.begin, T(0));
-          if (s == 1)
-            std::copy(in + cols.begin, in + cols.end, out + cols.begin);
-          else
-            for (std::size_t ow = cols.begin; ow < cols.end; ++ow) out[ow] = in[ow * s];
-          std::fill(out + cols.end, out + Wo, T(0));
+        T* __restrict row = col + ((c * k + ki) * k + kj) * Ho * Wo;  // (Ho, Wo)
+        const T* __restrict plane = x + c * H * W;                     // (H, W)
+        const Tap t = tap_of(H, W, Ho, Wo, g, ki, kj);
+        if (t.empty()) {
+          std::fill(row, row + Ho * Wo, T(0));
+          continue;
+        }
+        std::fill(row, row + t.rows.begin * Wo, T(0));
+        std::fill(row + t.rows.end * Wo, row + Ho * Wo, T(0));
+        if (taps_are_runs(g, W, Wo)) {
+          const Range run = run_of(t, W);
+          const T* in = plane + (t.offset + std::ptrdiff_t(run.begin));
+          std::copy(in, in + (run.end - run.begin), row + run.begin);
+          zero_padding_columns(row, t, Wo);
+          continue;
+        }
+        zero_padding_columns(row, t, Wo);
+        for (std::size_t oh = t.rows.begin; oh < t.rows.end; ++oh) {
+          const std::ptrdiff_t in = std::ptrdiff_t(oh * s * W) + t.offset;  // plane index of (oh, 0)
+          for (std::size_t ow = t.cols.begin; ow < t.cols.end; ++ow) row[oh * Wo + ow] = plane[in + ow * s];
         }
       }
 }
 
-// The adjoint of im2col: dx (C, H, W) += scatter of dcol (C·k·k, Ho·Wo).
+// The adjoint of im2col: dx (C, H, W) += scatter of dcol (C·k·k, Ho·Wo). May zero dcol's
+// padding columns on the way (gradients of the padding, which nothing reads).
 template <class T>
-void col2im_add(T* dx, const T* dcol, std::size_t C, std::size_t H, std::size_t W, const ConvGeometry& g,
-                std::size_t Ho, std::size_t Wo) {
-  const std::size_t k = g.kernel, s = g.stride, p = g.padding;
+void col2im_add(T* dx, T* dcol, std::size_t C, std::size_t H, std::size_t W, const ConvGeometry& g, std::size_t Ho,
+                std::size_t Wo) {
+  const std::size_t k = g.kernel, s = g.stride;
   for (std::size_t c = 0; c < C; ++c)
     for (std::size_t ki = 0; ki < k; ++ki)
       for (std::size_t kj = 0; kj < k; ++kj) {
-        const T* row = dcol + ((c * k + ki) * k + kj) * Ho * Wo;
-        const ColumnRange cols = valid_columns(W, Wo, s, p, kj);
-        for (std::size_t oh = 0; oh < Ho; ++oh) {
-          const long ih = long(oh * s) - long(p) + long(ki);
-          if (ih < 0 || ih >= long(H)) continue;
-          T* __restrict out = dx + (c * H + std::size_t(ih)) * W + kj - p;  // out[ow·s] is dx[c, ih, iw]
-          const T* __restrict in = row + oh * Wo;
-          if (s == 1)
-            for (std::size_t ow = cols.begin; ow < cols.end; ++ow) out[ow] += in[ow];
-          else
-            for (std::size_t ow = cols.begin; ow < cols.end; ++ow) out[ow * s] += in[ow];
+        T* __restrict row = dcol + ((c * k + ki) * k + kj) * Ho * Wo;  // (Ho, Wo)
+        T* __restrict plane = dx + c * H * W;                           // (H, W)
+        const Tap t = tap_of(H, W, Ho, Wo, g, ki, kj);
+        if (t.empty()) continue;
+        if (taps_are_runs(g, W, Wo)) {
+          // The run's wrapped padding columns then add zero to the neighbouring rows' ends.
+          zero_padding_columns(row, t, Wo);
+          const Range run = run_of(t, W);
+          T* __restrict out = plane + (t.offset + std::ptrdiff_t(run.begin));
+          for (std::size_t i = 0; i < run.end - run.begin; ++i) out[i] += row[run.begin + i];
+          continue;
+        }
+        for (std::size_t oh = t.rows.begin; oh < t.rows.end; ++oh) {
+          const std::ptrdiff_t out = std::ptrdiff_t(oh * s * W) + t.offset;  // plane index of (oh, 0)
+          for (std::size_t ow = t.cols.begin; ow < t.cols.end; ++ow) plane[out + ow * s] += row[oh * Wo + ow];
         }
       }
 }
@@ -146,13 +187,10 @@ const Tensor<T>& Conv2d<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
   parallel_for(N, O * K * S, [&](std::size_t n) {
     const T* col = col_of(n, col_.data() + std::size_t(omp_get_thread_num()) * K * S);
     T* yn = y_.data() + n * O * S;
-    // y[n] (O, S) = W (O, K) · col (K, S)
-    gemm(Transpose::no, Transpose::no, O, S, K, T(1), w_->data(), K, col, S, T(0), yn, S);
+    // y[n] (O, S) = b + W (O, K) · col (K, S): y[n] starts as the bias and the GEMM adds onto it
     if (has_bias_)
-      for (std::size_t o = 0; o < O; ++o) {
-        const T b = bias_.data()[o];
-        for (std::size_t i = 0; i < S; ++i) yn[o * S + i] += b;
-      }
+      for (std::size_t o = 0; o < O; ++o) std::fill(yn + o * S, yn + (o + 1) * S, bias_.data()[o]);
+    gemm(Transpose::no, Transpose::no, O, S, K, T(1), w_->data(), K, col, S, has_bias_ ? T(1) : T(0), yn, S);
   });
   return y_;
 }

@@ -34,12 +34,24 @@ void call(Transpose ta, Transpose tb, std::size_t M, std::size_t N, std::size_t 
               int(ldc));
 }
 
+// OpenBLAS applies beta = 0 by zeroing C one scalar store at a time before its kernel adds
+// alpha·op(A)·op(B) onto C; a vectorized fill and beta = 1 give the same bits sooner.
+template <class T>
+void call_with_fast_zero_beta(Transpose ta, Transpose tb, std::size_t M, std::size_t N, std::size_t K, T alpha,
+                              const T* A, std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) {
+  if (beta == T(0)) {
+    for (std::size_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, T(0));
+    beta = T(1);
+  }
+  call(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
 template <class T>
 void blocked_gemm(Transpose ta, Transpose tb, std::size_t M, std::size_t N, std::size_t K, T alpha, const T* A,
                   std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) {
   keep_openblas_single_threaded();
   if (M * N * K < kSplitWork || N <= kColumnBlock) {
-    call(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    call_with_fast_zero_beta(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
   // Column block j of C uses columns [j0, j0 + width) of op(B): B + j0 (row-major B) or the
@@ -48,7 +60,7 @@ void blocked_gemm(Transpose ta, Transpose tb, std::size_t M, std::size_t N, std:
   parallel_for(blocks, M * kColumnBlock * K, [&](std::size_t j) {
     const std::size_t j0 = j * kColumnBlock, width = std::min(kColumnBlock, N - j0);
     const T* Bj = tb == Transpose::yes ? B + j0 * ldb : B + j0;
-    call(ta, tb, M, width, K, alpha, A, lda, Bj, ldb, beta, C + j0, ldc);
+    call_with_fast_zero_beta(ta, tb, M, width, K, alpha, A, lda, Bj, ldb, beta, C + j0, ldc);
   });
 }
 

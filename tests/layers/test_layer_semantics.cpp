@@ -53,29 +53,33 @@ TEST_CASE("Linear computes x·Wᵀ + b with W of shape (out, in)") {
 
 TEST_CASE("Conv2d matches a direct convolution loop") {
   Rng rng(2);
-  const ConvGeometry g{2, 3, 3, 2, 1};
-  Conv2d<double> conv(g, true);
-  randomize_parameters(conv, rng);
-  const Tensor<double> x = random_tensor({2, 2, 5, 6}, rng);
-  const Tensor<double> y = conv.forward(x, Mode::train);
-  REQUIRE(shape_of(y) == Shape{2, 3, 3, 3});
-  const auto& w = conv.weight().direction();
-  Tensor<double> expected = Tensor<double>::from_shape({2, 3, 3, 3});
-  for (std::size_t n = 0; n < 2; ++n)
-    for (std::size_t o = 0; o < 3; ++o)
-      for (std::size_t oh = 0; oh < 3; ++oh)
-        for (std::size_t ow = 0; ow < 3; ++ow) {
-          double s = conv.bias().data()[o];
-          for (std::size_t c = 0; c < 2; ++c)
-            for (std::size_t i = 0; i < 3; ++i)
-              for (std::size_t j = 0; j < 3; ++j) {
-                const long ih = long(oh * 2 + i) - 1, iw = long(ow * 2 + j) - 1;
-                if (ih >= 0 && ih < 5 && iw >= 0 && iw < 6) s += x(n, c, ih, iw) * w(o, c, i, j);
-              }
-          expected(n, o, oh, ow) = s;
-        }
-  CHECK(max_abs_difference(y, expected) < 1e-13);
-  CHECK_THROWS_AS(conv.forward(random_tensor({2, 3, 5, 6}, rng), Mode::train), InputError);
+  // Stride 2; stride 1 with same padding (im2col copies whole runs of the plane); stride 1 with
+  // wider padding (row by row).
+  for (const ConvGeometry g : {ConvGeometry{2, 3, 3, 2, 1}, ConvGeometry{2, 3, 3, 1, 1}, ConvGeometry{2, 3, 3, 1, 2}}) {
+    const std::size_t s = g.stride, p = g.padding, Ho = (5 + 2 * p - 3) / s + 1, Wo = (6 + 2 * p - 3) / s + 1;
+    Conv2d<double> conv(g, true);
+    randomize_parameters(conv, rng);
+    const Tensor<double> x = random_tensor({2, 2, 5, 6}, rng);
+    const Tensor<double> y = conv.forward(x, Mode::train);
+    REQUIRE(shape_of(y) == Shape{2, 3, Ho, Wo});
+    const auto& w = conv.weight().direction();
+    Tensor<double> expected = Tensor<double>::from_shape({2, 3, Ho, Wo});
+    for (std::size_t n = 0; n < 2; ++n)
+      for (std::size_t o = 0; o < 3; ++o)
+        for (std::size_t oh = 0; oh < Ho; ++oh)
+          for (std::size_t ow = 0; ow < Wo; ++ow) {
+            double sum = conv.bias().data()[o];
+            for (std::size_t c = 0; c < 2; ++c)
+              for (std::size_t i = 0; i < 3; ++i)
+                for (std::size_t j = 0; j < 3; ++j) {
+                  const long ih = long(oh * s + i) - long(p), iw = long(ow * s + j) - long(p);
+                  if (ih >= 0 && ih < 5 && iw >= 0 && iw < 6) sum += x(n, c, ih, iw) * w(o, c, i, j);
+                }
+            expected(n, o, oh, ow) = sum;
+          }
+    CHECK(max_abs_difference(y, expected) < 1e-13);
+    CHECK_THROWS_AS(conv.forward(random_tensor({2, 3, 5, 6}, rng), Mode::train), InputError);
+  }
 }
 
 TEST_CASE("pooling matches its definition") {
