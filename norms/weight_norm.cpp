@@ -71,8 +71,7 @@ class WeightNorm final : public Normalizer<T> {
     parallel_for(rows, 2 * len, [&](std::size_t o) {
       const T* __restrict vo = v.data() + o * len;
       const T* __restrict dwo = dw.data() + o * len;
-      double sum_dw, dot;  // Σ dw and Σ dw·v (the first is unused)
-      kernels::sum_dy_and_dy_centered(dwo, vo, len, 0.0, sum_dw, dot);
+      const double dot = kernels::dot(dwo, vo, len);  // Σ dw·v
       const double norm = norm_[o], g = double(g_.data()[o]);
       const double dg = dot / norm;  // Σ dw·v̂
       g_grad_.data()[o] = T(double(g_grad_.data()[o]) + dg);

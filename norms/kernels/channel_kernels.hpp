@@ -4,7 +4,9 @@
 // beta, sums, coefficients): (C). Channel c's elements are the N runs x[n, c, 0:S].
 // Each channel is reduced by one thread in a fixed order (n, then s in lanes), so results do not
 // depend on the thread count. With S == 1 ((N, C) inputs) channels are processed in blocks, the
-// inner loop running across channels so it stays contiguous.
+// inner loop running across channels so it stays contiguous. Blocks of 256 channels (1 KiB of
+// float per row) measured fastest on (128, 1024): 64 → 256 took forward 87 → 72 µs and backward
+// 99 → 86–95 µs at 1 thread; each row segment is a longer run for the prefetchers.
 #pragma once
 
 #include <algorithm>
@@ -22,7 +24,7 @@ struct ChannelLayout {
   std::size_t count_per_channel() const { return N * S; }
 };
 
-constexpr std::size_t kChannelBlock = 64;
+constexpr std::size_t kChannelBlock = 256;
 
 // Calls body(c) for every channel, in parallel. Used by the S > 1 paths.
 template <class Body>

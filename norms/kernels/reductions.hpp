@@ -59,6 +59,22 @@ double sum_squared_deviation(const T* x, std::size_t n, double mean) {
   return total;
 }
 
+// Σ a[i]·b[i]; a, b: (n). Weight norm's v·dw.
+template <class T>
+double dot(const T* a, const T* b, std::size_t n) {
+  double lane[kLanes] = {};
+  std::size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    prefetch_ahead(a + i);
+    prefetch_ahead(b + i);
+    for (std::size_t l = 0; l < kLanes; ++l) lane[l] += double(a[i + l]) * double(b[i + l]);
+  }
+  double total = 0;
+  for (; i < n; ++i) total += double(a[i]) * double(b[i]);
+  for (std::size_t l = 0; l < kLanes; ++l) total += lane[l];
+  return total;
+}
+
 // Σ dy[i] and Σ dy[i]·(x[i] - mean); dy, x: (n). The two sums every normalizer backward needs.
 template <class T>
 void sum_dy_and_dy_centered(const T* dy, const T* x, std::size_t n, double mean, double& sum_dy,
