@@ -300,6 +300,10 @@ def tensors_moved(kind, pass_):
     return {"forward": 2, "backward": backward, "fwdbwd": 2 + backward}[pass_]
 
 
+def tensors_written(pass_):
+    return {"forward": 1, "backward": 1, "fwdbwd": 2}[pass_]
+
+
 def build_rows(pd, normlab, torch_times, bandwidth, threads):
     rows = []
     for name, seconds in normlab.items():
@@ -314,6 +318,14 @@ def build_rows(pd, normlab, torch_times, bandwidth, threads):
             row["normlab_GBps"] = moved / seconds / 1e9
             row["bandwidth_share"] = moved / seconds / bandwidth["best"]
             row["large"] = len(shape) == 4
+            # The largest ratio an implementation with ordinary stores could reach: PyTorch's time /
+            # the time to move the useful bytes plus the write-allocate read of every output at the
+            # measured streaming bandwidth. Below the target, the target is out of reach for this
+            # shape on this machine whatever the kernel. Only meaningful for tensors that do not
+            # live in cache (the 4-D shapes).
+            if row["pytorch_s"] and row["large"]:
+                traffic = (tensors_moved(kind, pass_) + tensors_written(pass_)) * tensor_bytes(shape, dtype)
+                row["ceiling"] = row["pytorch_s"] / (traffic / bandwidth["best"])
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -327,19 +339,27 @@ def markdown_table(df, threads_list, bandwidth):
             continue
         lines.append(f"\n### Forward+backward, {DTYPES[dtype]}: PyTorch time / normlab time "
                      f"(≥ {FWDBWD_TARGET:g} is the target for float32)\n")
+        if dtype == "f32":
+            lines.append("The ceiling is PyTorch's time divided by the time needed just to move the useful "
+                         "bytes (x, y, dy, dx) plus the write-allocate read of each output (y, dx) at the "
+                         "measured streaming bandwidth: no implementation with ordinary stores can beat PyTorch "
+                         "by more on that shape. Given for the 4-D shapes, whose four tensors do not fit in the "
+                         "last-level cache together; (128, 1024) is cache-resident.\n")
         header = "| normalizer | shape | " + " | ".join(
-            f"t={t} normlab ms | t={t} PyTorch ms | t={t} ratio" for t in threads_list) + " |"
-        lines += [header, "|" + "---|" * (2 + 3 * len(threads_list))]
+            f"t={t} normlab ms | t={t} PyTorch ms | t={t} ratio | t={t} ceiling" for t in threads_list) + " |"
+        lines += [header, "|" + "---|" * (2 + 4 * len(threads_list))]
         for (kind, shape), group in sub.groupby(["kind", "shape"], sort=False):
             cells = []
             for t in threads_list:
                 r = group[group.threads == t]
                 if r.empty:
-                    cells += ["", "", ""]
+                    cells += ["", "", "", ""]
                     continue
                 r = r.iloc[0]
                 mark = "" if dtype != "f32" or r.speedup >= FWDBWD_TARGET else " ✗"
-                cells += [f"{r.normlab_s * 1e3:.3f}", f"{r.pytorch_s * 1e3:.3f}", f"**{r.speedup:.2f}**{mark}"]
+                ceiling = r.get("ceiling")
+                cells += [f"{r.normlab_s * 1e3:.3f}", f"{r.pytorch_s * 1e3:.3f}", f"**{r.speedup:.2f}**{mark}",
+                          f"{ceiling:.2f}" if ceiling is not None and ceiling == ceiling else "–"]
             lines.append(f"| {kind} | {shape} | " + " | ".join(cells) + " |")
     lines.append("\n### Share of measured memory bandwidth, large (4-D) tensors, float32, normlab\n")
     lines.append("Useful bytes (forward: x, y; backward: x, dy, dx) per second / best streaming bandwidth "

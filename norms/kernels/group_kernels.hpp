@@ -160,7 +160,10 @@ void group_backward(T* dx, T* dgamma, T* dbeta, const T* dy, const T* x, const T
     double* acc_beta = scratch + C;  // (C)
     std::fill(acc_gamma, acc_gamma + 2 * C, 0.0);
     const std::size_t chunk = std::max<std::size_t>(1, (std::size_t(4) << 20) / (2 * C * sizeof(T)));
-    const std::size_t block = 256, blocks = (C + block - 1) / block;
+    // Column blocks of up to 1024 (4 KiB of float per row): each row's segment is a run long
+    // enough for the prefetchers (measured on (64, 65536): 256 → 1024 took the backward
+    // 5.1–5.5 → 4.6–4.9 ms, 1 thread), and at least two blocks to share between threads.
+    const std::size_t block = std::clamp<std::size_t>(C / 2, 256, 1024), blocks = (C + block - 1) / block;
     for (std::size_t n0 = 0; n0 < L.N; n0 += chunk) {
       const std::size_t n1 = std::min(L.N, n0 + chunk);
       parallel_for((n1 - n0) * L.G, 2 * M, [&](std::size_t i) { row_pass(n0 * L.G + i); });
