@@ -1,6 +1,7 @@
 #include "experiments/optim/sgd.hpp"
 
 #include <sstream>
+#include <type_traits>
 
 namespace normlab {
 
@@ -10,6 +11,38 @@ Sgd<T>::Sgd(const std::vector<ParameterRef<T>>& parameters, const SgdOptions& op
   if (options_.momentum != 0)
     for (const auto& p : parameters_) momentum_buffers_.emplace_back(Tensor<T>::from_shape(shape_of(*p.value)));
 }
+
+namespace {
+
+// One parameter tensor's update, with the options as template arguments so that the loop has no
+// branches and vectorizes: the per-element branches on the options kept it scalar (the update was
+// 13 % of the MLP training step). p, grad and buffer are distinct tensors. Same arithmetic, in the
+// same order, as the formulas in sgd.hpp.
+template <bool kDecay, bool kMomentum, bool kNesterov, class T>
+void sgd_update(T* __restrict p, const T* __restrict grad, T* __restrict buffer, std::size_t n, T weight_decay,
+                T momentum, T damping, T step, bool first_step) {
+  for (std::size_t j = 0; j < n; ++j) {
+    T g = grad[j];
+    if constexpr (kDecay) g += weight_decay * p[j];
+    if constexpr (kMomentum) {
+      // The first step initializes the buffer with the gradient itself, without dampening.
+      buffer[j] = first_step ? g : momentum * buffer[j] + damping * g;
+      g = kNesterov ? g + momentum * buffer[j] : buffer[j];
+    }
+    p[j] -= step * g;
+  }
+}
+
+// Calls f(std::true_type) or f(std::false_type): a runtime flag turned into a template argument.
+template <class F>
+void with_flag(bool flag, F f) {
+  if (flag)
+    f(std::true_type{});
+  else
+    f(std::false_type{});
+}
+
+}  // namespace
 
 template <class T>
 void Sgd<T>::step(double lr) {
@@ -21,16 +54,14 @@ void Sgd<T>::step(double lr) {
     const T* grad = parameters_[i].grad->data();
     T* buffer = options_.momentum != 0 ? momentum_buffers_[i].data() : nullptr;
     const std::size_t n = parameters_[i].value->size();
-    for (std::size_t j = 0; j < n; ++j) {
-      T g = grad[j];
-      if (weight_decay != 0) g += weight_decay * p[j];
-      if (buffer) {
-        // The first step initializes the buffer with the gradient itself, without dampening.
-        buffer[j] = steps_ == 1 ? g : momentum * buffer[j] + damping * g;
-        g = options_.nesterov ? g + momentum * buffer[j] : buffer[j];
-      }
-      p[j] -= step * g;
-    }
+    with_flag(weight_decay != 0, [&](auto decay) {
+      with_flag(buffer != nullptr, [&](auto with_momentum) {
+        with_flag(options_.nesterov, [&](auto nesterov) {
+          sgd_update<decltype(decay)::value, decltype(with_momentum)::value, decltype(nesterov)::value>(
+              p, grad, buffer, n, weight_decay, momentum, damping, step, steps_ == 1);
+        });
+      });
+    });
   }
 }
 
