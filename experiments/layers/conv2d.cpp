@@ -59,12 +59,14 @@ inline Range run_of(const Tap& t, std::size_t W) {
 }
 
 // Zeroes the padding columns (outside tap.cols) of the rows inside tap.rows of a col row (Ho, Wo).
+// Column by column: there are few of them, and a fill per row would be a memset call per row.
 template <class T>
 void zero_padding_columns(T* row, const Tap& t, std::size_t Wo) {
-  for (std::size_t oh = t.rows.begin; oh < t.rows.end; ++oh) {
-    std::fill(row + oh * Wo, row + oh * Wo + t.cols.begin, T(0));
-    std::fill(row + oh * Wo + t.cols.end, row + (oh + 1) * Wo, T(0));
-  }
+  const auto zero_column = [&](std::size_t ow) {
+    for (std::size_t oh = t.rows.begin; oh < t.rows.end; ++oh) row[oh * Wo + ow] = T(0);
+  };
+  for (std::size_t ow = 0; ow < t.cols.begin; ++ow) zero_column(ow);
+  for (std::size_t ow = t.cols.end; ow < Wo; ++ow) zero_column(ow);
 }
 
 // col (C·k·k, Ho·Wo): row (c, ki, kj) holds x[c, oh·s - p + ki, ow·s - p + kj], 0 outside.

@@ -40,7 +40,10 @@ template <class T>
 void call_with_fast_zero_beta(Transpose ta, Transpose tb, std::size_t M, std::size_t N, std::size_t K, T alpha,
                               const T* A, std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) {
   if (beta == T(0)) {
-    for (std::size_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, T(0));
+    if (ldc == N)
+      std::fill(C, C + M * N, T(0));
+    else
+      for (std::size_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, T(0));
     beta = T(1);
   }
   call(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "norms/errors.hpp"
+#include "norms/parallel.hpp"
 #include "experiments/layers/tensor_shapes.hpp"
 
 namespace normlab {
@@ -30,6 +31,52 @@ void check_window(std::size_t kernel, std::size_t stride) {
   if (kernel == 0 || stride == 0) throw InputError("pooling needs kernel_size and stride >= 1");
 }
 
+// Max pooling scans each window in PyTorch's order, and a later element wins only if strictly
+// larger. y and where (the maximum's index in the plane) are (Ho, Wo) for a plane (H, W).
+
+// value, at = candidate, index if the candidate is strictly larger: by selects, not branches.
+template <class T>
+inline void keep_larger(T candidate, std::uint32_t index, T& value, std::uint32_t& at) {
+  const bool larger = candidate > value;
+  at = larger ? index : at;
+  value = larger ? candidate : value;
+}
+
+// The common 2x2, stride-2 window, for one output row whose windows start on plane row 2·oh:
+// with the values kept in registers and chosen by selects, the loop vectorizes.
+template <class T>
+void max_pool_row_2x2(const T* __restrict plane, std::size_t oh, std::size_t W, T* __restrict y,
+                      std::uint32_t* __restrict where, std::size_t Wo) {
+  const T* __restrict top = plane + 2 * oh * W;
+  const T* __restrict bottom = top + W;
+  for (std::size_t ow = 0; ow < Wo; ++ow) {
+    const std::uint32_t a = std::uint32_t(2 * oh * W + 2 * ow), c = a + std::uint32_t(W);
+    T value = top[2 * ow];
+    std::uint32_t at = a;
+    keep_larger(top[2 * ow + 1], a + 1, value, at);
+    keep_larger(bottom[2 * ow], c, value, at);
+    keep_larger(bottom[2 * ow + 1], c + 1, value, at);
+    y[ow] = value;
+    where[ow] = at;
+  }
+}
+
+template <class T>
+void max_pool_plane(const T* plane, std::size_t W, std::size_t k, std::size_t s, T* y, std::uint32_t* where,
+                    std::size_t Ho, std::size_t Wo) {
+  for (std::size_t oh = 0; oh < Ho; ++oh)
+    for (std::size_t ow = 0; ow < Wo; ++ow) {
+      std::size_t best = oh * s * W + ow * s;
+      for (std::size_t i = 0; i < k; ++i)
+        for (std::size_t j = 0; j < k; ++j) {
+          const std::size_t at = (oh * s + i) * W + ow * s + j;
+          if (plane[at] > plane[best]) best = at;
+        }
+      y[oh * Wo + ow] = plane[best];
+      where[oh * Wo + ow] = std::uint32_t(best);
+    }
+}
+
 }  // namespace
 
 template <class T>
@@ -54,39 +101,16 @@ const Tensor<T>& MaxPool2d<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
   const std::size_t planes = out[0] * out[1], H = x.shape()[2], W = x.shape()[3], Ho = out[2], Wo = out[3];
   ensure_dims(y_, out);
   argmax_.resize(y_.size());
-  if (kernel_ == 2 && stride_ == 2) {  // the common case, without the window loops
-    for (std::size_t p = 0; p < planes; ++p) {
-      const T* plane = x.data() + p * H * W;
-      T* y = y_.data() + p * Ho * Wo;
-      std::uint32_t* where = argmax_.data() + p * Ho * Wo;
-      for (std::size_t oh = 0; oh < Ho; ++oh)
-        for (std::size_t ow = 0; ow < Wo; ++ow) {
-          // The window in PyTorch's scan order; a later element wins only if strictly larger.
-          const std::size_t a = 2 * oh * W + 2 * ow, b = a + 1, c = a + W, d = c + 1;
-          std::size_t best = plane[b] > plane[a] ? b : a;
-          best = plane[c] > plane[best] ? c : best;
-          best = plane[d] > plane[best] ? d : best;
-          y[oh * Wo + ow] = plane[best];
-          where[oh * Wo + ow] = std::uint32_t(best);
-        }
-    }
-    return y_;
-  }
-  for (std::size_t p = 0; p < planes; ++p) {
+  // Planes are independent: one per item, each scanned in the same order on any thread.
+  parallel_for(planes, H * W, [&](std::size_t p) {
     const T* plane = x.data() + p * H * W;
-    for (std::size_t oh = 0; oh < Ho; ++oh)
-      for (std::size_t ow = 0; ow < Wo; ++ow) {
-        std::size_t best = oh * stride_ * W + ow * stride_;
-        for (std::size_t i = 0; i < kernel_; ++i)
-          for (std::size_t j = 0; j < kernel_; ++j) {
-            const std::size_t at = (oh * stride_ + i) * W + ow * stride_ + j;
-            if (plane[at] > plane[best]) best = at;
-          }
-        const std::size_t o = (p * Ho + oh) * Wo + ow;
-        y_.data()[o] = plane[best];
-        argmax_[o] = std::uint32_t(best);
-      }
-  }
+    T* y = y_.data() + p * Ho * Wo;
+    std::uint32_t* where = argmax_.data() + p * Ho * Wo;
+    if (kernel_ == 2 && stride_ == 2)
+      for (std::size_t oh = 0; oh < Ho; ++oh) max_pool_row_2x2(plane, oh, W, y + oh * Wo, where + oh * Wo, Wo);
+    else
+      max_pool_plane(plane, W, kernel_, stride_, y, where, Ho, Wo);
+  });
   return y_;
 }
 
@@ -95,13 +119,14 @@ const Tensor<T>& MaxPool2d<T>::backward(const Tensor<T>& dy) {
   check_output_grad(*this, dy, y_);
   if (!this->input_grad_needed_) return dx_;
   ensure_shape_like(dx_, *x_);
-  dx_.fill(T(0));
+  const std::size_t planes = y_.shape()[0] * y_.shape()[1];
   const std::size_t plane_in = x_->shape()[2] * x_->shape()[3], plane_out = y_.shape()[2] * y_.shape()[3];
-  const T* g = dy.data();
-  for (std::size_t p = 0, o = 0; o < dy.size(); ++p) {
+  // Per plane, zeroed just before its scatter, while it is in cache.
+  parallel_for(planes, plane_in, [&](std::size_t p) {
     T* plane = dx_.data() + p * plane_in;
-    for (std::size_t end = o + plane_out; o < end; ++o) plane[argmax_[o]] += g[o];
-  }
+    std::fill(plane, plane + plane_in, T(0));
+    for (std::size_t o = p * plane_out; o < (p + 1) * plane_out; ++o) plane[argmax_[o]] += dy.data()[o];
+  });
   return dx_;
 }
 

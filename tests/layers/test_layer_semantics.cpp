@@ -104,6 +104,32 @@ TEST_CASE("pooling matches its definition") {
   CHECK(global.forward(x, Mode::train)(0, 0) == 7.5);
 }
 
+TEST_CASE("max pooling routes the gradient to the first maximum on ties, as PyTorch") {
+  for (const std::size_t kernel : {2, 3}) {  // the 2x2 fast path and the general window loop
+    MaxPool2d<double> max_pool(kernel, 2);
+    Tensor<double> x = Tensor<double>::from_shape({1, 1, 5, 5});  // odd: the last row and column unused
+    x.fill(1.0);
+    x(0, 0, 2, 3) = 2.0;  // a strict maximum in one window, which later equal elements must not take
+    const Tensor<double> y = max_pool.forward(x, Mode::train);
+    Tensor<double> dy = Tensor<double>::from_shape(shape_of(y));
+    dy.fill(1.0);
+    const Tensor<double> dx = max_pool.backward(dy);
+    Tensor<double> expected = Tensor<double>::from_shape({1, 1, 5, 5});
+    expected.fill(0.0);
+    for (std::size_t oh = 0; oh < y.shape()[2]; ++oh)
+      for (std::size_t ow = 0; ow < y.shape()[3]; ++ow) {
+        const std::size_t r = 2 * oh, c = 2 * ow;
+        const bool holds_two = r <= 2 && 2 < r + kernel && c <= 3 && 3 < c + kernel;
+        CHECK(y(0, 0, oh, ow) == (holds_two ? 2.0 : 1.0));
+        if (holds_two)
+          expected(0, 0, 2, 3) += 1.0;
+        else
+          expected(0, 0, r, c) += 1.0;
+      }
+    CHECK(max_abs_difference(dx, expected) == 0.0);
+  }
+}
+
 TEST_CASE("backward assigns dx and accumulates parameter gradients") {
   Rng rng(3);
   Conv2d<double> conv({2, 2, 3, 1, 1}, true);

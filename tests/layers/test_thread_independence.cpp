@@ -8,6 +8,7 @@
 
 #include "experiments/layers/conv2d.hpp"
 #include "experiments/layers/linear.hpp"
+#include "experiments/layers/pooling.hpp"
 #include "layers/gradcheck.hpp"
 
 using namespace normlab;
@@ -67,4 +68,11 @@ TEST_CASE("Conv2d spread over the batch gives the same bits on 1 and 2 threads")
   check_same_bits_for_1_and_2_threads(weight_normed, {32, 3, 32, 32}, {32, 16, 32, 32});
   Conv2d<float> pointwise({16, 8, 1, 1, 0}, true);  // col is x[n] itself
   check_same_bits_for_1_and_2_threads(pointwise, {5, 16, 16, 16}, {5, 8, 16, 16});
+}
+
+TEST_CASE("MaxPool2d spread over planes gives the same bits on 1 and 2 threads") {
+  MaxPool2d<float> pool(2, 2);
+  check_same_bits_for_1_and_2_threads(pool, {8, 16, 32, 32}, {8, 16, 16, 16});
+  MaxPool2d<float> overlapping(3, 2);
+  check_same_bits_for_1_and_2_threads(overlapping, {8, 16, 33, 33}, {8, 16, 16, 16});
 }
