@@ -6,6 +6,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "norms/errors.hpp"
+#include "norms/parallel.hpp"
 #include "experiments/layers/tensor_shapes.hpp"
 
 namespace normlab {
@@ -70,6 +71,17 @@ void hyperbolic_tangent(T* y, const T* x, std::size_t n) {
   }
 }
 
+// Calls body(begin, end) over [0, n) in chunks spread over the OpenMP team. Every element's
+// value is computed by the same code whatever its chunk (the chunk size is a multiple of any
+// SIMD width, and these maps do not look at neighbours), so results do not depend on the
+// thread count.
+template <class Body>
+void for_each_chunk(std::size_t n, Body body) {
+  constexpr std::size_t kChunk = 16384;
+  parallel_for((n + kChunk - 1) / kChunk, kChunk,
+               [&](std::size_t c) { body(c * kChunk, std::min(n, (c + 1) * kChunk)); });
+}
+
 }  // namespace
 
 template <class T>
@@ -78,18 +90,23 @@ const Tensor<T>& Activation<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
   ensure_shape_like(y_, x);
   const T* in = x.data();
   T* out = y_.data();
-  const std::size_t n = x.size();
-  switch (kind_) {
-    case ActivationKind::relu:
-      for (std::size_t i = 0; i < n; ++i) out[i] = in[i] > T(0) ? in[i] : T(0);
-      break;
-    case ActivationKind::sigmoid:
-      sigmoid(out, in, n);
-      break;
-    case ActivationKind::tanh:
-      hyperbolic_tangent(out, in, n);
-      break;
-  }
+  for_each_chunk(x.size(), [&](std::size_t begin, std::size_t end) {
+    const std::size_t n = end - begin;
+    switch (kind_) {
+      case ActivationKind::relu: {
+        const T* __restrict xc = in + begin;  // local restrict pointers, as in backward
+        T* __restrict yc = out + begin;
+        for (std::size_t i = 0; i < n; ++i) yc[i] = xc[i] > T(0) ? xc[i] : T(0);
+        break;
+      }
+      case ActivationKind::sigmoid:
+        sigmoid(out + begin, in + begin, n);
+        break;
+      case ActivationKind::tanh:
+        hyperbolic_tangent(out + begin, in + begin, n);
+        break;
+    }
+  });
   return y_;
 }
 
@@ -101,18 +118,25 @@ const Tensor<T>& Activation<T>::backward(const Tensor<T>& dy) {
   const T* g = dy.data();
   const T* y = y_.data();
   T* dx = dx_.data();
-  const std::size_t n = dy.size();
-  switch (kind_) {
-    case ActivationKind::relu:
-      for (std::size_t i = 0; i < n; ++i) dx[i] = y[i] > T(0) ? g[i] : T(0);
-      break;
-    case ActivationKind::sigmoid:
-      for (std::size_t i = 0; i < n; ++i) dx[i] = g[i] * y[i] * (T(1) - y[i]);
-      break;
-    case ActivationKind::tanh:
-      for (std::size_t i = 0; i < n; ++i) dx[i] = g[i] * (T(1) - y[i] * y[i]);
-      break;
-  }
+  for_each_chunk(dy.size(), [&](std::size_t begin, std::size_t end) {
+    // Local restrict pointers: through the captured references, every store to dx could change
+    // the pointers themselves, and the loops would not vectorize.
+    const T* __restrict gc = g + begin;
+    const T* __restrict yc = y + begin;
+    T* __restrict dxc = dx + begin;
+    const std::size_t n = end - begin;
+    switch (kind_) {
+      case ActivationKind::relu:
+        for (std::size_t i = 0; i < n; ++i) dxc[i] = yc[i] > T(0) ? gc[i] : T(0);
+        break;
+      case ActivationKind::sigmoid:
+        for (std::size_t i = 0; i < n; ++i) dxc[i] = gc[i] * yc[i] * (T(1) - yc[i]);
+        break;
+      case ActivationKind::tanh:
+        for (std::size_t i = 0; i < n; ++i) dxc[i] = gc[i] * (T(1) - yc[i] * yc[i]);
+        break;
+    }
+  });
   return dx_;
 }
 
