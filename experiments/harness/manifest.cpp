@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <memory>
 
 #include <sys/utsname.h>
@@ -41,7 +42,27 @@ std::string command_output(const std::string& command) {
   return out;
 }
 
-std::string quoted_arg(const std::string& s) { return "'" + s + "'"; }
+// s as one single-quoted shell word ('\'' closes the quote, adds a quote, reopens).
+std::string quoted_arg(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// A git pathspec excluding out_dir when it lies inside the source tree, else "". Without it a
+// sweep writing into the tree (results/<preset>/) would always report its own output as a
+// modification of the source.
+std::string exclude_output_pathspec(const std::string& source, const std::string& out_dir) {
+  if (out_dir.empty()) return "";
+  std::error_code ec;
+  const auto root = std::filesystem::weakly_canonical(source, ec);
+  if (ec) return "";
+  const auto out = std::filesystem::weakly_canonical(out_dir, ec);
+  if (ec) return "";
+  const auto relative = out.lexically_relative(root);
+  if (relative.empty() || *relative.begin() == "..") return "";
+  return " -- . " + quoted_arg(":(exclude)" + relative.generic_string());
+}
 
 std::string json_list(const std::vector<std::string>& items) {
   std::string out = "[";
@@ -65,8 +86,11 @@ std::string manifest_json(const SweepConfig& config, const RunPlan& plan, const 
   const std::string git = "git -C " + quoted_arg(source);
   const std::string commit = command_output(git + " rev-parse HEAD");
   const std::string dirty = commit.empty() ? "null"
-                            : command_output(git + " status --porcelain --untracked-files=no").empty() ? "false"
-                                                                                                          : "true";
+                            : command_output(git + " status --porcelain --untracked-files=no" +
+                                             exclude_output_pathspec(source, record.out_dir))
+                                      .empty()
+                                ? "false"
+                                : "true";
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
   utsname os{};

@@ -118,6 +118,7 @@ SweepCounts run_sweep(const SweepConfig& config, const RunPlan& plan, const Swee
   SweepRecord record;
   record.command_line = options.command_line;
   record.jobs = options.jobs;
+  record.out_dir = options.out_dir;
   record.start_time = utc_now_iso();
   write_file_atomically(options.out_dir + "/manifest.json", manifest_json(config, plan, record));
 
