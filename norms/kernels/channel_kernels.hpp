@@ -32,14 +32,23 @@ void for_each_channel(const ChannelLayout& L, Body body) {
   parallel_for(L.C, L.N * L.S, body);
 }
 
+// Calls body(c0, c1) for every block [c0, c1) of kChannelBlock channels, in parallel. Used by
+// the S == 1 paths, whose inner loops run across the channels of a block.
+template <class Body>
+void for_each_channel_block(const ChannelLayout& L, Body body) {
+  const std::size_t blocks = (L.C + kChannelBlock - 1) / kChannelBlock;
+  parallel_for(blocks, L.N * kChannelBlock, [&](std::size_t b) {
+    const std::size_t c0 = b * kChannelBlock;
+    body(c0, std::min(L.C, c0 + kChannelBlock));
+  });
+}
+
 // mean, var: (C) written; var is the biased variance (what normalization uses).
 template <class T>
 void channel_moments(double* mean, double* var, const T* x, const ChannelLayout& L) {
   const double count = double(L.count_per_channel());
   if (L.S == 1) {
-    const std::size_t blocks = (L.C + kChannelBlock - 1) / kChannelBlock;
-    parallel_for(blocks, L.N * kChannelBlock, [&](std::size_t b) {
-      const std::size_t c0 = b * kChannelBlock, c1 = std::min(L.C, c0 + kChannelBlock);
+    for_each_channel_block(L, [&](std::size_t c0, std::size_t c1) {
       for (std::size_t c = c0; c < c1; ++c) mean[c] = var[c] = 0;
       for (std::size_t n = 0; n < L.N; ++n)
         for (std::size_t c = c0; c < c1; ++c) mean[c] += double(x[n * L.C + c]);
@@ -73,9 +82,8 @@ void channel_normalize(T* y, const T* x, const double* mean, const double* rstd,
   if (L.S == 1) {
     // Channel blocks with the steps copied to contiguous per-field arrays, so the inner loop over
     // channels vectorizes (the (C) array of structs would need strided loads).
-    const std::size_t blocks = (L.C + kChannelBlock - 1) / kChannelBlock;
-    parallel_for(blocks, L.N * kChannelBlock, [&](std::size_t b) {
-      const std::size_t c0 = b * kChannelBlock, width = std::min(L.C, c0 + kChannelBlock) - c0;
+    for_each_channel_block(L, [&](std::size_t c0, std::size_t c1) {
+      const std::size_t width = c1 - c0;
       T shift[kChannelBlock], scale[kChannelBlock], offset[kChannelBlock];
       for (std::size_t j = 0; j < width; ++j)
         shift[j] = steps[c0 + j].shift, scale[j] = steps[c0 + j].scale, offset[j] = steps[c0 + j].offset;
@@ -97,9 +105,7 @@ template <class T>
 void channel_grad_sums(double* sum_dy, double* sum_dy_centered, const T* dy, const T* x, const double* mean,
                        const ChannelLayout& L) {
   if (L.S == 1) {
-    const std::size_t blocks = (L.C + kChannelBlock - 1) / kChannelBlock;
-    parallel_for(blocks, L.N * kChannelBlock, [&](std::size_t b) {
-      const std::size_t c0 = b * kChannelBlock, c1 = std::min(L.C, c0 + kChannelBlock);
+    for_each_channel_block(L, [&](std::size_t c0, std::size_t c1) {
       for (std::size_t c = c0; c < c1; ++c) sum_dy[c] = sum_dy_centered[c] = 0;
       for (std::size_t n = 0; n < L.N; ++n)
         for (std::size_t c = c0; c < c1; ++c) {
@@ -140,9 +146,8 @@ void channel_input_grad(T* dx, const T* dy, const T* x, const double* mean, cons
   }
   if (L.S == 1) {
     // Channel blocks with per-field arrays, as in channel_normalize.
-    const std::size_t blocks = (L.C + kChannelBlock - 1) / kChannelBlock;
-    parallel_for(blocks, L.N * kChannelBlock, [&](std::size_t blk) {
-      const std::size_t c0 = blk * kChannelBlock, width = std::min(L.C, c0 + kChannelBlock) - c0;
+    for_each_channel_block(L, [&](std::size_t c0, std::size_t c1) {
+      const std::size_t width = c1 - c0;
       T sa[kChannelBlock], sshift[kChannelBlock], sb[kChannelBlock], sk[kChannelBlock];
       for (std::size_t j = 0; j < width; ++j) {
         const InputGradStep<T>& st = steps[c0 + j];
