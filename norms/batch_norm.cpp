@@ -15,21 +15,10 @@ namespace normlab {
 
 namespace {
 
-struct BatchNormOptions {
-  double eps;
-  std::optional<double> momentum;
-  bool affine, track_running_stats;
-
-  static BatchNormOptions parse(const Spec& spec) {
-    return {positive_eps(spec), momentum_or_none(spec), spec.get_bool("affine"),
-            spec.get_bool("track_running_stats")};
-  }
-};
-
 template <class T>
 class BatchNorm final : public Normalizer<T> {
  public:
-  BatchNorm(const BatchNormOptions& options, const Shape& example)
+  BatchNorm(const RunningStatsOptions& options, const Shape& example)
       : options_(options), rank_(example.size()), channels_(channels_of_example("batch norm", example)) {
     const std::size_t C = channels_;
     if (options_.affine) {
@@ -132,7 +121,7 @@ class BatchNorm final : public Normalizer<T> {
   const T* gamma() const { return options_.affine ? weight_.data() : nullptr; }
   const T* beta() const { return options_.affine ? bias_.data() : nullptr; }
 
-  BatchNormOptions options_;
+  RunningStatsOptions options_;
   std::size_t rank_, channels_;
   Tensor<T> weight_, bias_, weight_grad_, bias_grad_;  // (C) each
   RunningStats<T> running_;
@@ -147,7 +136,7 @@ class BatchNorm final : public Normalizer<T> {
 }  // namespace
 
 NormalizerInfo batch_norm_info() {
-  return normalizer_info<BatchNorm, BatchNormOptions>(
+  return normalizer_info<BatchNorm, RunningStatsOptions>(
       "batch", "batch normalization: per channel over the batch and spatial dims (torch.nn.BatchNorm2d)",
       running_stats_keys(/*affine=*/true, /*track_running_stats=*/true));
 }

@@ -13,16 +13,6 @@ namespace normlab {
 
 namespace {
 
-struct InstanceNormOptions {
-  double eps;
-  std::optional<double> momentum;
-  bool affine, track_running_stats;
-  static InstanceNormOptions parse(const Spec& spec) {
-    return {positive_eps(spec), momentum_or_none(spec), spec.get_bool("affine"),
-            spec.get_bool("track_running_stats")};
-  }
-};
-
 std::size_t instance_channels(const Shape& example) {
   if (example.size() < 3 || shape_product(example, 1) == 0)
     throw InputError(
@@ -34,7 +24,7 @@ std::size_t instance_channels(const Shape& example) {
 template <class T>
 class InstanceNorm final : public GroupedNorm<T> {
  public:
-  InstanceNorm(const InstanceNormOptions& options, const Shape& example)
+  InstanceNorm(const RunningStatsOptions& options, const Shape& example)
       : GroupedNorm<T>("instance norm", options.eps, options.affine, {instance_channels(example)}),
         options_(options),
         channels_(example[1]),
@@ -132,7 +122,7 @@ class InstanceNorm final : public GroupedNorm<T> {
     running_.update(channel_mean_.data(), unbiased_var.data());
   }
 
-  InstanceNormOptions options_;
+  RunningStatsOptions options_;
   std::size_t channels_, rank_;
   RunningStats<T> running_;
   bool used_running_stats_ = false;
@@ -146,7 +136,7 @@ class InstanceNorm final : public GroupedNorm<T> {
 }  // namespace
 
 NormalizerInfo instance_norm_info() {
-  return normalizer_info<InstanceNorm, InstanceNormOptions>(
+  return normalizer_info<InstanceNorm, RunningStatsOptions>(
       "instance",
       "instance normalization: per sample and channel over the spatial dims (torch.nn.InstanceNorm2d)",
       running_stats_keys(/*affine=*/false, /*track_running_stats=*/false));

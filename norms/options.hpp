@@ -33,6 +33,18 @@ inline std::vector<KeyInfo> running_stats_keys(bool affine, bool track_running_s
            "keep running_mean/running_var and use them in evaluation"}};
 }
 
+// The options those keys give, parsed and checked.
+struct RunningStatsOptions {
+  double eps;
+  std::optional<double> momentum;  // none: cumulative average
+  bool affine, track_running_stats;
+
+  static RunningStatsOptions parse(const Spec& spec) {
+    return {positive_eps(spec), momentum_or_none(spec), spec.get_bool("affine"),
+            spec.get_bool("track_running_stats")};
+  }
+};
+
 inline std::string bool_string(bool b) {
   return b ? "true" : "false";
 }
