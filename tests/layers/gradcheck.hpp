@@ -24,6 +24,15 @@
 
 namespace normlab::testing {
 
+// Every parameter of layer drawn from N(0, 0.5²), plus weight_g_shift for weight-norm
+// magnitudes (weight_g), which a gradient check keeps away from 0.
+template <class L>
+void randomize_parameters(L& layer, Rng& rng, double weight_g_shift = 0.0) {
+  for (auto& p : layer.parameters())
+    for (std::size_t i = 0; i < p.value->size(); ++i)
+      p.value->data()[i] = rng.normal(0.0, 0.5) + (p.name == "weight_g" ? weight_g_shift : 0.0);
+}
+
 inline Tensor<double> random_tensor(const Shape& shape, Rng& rng, double scale = 1.0) {
   Tensor<double> t = Tensor<double>::from_shape(shape);
   for (std::size_t i = 0; i < t.size(); ++i) t.data()[i] = rng.normal(0.0, scale);

@@ -18,12 +18,6 @@ using namespace normlab::testing;
 
 namespace {
 
-template <class L>
-void randomize_parameters(L& layer, Rng& rng) {
-  for (auto& p : layer.parameters())
-    for (std::size_t i = 0; i < p.value->size(); ++i) p.value->data()[i] = rng.normal(0.0, 0.5);
-}
-
 double max_abs_difference(const Tensor<double>& a, const Tensor<double>& b) {
   REQUIRE(shape_of(a) == shape_of(b));
   double worst = 0;
