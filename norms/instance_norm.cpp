@@ -43,9 +43,7 @@ class InstanceNorm final : public GroupedNorm<T> {
 
   std::vector<BufferRef<T>> buffers() override {
     if (!options_.track_running_stats) return {};
-    return {{"running_mean", &running_.mean},
-            {"running_var", &running_.var},
-            {"num_batches_tracked", &running_.num_batches_tracked}};
+    return running_.buffers();
   }
 
   void forward(const Tensor<T>& x, Tensor<T>& y, Mode mode) override {

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 
+#include "norms/normalizer.hpp"
 #include "norms/tensor.hpp"
 
 namespace normlab {
@@ -35,6 +37,11 @@ struct RunningStats {
       mean.data()[c] = T((1.0 - factor) * double(mean.data()[c]) + factor * batch_mean[c]);
       var.data()[c] = T((1.0 - factor) * double(var.data()[c]) + factor * batch_unbiased_var[c]);
     }
+  }
+
+  // The buffers by PyTorch's names, for Normalizer::buffers().
+  std::vector<BufferRef<T>> buffers() {
+    return {{"running_mean", &mean}, {"running_var", &var}, {"num_batches_tracked", &num_batches_tracked}};
   }
 };
 
