@@ -21,21 +21,12 @@ const std::vector<NormalizerInfo>& normalizer_registry() {
 }
 
 const NormalizerInfo& find_normalizer(const std::string& kind) {
-  std::vector<std::string> kinds;
-  for (const auto& info : normalizer_registry()) {
-    if (info.kind == kind) return info;
-    kinds.push_back(info.kind);
-  }
-  throw InputError("unknown normalizer '" + kind + "'; valid: " + join(kinds, ", "));
+  return find_kind(normalizer_registry(), kind, "normalizer");
 }
 
 namespace {
 
-Spec parsed_spec(const std::string& text) {
-  Spec spec = Spec::parse(text, "normalizer");
-  spec.validate(find_normalizer(spec.kind()).keys);
-  return spec;
-}
+Spec parsed_spec(const std::string& text) { return parse_spec_of(text, "normalizer", normalizer_registry()); }
 
 }  // namespace
 

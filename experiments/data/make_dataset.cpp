@@ -22,18 +22,7 @@ const KeyInfo path_key{"path", "", "directory holding the dataset's files"};
 
 bool is_synthetic(const std::string& kind) { return kind == "tabular" || kind == "glyphs" || kind == "patches"; }
 
-Spec parsed_spec(const std::string& text) {
-  Spec spec = Spec::parse(text, "dataset");
-  std::vector<std::string> names;
-  for (const auto& info : dataset_kinds()) {
-    if (info.kind == spec.kind()) {
-      spec.validate(info.keys);
-      return spec;
-    }
-    names.push_back(info.kind);
-  }
-  throw InputError("unknown dataset '" + spec.kind() + "'; valid: " + join(names, ", "));
-}
+Spec parsed_spec(const std::string& text) { return parse_spec_of(text, "dataset", dataset_kinds()); }
 
 struct CommonValues {
   std::size_t train = 0, test = 0;

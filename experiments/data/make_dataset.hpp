@@ -15,10 +15,7 @@
 
 namespace normlab {
 
-struct DatasetKind {
-  std::string kind, doc;
-  std::vector<KeyInfo> keys;  // including the common train, test and standardize keys
-};
+using DatasetKind = KindInfo;  // keys include the common train, test and standardize keys
 // Every dataset kind with its keys and defaults (for `normlab list` and validation).
 const std::vector<DatasetKind>& dataset_kinds();
 

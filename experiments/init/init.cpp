@@ -20,13 +20,7 @@ const std::vector<InitInfo>& init_registry() {
 
 Initializer Initializer::parse(const std::string& text) {
   Spec spec = Spec::parse(text, "init");
-  const InitInfo* info = nullptr;
-  std::vector<std::string> kinds;
-  for (const auto& candidate : init_registry()) {
-    if (candidate.kind == spec.kind()) info = &candidate;
-    kinds.push_back(candidate.kind);
-  }
-  if (!info) throw InputError("unknown init '" + spec.kind() + "'; valid: " + join(kinds, ", "));
+  const InitInfo* info = &find_kind(init_registry(), spec.kind(), "init");
   spec.validate(info->keys);
   Initializer init;
   init.kind_ = info->kind;

@@ -19,10 +19,7 @@
 
 namespace normlab {
 
-struct InitInfo {
-  std::string kind, doc;
-  std::vector<KeyInfo> keys;
-};
+using InitInfo = KindInfo;
 const std::vector<InitInfo>& init_registry();
 
 class Initializer {

@@ -27,18 +27,7 @@ const std::vector<ModelInfo>& model_registry() {
   return registry;
 }
 
-Spec parse_model_spec(const std::string& text) {
-  Spec spec = Spec::parse(text, "model");
-  std::vector<std::string> kinds;
-  for (const auto& info : model_registry()) {
-    if (info.kind == spec.kind()) {
-      spec.validate(info.keys);
-      return spec;
-    }
-    kinds.push_back(info.kind);
-  }
-  throw InputError("unknown model '" + spec.kind() + "'; valid: " + join(kinds, ", "));
-}
+Spec parse_model_spec(const std::string& text) { return parse_spec_of(text, "model", model_registry()); }
 
 std::vector<std::size_t> parse_widths(const Spec& spec, const std::string& key) {
   const std::string text = spec.raw(key);

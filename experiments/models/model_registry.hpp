@@ -8,10 +8,7 @@
 
 namespace normlab {
 
-struct ModelInfo {
-  std::string kind, doc;
-  std::vector<KeyInfo> keys;
-};
+using ModelInfo = KindInfo;
 const std::vector<ModelInfo>& model_registry();
 
 // Parses and validates a model spec against its kind's keys; InputError listing the kinds.

@@ -32,18 +32,7 @@ const std::vector<OptimizerKind>& optimizer_kinds() {
 
 namespace {
 
-Spec parsed_spec(const std::string& text) {
-  Spec spec = Spec::parse(text, "optimizer");
-  std::vector<std::string> names;
-  for (const auto& info : optimizer_kinds()) {
-    if (info.kind == spec.kind()) {
-      spec.validate(info.keys);
-      return spec;
-    }
-    names.push_back(info.kind);
-  }
-  throw InputError("unknown optimizer '" + spec.kind() + "'; valid: " + join(names, ", "));
-}
+Spec parsed_spec(const std::string& text) { return parse_spec_of(text, "optimizer", optimizer_kinds()); }
 
 double in_unit_interval(const Spec& spec, const std::string& key, bool include_one) {
   const double v = spec.get_double(key);

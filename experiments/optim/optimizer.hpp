@@ -28,10 +28,7 @@ class Optimizer {
   virtual std::string describe() const = 0;
 };
 
-struct OptimizerKind {
-  std::string kind, doc;
-  std::vector<KeyInfo> keys;
-};
+using OptimizerKind = KindInfo;
 // Every optimizer kind with its keys and defaults (for `normlab list` and validation).
 const std::vector<OptimizerKind>& optimizer_kinds();
 

@@ -36,18 +36,7 @@ namespace {
 
 const KeyInfo warmup_key{"warmup", "0", "linear warm-up steps, from base_lr/warmup to base_lr, >= 0"};
 
-Spec parsed_spec(const std::string& text) {
-  Spec spec = Spec::parse(text, "schedule");
-  std::vector<std::string> names;
-  for (const auto& info : schedule_kinds()) {
-    if (info.kind == spec.kind()) {
-      spec.validate(info.keys);
-      return spec;
-    }
-    names.push_back(info.kind);
-  }
-  throw InputError("unknown schedule '" + spec.kind() + "'; valid: " + join(names, ", "));
-}
+Spec parsed_spec(const std::string& text) { return parse_spec_of(text, "schedule", schedule_kinds()); }
 
 struct ScheduleValues {
   Schedule::Kind kind = Schedule::Kind::constant;

@@ -30,10 +30,7 @@ class Schedule {
   double gamma_, min_lr_;
 };
 
-struct ScheduleKind {
-  std::string kind, doc;
-  std::vector<KeyInfo> keys;
-};
+using ScheduleKind = KindInfo;
 const std::vector<ScheduleKind>& schedule_kinds();
 
 // Bad kinds, keys or values are InputErrors naming them and what is allowed.
