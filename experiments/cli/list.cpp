@@ -8,7 +8,7 @@
 
 namespace normlab::cli {
 
-void print_kinds(std::ostream& out, const std::string& family, const std::vector<KindListing>& kinds) {
+void print_kinds(std::ostream& out, const std::string& family, const std::vector<KindInfo>& kinds) {
   out << family << ":\n";
   for (const auto& k : kinds) {
     out << "  " << k.kind << "  " << k.doc << "\n";
@@ -22,7 +22,7 @@ int list_command(int argc, char** argv, int first) {
   Args args("list", "Lists every normalizer, model, dataset, optimizer and schedule with its keys and defaults.\n"
                     "Specs are written kind[:key=value,...].");
   if (!args.parse(argc, argv, first)) return 0;
-  std::vector<KindListing> norms;
+  std::vector<KindInfo> norms;
   for (const auto& info : normalizer_registry()) norms.push_back({info.kind, info.doc, info.keys});
   print_kinds(std::cout, "normalizers (--norm)", norms);
   for (const auto& [family, kinds] : experiment_listings()) {

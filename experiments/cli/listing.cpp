@@ -10,31 +10,15 @@
 namespace normlab::cli {
 
 // Families are added here as experiments/ grows (models, datasets, optimizers, schedules).
-std::vector<std::pair<std::string, std::vector<KindListing>>> experiment_listings() {
-  std::vector<std::pair<std::string, std::vector<KindListing>>> families;
-
-  std::vector<KindListing> models;
-  for (const auto& info : model_registry()) models.push_back({info.kind, info.doc, info.keys});
-  families.emplace_back("models (--model)", models);
-
-  std::vector<KindListing> inits;
-  for (const auto& info : init_registry()) inits.push_back({info.kind, info.doc, info.keys});
-  families.emplace_back("initializations (--init)", inits);
-
-  std::vector<KindListing> datasets;
-  for (const auto& info : dataset_kinds()) datasets.push_back({info.kind, info.doc, info.keys});
-  families.emplace_back("datasets (data)", datasets);
-
-  std::vector<KindListing> optimizers;
-  for (const auto& info : optimizer_kinds()) optimizers.push_back({info.kind, info.doc, info.keys});
-  families.emplace_back("optimizers (optimizer; the learning rate is lr)", optimizers);
-
-  std::vector<KindListing> schedules;
-  for (const auto& info : schedule_kinds()) schedules.push_back({info.kind, info.doc, info.keys});
-  families.emplace_back("learning-rate schedules (schedule)", schedules);
-
+std::vector<std::pair<std::string, std::vector<KindInfo>>> experiment_listings() {
+  std::vector<std::pair<std::string, std::vector<KindInfo>>> families;
+  families.emplace_back("models (--model)", model_registry());
+  families.emplace_back("initializations (--init)", init_registry());
+  families.emplace_back("datasets (data)", dataset_kinds());
+  families.emplace_back("optimizers (optimizer; the learning rate is lr)", optimizer_kinds());
+  families.emplace_back("learning-rate schedules (schedule)", schedule_kinds());
   families.emplace_back("losses (loss)",
-                        std::vector<KindListing>{{"cross_entropy", "softmax cross-entropy from logits (stable)", {}},
+                        std::vector<KindInfo>{{"cross_entropy", "softmax cross-entropy from logits (stable)", {}},
                                                  {"mse", "mean squared error against one-hot targets", {}}});
 
   return families;

@@ -11,12 +11,7 @@
 
 namespace normlab::cli {
 
-struct KindListing {
-  std::string kind, doc;
-  std::vector<KeyInfo> keys;
-};
-
-std::vector<std::pair<std::string, std::vector<KindListing>>> experiment_listings();
-void print_kinds(std::ostream& out, const std::string& family, const std::vector<KindListing>& kinds);
+std::vector<std::pair<std::string, std::vector<KindInfo>>> experiment_listings();
+void print_kinds(std::ostream& out, const std::string& family, const std::vector<KindInfo>& kinds);
 
 }  // namespace normlab::cli
