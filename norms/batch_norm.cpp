@@ -136,7 +136,9 @@ class BatchNorm final : public Normalizer<T> {
 NormalizerInfo batch_norm_info() {
   return normalizer_info<BatchNorm, RunningStatsOptions>(
       "batch", "batch normalization: per channel over the batch and spatial dims (torch.nn.BatchNorm2d)",
-      running_stats_keys(/*affine=*/true, /*track_running_stats=*/true));
+      running_stats_keys(/*affine=*/true, /*track_running_stats=*/true),
+      {NormRole::activation, /*batch_statistics=*/true, /*running_buffers=*/true, /*min_rank=*/2, "",
+       {"batch", "batch:affine=false", "batch:track_running_stats=false", "batch:momentum=none,eps=1e-3"}});
 }
 
 }  // namespace normlab

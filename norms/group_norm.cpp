@@ -68,7 +68,9 @@ NormalizerInfo group_norm_info() {
       "group normalization: per sample over groups of channels and the spatial dims (torch.nn.GroupNorm)",
       {{"num_groups", "32", "number of channel groups; must divide C"},
        {"eps", "1e-5", "added to the variance"},
-       {"affine", "true", "learnable per-channel weight and bias"}});
+       {"affine", "true", "learnable per-channel weight and bias"}},
+      {NormRole::activation, false, false, 2, "",
+       {"group:num_groups=4", "group:num_groups=1", "group:num_groups=2", "group:num_groups=2,affine=false"}});
 }
 
 }  // namespace normlab

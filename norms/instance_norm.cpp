@@ -137,7 +137,9 @@ NormalizerInfo instance_norm_info() {
   return normalizer_info<InstanceNorm, RunningStatsOptions>(
       "instance",
       "instance normalization: per sample and channel over the spatial dims (torch.nn.InstanceNorm2d)",
-      running_stats_keys(/*affine=*/false, /*track_running_stats=*/false));
+      running_stats_keys(/*affine=*/false, /*track_running_stats=*/false),
+      {NormRole::activation, /*batch_statistics=*/false, /*running_buffers=*/false, /*min_rank=*/3, "",
+       {"instance", "instance:affine=true", "instance:affine=true,track_running_stats=true"}});
 }
 
 }  // namespace normlab

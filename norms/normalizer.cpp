@@ -1,7 +1,7 @@
 #include "norms/normalizer.hpp"
 
-#include "norms/errors.hpp"
-#include "norms/spec.hpp"
+#include "norms/core/errors.hpp"
+#include "norms/core/spec.hpp"
 
 namespace normlab {
 

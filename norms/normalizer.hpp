@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "norms/tensor.hpp"
+#include "norms/core/tensor.hpp"
 
 namespace normlab {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "norms/spec.hpp"
+#include "norms/core/spec.hpp"
 
 namespace normlab {
 

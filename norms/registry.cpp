@@ -1,7 +1,5 @@
 #include "norms/registry.hpp"
 
-#include "norms/errors.hpp"
-
 namespace normlab {
 
 // One line per normalizer; each is defined in its own file.
@@ -12,39 +10,40 @@ NormalizerInfo group_norm_info();
 NormalizerInfo weight_norm_info();
 NormalizerInfo identity_info();
 
-const std::vector<NormalizerInfo>& normalizer_registry() {
-  static const std::vector<NormalizerInfo> registry = {
-      batch_norm_info(), layer_norm_info(),  instance_norm_info(),
-      group_norm_info(), weight_norm_info(), identity_info(),
-  };
+const KindRegistry<NormalizerInfo>& normalizer_registry() {
+  static const KindRegistry<NormalizerInfo> registry("normalizer", {
+                                                                       batch_norm_info(),
+                                                                       layer_norm_info(),
+                                                                       instance_norm_info(),
+                                                                       group_norm_info(),
+                                                                       weight_norm_info(),
+                                                                       identity_info(),
+                                                                   });
   return registry;
 }
 
-const NormalizerInfo& find_normalizer(const std::string& kind) {
-  return find_kind(normalizer_registry(), kind, "normalizer");
+const char* role_name(NormRole role) {
+  switch (role) {
+    case NormRole::activation: return "activation";
+    case NormRole::weight: return "weight";
+    case NormRole::identity: return "identity";
+  }
+  return "";
 }
 
-namespace {
-
-Spec parsed_spec(const std::string& text) { return parse_spec_of(text, "normalizer", normalizer_registry()); }
-
-}  // namespace
-
-template <>
-std::unique_ptr<Normalizer<float>> make_normalizer<float>(const std::string& text, const Shape& shape) {
-  const Spec spec = parsed_spec(text);
-  return find_normalizer(spec.kind()).make_float(spec, shape);
+const NormalizerTraits& normalizer_traits(const std::string& text) {
+  return normalizer_registry().find(normalizer_registry().parse(text).kind()).traits;
 }
 
-template <>
-std::unique_ptr<Normalizer<double>> make_normalizer<double>(const std::string& text, const Shape& shape) {
-  const Spec spec = parsed_spec(text);
-  return find_normalizer(spec.kind()).make_double(spec, shape);
+template <class T>
+std::unique_ptr<Normalizer<T>> make_normalizer(const std::string& text, const Shape& shape) {
+  const Spec spec = normalizer_registry().parse(text);
+  return normalizer_registry().find(spec.kind()).make.template get<T>()(spec, shape);
 }
 
-void validate_normalizer_spec(const std::string& text) {
-  const Spec spec = parsed_spec(text);
-  find_normalizer(spec.kind()).check_values(spec);
-}
+template std::unique_ptr<Normalizer<float>> make_normalizer<float>(const std::string&, const Shape&);
+template std::unique_ptr<Normalizer<double>> make_normalizer<double>(const std::string&, const Shape&);
+
+void validate_normalizer_spec(const std::string& text) { normalizer_registry().check(text); }
 
 }  // namespace normlab

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "norms/normalizer.hpp"
-#include "norms/tensor.hpp"
+#include "norms/core/tensor.hpp"
 
 namespace normlab {
 

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "norms/errors.hpp"
-#include "norms/tensor.hpp"
+#include "norms/core/errors.hpp"
+#include "norms/core/tensor.hpp"
 
 namespace normlab {
 

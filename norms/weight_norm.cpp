@@ -5,9 +5,9 @@
 // forward returns v (unless g was set explicitly). A zero-norm row has no direction: an error.
 #include <cmath>
 
-#include "norms/kernels/reductions.hpp"
+#include "norms/core/reductions.hpp"
 #include "norms/options.hpp"
-#include "norms/parallel.hpp"
+#include "norms/core/parallel.hpp"
 #include "norms/registry.hpp"
 #include "norms/shape_checks.hpp"
 
@@ -101,7 +101,7 @@ NormalizerInfo weight_norm_info() {
   return normalizer_info<WeightNorm, NoOptions>("weight",
                                                 "weight normalization of a weight tensor: w = g·v/‖v‖ per "
                                                 "output row (torch.nn.utils.weight_norm, dim=0)",
-                                                {});
+                                                {}, {NormRole::weight, false, false, 1, "v", {"weight"}});
 }
 
 }  // namespace normlab

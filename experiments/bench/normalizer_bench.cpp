@@ -20,7 +20,7 @@
 // from cache when the group fits in it. So bytes_per_second / measured bandwidth is the share of
 // the machine's bandwidth reached on the useful traffic.
 //
-// Threads: the kernels use OpenMP (norms/parallel.hpp); set OMP_NUM_THREADS.
+// Threads: the kernels use OpenMP (norms/core/parallel.hpp); set OMP_NUM_THREADS.
 #include <benchmark/benchmark.h>
 
 #include <memory>
@@ -51,12 +51,10 @@ const char* pass_name(Pass p) {
 
 // Tensors read and written per iteration (the bytes model above). The identity's backward does
 // not read x.
-std::int64_t tensors_moved(const std::string& kind, Pass p) {
-  const std::int64_t backward = kind == "none" ? 2 : 3;
+std::int64_t tensors_moved(const NormalizerInfo& info, Pass p) {
+  const std::int64_t backward = info.traits.role == NormRole::identity ? 2 : 3;
   return p == Pass::forward ? 2 : p == Pass::backward ? backward : 2 + backward;
 }
-
-std::string spec_for(const std::string& kind) { return kind == "group" ? "group:num_groups=32" : kind; }
 
 template <class T>
 void fill_normal(Tensor<T>& t, Rng& rng, double mean, double stddev) {
@@ -64,10 +62,11 @@ void fill_normal(Tensor<T>& t, Rng& rng, double mean, double stddev) {
 }
 
 template <class T>
-void run_normalizer(benchmark::State& state, const std::string& kind, const Shape& shape, Pass pass) {
-  // Buffers and the normalizer are built once, outside the timed loop.
-  auto norm = make_normalizer<T>(spec_for(kind), shape);
-  Rng rng = Rng::stream(0, "bench:" + kind);
+void run_normalizer(benchmark::State& state, const NormalizerInfo& info, const Shape& shape, Pass pass) {
+  // Buffers and the normalizer are built once, outside the timed loop; every kind with its
+  // default keys (group norm: 32 groups).
+  auto norm = make_normalizer<T>(info.kind, shape);
+  Rng rng = Rng::stream(0, "bench:" + info.kind);
   Tensor<T> x = Tensor<T>::from_shape(shape);   // input (or v for weight norm)
   Tensor<T> dy = Tensor<T>::from_shape(shape);  // upstream gradient
   Tensor<T> y, dx;
@@ -86,26 +85,23 @@ void run_normalizer(benchmark::State& state, const std::string& kind, const Shap
     }
     benchmark::ClobberMemory();
   }
-  state.SetBytesProcessed(state.iterations() * tensors_moved(kind, pass) * std::int64_t(x.size() * sizeof(T)));
+  state.SetBytesProcessed(state.iterations() * tensors_moved(info, pass) * std::int64_t(x.size() * sizeof(T)));
   state.counters["elements"] = double(x.size());
 }
 
-bool applies_to(const std::string& kind, const Shape& shape) { return kind != "instance" || shape.size() > 2; }
-
 void register_normalizer_benchmarks() {
-  const std::vector<std::string> kinds = {"batch", "layer", "instance", "group", "weight", "none"};
-  for (const auto& kind : kinds)
+  for (const NormalizerInfo& info : normalizer_registry())
     for (const char* dtype : {"f32", "f64"})
       for (Pass pass : {Pass::forward, Pass::backward, Pass::fwdbwd})
         for (const Shape& shape : bench_shapes()) {
-          if (!applies_to(kind, shape)) continue;
-          const std::string name = std::string("norm/") + kind + "/" + dtype + "/" + pass_name(pass);
+          if (shape.size() < info.traits.min_rank) continue;
+          const std::string name = "norm/" + info.kind + "/" + dtype + "/" + pass_name(pass);
           const bool is_float = std::string(dtype) == "f32";
           auto* b = benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
             if (is_float)
-              run_normalizer<float>(state, kind, shape, pass);
+              run_normalizer<float>(state, info, shape, pass);
             else
-              run_normalizer<double>(state, kind, shape, pass);
+              run_normalizer<double>(state, info, shape, pass);
           });
           std::vector<std::int64_t> args(shape.begin(), shape.end());
           b->Args(args);

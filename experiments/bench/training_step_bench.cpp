@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "norms/registry.hpp"
 #include "experiments/losses/loss.hpp"
 #include "experiments/models/model.hpp"
 #include "experiments/optim/optimizer.hpp"
@@ -58,11 +59,12 @@ void register_training_step_benchmarks() {
   benchmark::RegisterBenchmark("step/mlp_ioffe/f32", [=](benchmark::State& state) {
     run_training_step(state, mlp, {784}, 60);
   })->Unit(benchmark::kMicrosecond)->UseRealTime();
-  for (const std::string norm : {"batch", "layer", "instance", "group", "weight", "none"}) {
+  // Every normalizer with its typical example spec (group norm: 4 groups, which divide the widths).
+  for (const NormalizerInfo& info : normalizer_registry()) {
     ModelOptions vgg;
     vgg.model = "vgg:widths=16x32x64,act=relu";
-    vgg.norm = norm == "group" ? "group:num_groups=8" : norm;
-    benchmark::RegisterBenchmark(("step/vgg/" + norm + "/f32").c_str(), [=](benchmark::State& state) {
+    vgg.norm = info.traits.examples.front();
+    benchmark::RegisterBenchmark(("step/vgg/" + info.kind + "/f32").c_str(), [=](benchmark::State& state) {
       run_training_step(state, vgg, {3, 32, 32}, 32);
     })->Unit(benchmark::kMicrosecond)->UseRealTime();
   }

@@ -9,8 +9,8 @@
 
 #include "experiments/cli/args.hpp"
 #include "experiments/cli/commands.hpp"
-#include "norms/errors.hpp"
-#include "norms/npy.hpp"
+#include "norms/core/errors.hpp"
+#include "norms/core/npy.hpp"
 #include "norms/registry.hpp"
 
 namespace normlab::cli {

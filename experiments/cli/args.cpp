@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "norms/errors.hpp"
-#include "norms/spec.hpp"
+#include "norms/core/errors.hpp"
+#include "norms/core/spec.hpp"
 
 namespace normlab::cli {
 

@@ -1,27 +1,95 @@
 #include "experiments/cli/listing.hpp"
 
 #include "experiments/data/make_dataset.hpp"
+#include "experiments/harness/config_value.hpp"
 #include "experiments/init/init.hpp"
-#include "experiments/losses/loss.hpp"
 #include "experiments/models/model_registry.hpp"
 #include "experiments/optim/optimizer.hpp"
 #include "experiments/optim/schedule.hpp"
+#include "norms/registry.hpp"
 
 namespace normlab::cli {
 
-// Families are added here as experiments/ grows (models, datasets, optimizers, schedules).
-std::vector<std::pair<std::string, std::vector<KindInfo>>> experiment_listings() {
-  std::vector<std::pair<std::string, std::vector<KindInfo>>> families;
-  families.emplace_back("models (--model)", model_registry());
-  families.emplace_back("initializations (--init)", init_registry());
-  families.emplace_back("datasets (data)", dataset_kinds());
-  families.emplace_back("optimizers (optimizer; the learning rate is lr)", optimizer_kinds());
-  families.emplace_back("learning-rate schedules (schedule)", schedule_kinds());
-  families.emplace_back("losses (loss)",
-                        std::vector<KindInfo>{{"cross_entropy", "softmax cross-entropy from logits (stable)", {}},
-                                                 {"mse", "mean squared error against one-hot targets", {}}});
+namespace {
 
-  return families;
+template <class Entry>
+FamilyListing listing_of(const KindRegistry<Entry>& registry, std::string config_key, std::string title,
+                         std::function<std::string(std::size_t)> traits_json = {}) {
+  FamilyListing listing{registry.family(), std::move(config_key), std::move(title), {}, std::move(traits_json)};
+  for (const auto& entry : registry) listing.kinds.push_back(&entry);
+  return listing;
+}
+
+std::string json_bool(bool b) { return b ? "true" : "false"; }
+
+std::string json_strings(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + json_string(items[i]);
+  return out + "]";
+}
+
+std::string normalizer_traits_json(std::size_t index) {
+  const NormalizerTraits& t = normalizer_registry().entries().at(index).traits;
+  return "\"role\": " + json_string(role_name(t.role)) + ", \"batch_statistics\": " + json_bool(t.batch_statistics) +
+         ", \"running_buffers\": " + json_bool(t.running_buffers) + ", \"min_rank\": " + std::to_string(t.min_rank) +
+         ", \"raw_weight_name\": " + json_string(t.raw_weight_name) + ", \"examples\": " + json_strings(t.examples);
+}
+
+// The losses are a choice key, not a spec family: listed for completeness, without keys.
+FamilyListing losses_listing() {
+  static const std::vector<KindInfo> losses = {{"cross_entropy", "softmax cross-entropy from logits (stable)", {}, {}},
+                                               {"mse", "mean squared error against one-hot targets", {}, {}}};
+  FamilyListing listing{"loss", "loss", "losses (loss)", {}, {}};
+  for (const auto& k : losses) listing.kinds.push_back(&k);
+  return listing;
+}
+
+}  // namespace
+
+std::vector<FamilyListing> all_listings() {
+  return {
+      listing_of(normalizer_registry(), "norm", "normalizers (--norm)", normalizer_traits_json),
+      listing_of(model_registry(), "model", "models (--model)"),
+      listing_of(init_registry(), "init", "initializations (--init)"),
+      listing_of(dataset_registry(), "data", "datasets (data)"),
+      listing_of(optimizer_registry(), "optimizer", "optimizers (optimizer; the learning rate is lr)"),
+      listing_of(schedule_registry(), "schedule", "learning-rate schedules (schedule)"),
+      losses_listing(),
+  };
+}
+
+void print_text(std::ostream& out, const FamilyListing& family) {
+  out << family.title << ":\n";
+  for (const KindInfo* k : family.kinds) {
+    out << "  " << k->kind << "  " << k->doc << "\n";
+    for (const auto& key : k->keys)
+      out << "      " << key.name << "=" << (key.default_value.empty() ? "(required)" : key.default_value) << "  "
+          << key.doc << "\n";
+  }
+}
+
+void print_json(std::ostream& out, const std::vector<FamilyListing>& families) {
+  out << "{\n  \"families\": [\n";
+  for (std::size_t f = 0; f < families.size(); ++f) {
+    const FamilyListing& family = families[f];
+    out << "    {\"family\": " << json_string(family.family) << ", \"config_key\": " << json_string(family.config_key)
+        << ", \"kinds\": [\n";
+    for (std::size_t i = 0; i < family.kinds.size(); ++i) {
+      const KindInfo& k = *family.kinds[i];
+      out << "      {\"kind\": " << json_string(k.kind) << ", \"doc\": " << json_string(k.doc) << ", \"keys\": [";
+      for (std::size_t j = 0; j < k.keys.size(); ++j) {
+        const KeyInfo& key = k.keys[j];
+        out << (j ? ", " : "") << "{\"name\": " << json_string(key.name)
+            << ", \"default\": " << (key.default_value.empty() ? "null" : json_string(key.default_value))
+            << ", \"doc\": " << json_string(key.doc) << "}";
+      }
+      out << "]";
+      if (family.traits_json) out << ", " << family.traits_json(i);
+      out << "}" << (i + 1 < family.kinds.size() ? "," : "") << "\n";
+    }
+    out << "    ]}" << (f + 1 < families.size() ? "," : "") << "\n";
+  }
+  out << "  ]\n}\n";
 }
 
 }  // namespace normlab::cli

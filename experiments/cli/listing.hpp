@@ -1,17 +1,29 @@
-// What `normlab list` prints for the experiment-side families (models, datasets, optimizers,
-// schedules, initializations); each family registers its kinds in listing.cpp.
+// What `normlab list` prints: every family's registry, as text or as JSON (`list --json`, which
+// the Python scripts read instead of keeping their own lists of kinds).
 #pragma once
 
+#include <functional>
 #include <ostream>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "norms/spec.hpp"
+#include "norms/core/kind_registry.hpp"
 
 namespace normlab::cli {
 
-std::vector<std::pair<std::string, std::vector<KindInfo>>> experiment_listings();
-void print_kinds(std::ostream& out, const std::string& family, const std::vector<KindInfo>& kinds);
+struct FamilyListing {
+  std::string family;      // the registry's family name: "normalizer", "model", ...
+  std::string config_key;  // the sweep key that takes its specs: "norm", "model", ...
+  std::string title;       // the heading of the text listing
+  std::vector<const KindInfo*> kinds;
+  // The JSON members of a kind's traits (`"role": "activation", ...`), or "" for families without.
+  std::function<std::string(std::size_t index)> traits_json;
+};
+
+// Every family, normalizers first.
+std::vector<FamilyListing> all_listings();
+
+void print_text(std::ostream& out, const FamilyListing& family);
+void print_json(std::ostream& out, const std::vector<FamilyListing>& families);
 
 }  // namespace normlab::cli

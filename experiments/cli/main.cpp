@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "experiments/cli/commands.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include "experiments/cli/commands.hpp"
 #include "experiments/models/model.hpp"
 #include "experiments/models/model_summary.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab::cli {
 

@@ -5,7 +5,7 @@
 #include "experiments/cli/commands.hpp"
 #include "experiments/harness/csv.hpp"
 #include "experiments/harness/summary_table.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab::cli {
 

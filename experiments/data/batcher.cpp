@@ -3,7 +3,7 @@
 #include <cstring>
 #include <numeric>
 
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 

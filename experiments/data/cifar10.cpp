@@ -3,7 +3,7 @@
 
 #include "experiments/data/file_reading.hpp"
 #include "experiments/data/real_datasets.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 

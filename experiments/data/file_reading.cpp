@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <zlib.h>
 
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 

@@ -5,7 +5,7 @@
 #include "experiments/data/file_reading.hpp"
 #include "experiments/data/real_datasets.hpp"
 #include "experiments/util/rng.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 

@@ -5,7 +5,7 @@
 #include "experiments/data/real_datasets.hpp"
 #include "experiments/data/standardize.hpp"
 #include "experiments/data/synthetic.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 
@@ -20,18 +20,14 @@ std::vector<KeyInfo> with_common_keys(std::vector<KeyInfo> keys, const std::stri
 
 const KeyInfo path_key{"path", "", "directory holding the dataset's files"};
 
-bool is_synthetic(const std::string& kind) { return kind == "tabular" || kind == "glyphs" || kind == "patches"; }
-
-Spec parsed_spec(const std::string& text) { return parse_spec_of(text, "dataset", dataset_kinds()); }
-
 struct CommonValues {
   std::size_t train = 0, test = 0;
   bool standardize = false;
 };
 
-CommonValues common_values(const Spec& spec) {
+CommonValues common_values(const Spec& spec, const DatasetTraits& traits) {
   CommonValues v;
-  const long minimum = is_synthetic(spec.kind()) ? 1 : 0;
+  const long minimum = traits.generated ? 1 : 0;
   const std::string rule = minimum ? "expected >= 1" : "expected >= 0 (0 = all)";
   const long train = spec.get_int("train"), test = spec.get_int("test");
   if (train < minimum) spec.fail("train", rule);
@@ -49,57 +45,74 @@ std::string checked_directory(const Spec& spec) {
   return dir;
 }
 
-std::string idx_title(const std::string& kind) { return kind == "mnist" ? "MNIST" : "Fashion-MNIST"; }
+// A kind read from files in path=DIR; check_files checks that they are there.
+DatasetInfo file_kind(std::string kind, std::string doc, DatasetFactory load,
+                      std::function<void(const std::string& dir)> check_files) {
+  auto validate = [check_files](const Spec& spec) { check_files(checked_directory(spec)); };
+  return kind_entry<DatasetInfo>(std::move(kind), std::move(doc), with_common_keys({path_key}, "0", "0"),
+                                 std::move(load), {/*generated=*/false}, validate);
+}
+
+DatasetInfo generated_kind(std::string kind, std::string doc, std::vector<KeyInfo> keys, DatasetFactory generate,
+                           const std::string& train, const std::string& test) {
+  return kind_entry<DatasetInfo>(std::move(kind), std::move(doc), with_common_keys(std::move(keys), train, test),
+                                 generate, {/*generated=*/true});
+}
+
+DatasetInfo idx_kind(const std::string& kind, const std::string& title) {
+  return file_kind(
+      kind, title + " from IDX files (gz or raw); t10k files alone are split 8000/2000 by seed",
+      [title](const Spec& spec, std::size_t train, std::size_t test, std::uint64_t seed) {
+        return load_idx_dataset(title, spec.raw("path"), train, test, seed);
+      },
+      [title](const std::string& dir) { check_idx_files(title, dir); });
+}
 
 // Everything about a spec that can be checked without reading or generating data.
 CommonValues check_spec(const Spec& spec) {
-  const CommonValues v = common_values(spec);
-  if (spec.kind() == "mnist" || spec.kind() == "fashion_mnist") check_idx_files(idx_title(spec.kind()), checked_directory(spec));
-  if (spec.kind() == "cifar10") check_cifar10_files(checked_directory(spec));
-  if (spec.kind() == "tabular") generate_tabular(spec, 0, 0, 0);  // validates the task's keys; no samples
+  const DatasetInfo& info = dataset_registry().find(spec.kind());
+  const CommonValues v = common_values(spec, info.traits);
+  if (info.validate) info.validate(spec);
   return v;
 }
 
 }  // namespace
 
-const std::vector<DatasetKind>& dataset_kinds() {
-  static const std::vector<DatasetKind> kinds = {
-      {"tabular",
-       "synthetic classification, features on very different scales (where normalization matters)",
-       with_common_keys({{"features", "32", "number of features"},
-                         {"informative", "8", "dimension of the latent class structure (<= features)"},
-                         {"classes", "4", "number of classes"},
-                         {"clusters", "2", "Gaussian clusters per class"},
-                         {"scale_range", "3", "feature scales span 10^-r .. 10^r"}},
-                        "8000", "2000")},
-      {"glyphs", "synthetic 1x28x28 jittered stroke shapes with noise, 10 classes (MNIST-like)",
-       with_common_keys({}, "10000", "2000")},
-      {"patches", "synthetic 3x32x32 shapes, oriented textures and colours with noise, 10 classes (CIFAR-like)",
-       with_common_keys({}, "10000", "2000")},
-      {"mnist", "MNIST from IDX files (gz or raw); t10k files alone are split 8000/2000 by seed",
-       with_common_keys({path_key}, "0", "0")},
-      {"fashion_mnist", "Fashion-MNIST from IDX files (gz or raw); t10k files alone are split 8000/2000 by seed",
-       with_common_keys({path_key}, "0", "0")},
-      {"cifar10", "CIFAR-10 binary batches (data_batch_1..5.bin, test_batch.bin)", with_common_keys({path_key}, "0", "0")},
-  };
-  return kinds;
+const KindRegistry<DatasetInfo>& dataset_registry() {
+  static const KindRegistry<DatasetInfo> registry(
+      "dataset",
+      {
+          kind_entry<DatasetInfo>(
+              "tabular", "synthetic classification, features on very different scales (where normalization matters)",
+              with_common_keys({{"features", "32", "number of features"},
+                                {"informative", "8", "dimension of the latent class structure (<= features)"},
+                                {"classes", "4", "number of classes"},
+                                {"clusters", "2", "Gaussian clusters per class"},
+                                {"scale_range", "3", "feature scales span 10^-r .. 10^r"}},
+                               "8000", "2000"),
+              generate_tabular, {/*generated=*/true},
+              [](const Spec& spec) { generate_tabular(spec, 0, 0, 0); }),  // checks the task's keys; no samples
+          generated_kind("glyphs", "synthetic 1x28x28 jittered stroke shapes with noise, 10 classes (MNIST-like)", {},
+                         generate_glyphs, "10000", "2000"),
+          generated_kind("patches",
+                         "synthetic 3x32x32 shapes, oriented textures and colours with noise, 10 classes (CIFAR-like)",
+                         {}, generate_patches, "10000", "2000"),
+          idx_kind("mnist", "MNIST"),
+          idx_kind("fashion_mnist", "Fashion-MNIST"),
+          file_kind(
+              "cifar10", "CIFAR-10 binary batches (data_batch_1..5.bin, test_batch.bin)",
+              [](const Spec& spec, std::size_t train, std::size_t test, std::uint64_t) {
+                return load_cifar10(spec.raw("path"), train, test);
+              },
+              check_cifar10_files),
+      });
+  return registry;
 }
 
 Dataset make_dataset(const std::string& text, std::uint64_t seed) {
-  const Spec spec = parsed_spec(text);
+  const Spec spec = dataset_registry().parse(text);
   const CommonValues v = check_spec(spec);
-  Dataset data;
-  const std::string& kind = spec.kind();
-  if (kind == "tabular")
-    data = generate_tabular(spec, v.train, v.test, seed);
-  else if (kind == "glyphs")
-    data = generate_glyphs(spec, v.train, v.test, seed);
-  else if (kind == "patches")
-    data = generate_patches(spec, v.train, v.test, seed);
-  else if (kind == "cifar10")
-    data = load_cifar10(spec.raw("path"), v.train, v.test);
-  else
-    data = load_idx_dataset(idx_title(kind), spec.raw("path"), v.train, v.test, seed);
+  Dataset data = dataset_registry().find(spec.kind()).make(spec, v.train, v.test, seed);
   data.name = text;
   if (v.standardize) {
     standardize(data);
@@ -109,6 +122,6 @@ Dataset make_dataset(const std::string& text, std::uint64_t seed) {
   return data;
 }
 
-void validate_dataset_spec(const std::string& text) { check_spec(parsed_spec(text)); }
+void validate_dataset_spec(const std::string& text) { check_spec(dataset_registry().parse(text)); }
 
 }  // namespace normlab

@@ -7,17 +7,24 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "experiments/data/dataset.hpp"
-#include "norms/spec.hpp"
+#include "norms/core/kind_registry.hpp"
 
 namespace normlab {
 
-using DatasetKind = KindInfo;  // keys include the common train, test and standardize keys
+// Makes the data of a spec with train and test sample counts (0 = all available).
+using DatasetFactory =
+    std::function<Dataset(const Spec& spec, std::size_t train, std::size_t test, std::uint64_t seed)>;
+struct DatasetTraits {
+  bool generated = false;  // synthetic, from the seed (train and test must be >= 1); else read from files
+};
+using DatasetInfo = KindEntry<DatasetFactory, DatasetTraits>;  // keys include train, test and standardize
 // Every dataset kind with its keys and defaults (for `normlab list` and validation).
-const std::vector<DatasetKind>& dataset_kinds();
+const KindRegistry<DatasetInfo>& dataset_registry();
 
 // Bad specs and missing, truncated or corrupt files are InputErrors naming what was wrong.
 Dataset make_dataset(const std::string& spec, std::uint64_t seed);

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "experiments/data/dataset.hpp"
-#include "norms/spec.hpp"
+#include "norms/core/spec.hpp"
 
 namespace normlab {
 

@@ -1,10 +1,10 @@
-// File I/O of the sweep harness. Durable and atomic writes live in norms/io.hpp (shared with
+// File I/O of the sweep harness. Durable and atomic writes live in norms/core/io.hpp (shared with
 // normlab apply); this adds reading a whole file back.
 #pragma once
 
 #include <string>
 
-#include "norms/io.hpp"
+#include "norms/core/io.hpp"
 
 namespace normlab {
 

@@ -5,7 +5,7 @@
 #include <tuple>
 
 #include "experiments/data/make_dataset.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 

@@ -1,6 +1,6 @@
 #include "experiments/harness/config_keys.hpp"
 
-#include "norms/spec.hpp"
+#include "norms/core/spec.hpp"
 
 namespace normlab {
 

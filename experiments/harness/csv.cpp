@@ -3,8 +3,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "norms/errors.hpp"
-#include "norms/spec.hpp"
+#include "norms/core/errors.hpp"
+#include "norms/core/spec.hpp"
 
 namespace normlab {
 

@@ -9,9 +9,9 @@
 #include "experiments/models/model_registry.hpp"
 #include "experiments/optim/optimizer.hpp"
 #include "experiments/optim/schedule.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 #include "norms/registry.hpp"
-#include "norms/spec.hpp"
+#include "norms/core/spec.hpp"
 
 namespace normlab {
 
@@ -28,13 +28,14 @@ void check_data_path(const std::string& spec_text) {
 }  // namespace
 
 void check_sweep_specs(const SweepConfig& config) {
+  // Each spec key is checked by its family's registry (kind, keys and values).
   const std::map<std::string, std::function<void(const std::string&)>> validators = {
       {"norm", validate_normalizer_spec},
       {"data", [](const std::string& spec) { check_data_path(spec), validate_dataset_spec(spec); }},
-      {"model", [](const std::string& spec) { parse_model_spec(spec); }},
-      {"init", [](const std::string& spec) { Initializer::parse(spec); }},
-      {"optimizer", validate_optimizer_spec},
-      {"schedule", validate_schedule_spec},
+      {"model", [](const std::string& spec) { model_registry().check(spec); }},
+      {"init", [](const std::string& spec) { init_registry().check(spec); }},
+      {"optimizer", [](const std::string& spec) { optimizer_registry().check(spec); }},
+      {"schedule", [](const std::string& spec) { schedule_registry().check(spec); }},
   };
   for (const auto& axis : config.axes) {
     const auto found = validators.find(axis.key);

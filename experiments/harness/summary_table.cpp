@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 
 #include "experiments/harness/config_value.hpp"
-#include "norms/errors.hpp"
-#include "norms/spec.hpp"
+#include "norms/core/errors.hpp"
+#include "norms/core/spec.hpp"
 
 namespace normlab {
 

@@ -7,8 +7,8 @@
 #include <toml++/toml.h>
 
 #include "experiments/harness/config_keys.hpp"
-#include "norms/errors.hpp"
-#include "norms/spec.hpp"
+#include "norms/core/errors.hpp"
+#include "norms/core/spec.hpp"
 
 namespace normlab {
 

@@ -2,44 +2,76 @@
 
 #include <cmath>
 
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 
-const std::vector<InitInfo>& init_registry() {
-  static const std::vector<InitInfo> registry = {
-      {"kaiming", "He normal: N(0, (scale·gain)²/fan_in), gain √2 for relu, 5/3 for tanh, 1 otherwise",
-       {{"scale", "1", "multiplies the standard deviation"}}},
-      {"xavier", "Glorot uniform: U(-a, a), a = scale·√(6/(fan_in + fan_out))",
-       {{"scale", "1", "multiplies the bound"}}},
-      {"normal", "N(0, std²) whatever the layer's size", {{"std", "0.01", "standard deviation"}}},
-      {"uniform", "U(-scale, scale) whatever the layer's size", {{"scale", "0.1", "half-width of the interval"}}},
-  };
+namespace {
+
+// The one value each scheme has (scale or std): a finite number >= 0.
+double scheme_value(const Spec& spec, const std::string& key) {
+  const double v = spec.get_double(key);
+  if (!(v >= 0) || !std::isfinite(v)) spec.fail(key, "must be a finite number >= 0");
+  return v;
+}
+
+InitInfo init_entry(std::string kind, std::string doc, KeyInfo key, InitFactory make) {
+  return kind_entry<InitInfo>(std::move(kind), std::move(doc), {key}, make, {}, [make](const Spec& s) { make(s); });
+}
+
+Initializer kaiming(const Spec& spec) {
+  const double scale = scheme_value(spec, "scale");
+  return {Initializer::Distribution::normal,
+          [scale](std::size_t fan_in, std::size_t, double gain) { return scale * gain / std::sqrt(double(fan_in)); }};
+}
+
+Initializer xavier(const Spec& spec) {
+  const double scale = scheme_value(spec, "scale");
+  return {Initializer::Distribution::uniform, [scale](std::size_t fan_in, std::size_t fan_out, double) {
+            return scale * std::sqrt(6.0 / double(fan_in + fan_out));
+          }};
+}
+
+Initializer fixed_normal(const Spec& spec) {
+  const double std = scheme_value(spec, "std");
+  return {Initializer::Distribution::normal, [std](std::size_t, std::size_t, double) { return std; }};
+}
+
+Initializer fixed_uniform(const Spec& spec) {
+  const double scale = scheme_value(spec, "scale");
+  return {Initializer::Distribution::uniform, [scale](std::size_t, std::size_t, double) { return scale; }};
+}
+
+}  // namespace
+
+const KindRegistry<InitInfo>& init_registry() {
+  static const KindRegistry<InitInfo> registry(
+      "init",
+      {init_entry("kaiming", "He normal: N(0, (scale·gain)²/fan_in), gain √2 for relu, 5/3 for tanh, 1 otherwise",
+                  {"scale", "1", "multiplies the standard deviation"}, kaiming),
+       init_entry("xavier", "Glorot uniform: U(-a, a), a = scale·√(6/(fan_in + fan_out))",
+                  {"scale", "1", "multiplies the bound"}, xavier),
+       init_entry("normal", "N(0, std²) whatever the layer's size", {"std", "0.01", "standard deviation"},
+                  fixed_normal),
+       init_entry("uniform", "U(-scale, scale) whatever the layer's size",
+                  {"scale", "0.1", "half-width of the interval"}, fixed_uniform)});
   return registry;
 }
 
 Initializer Initializer::parse(const std::string& text) {
-  Spec spec = Spec::parse(text, "init");
-  const InitInfo* info = &find_kind(init_registry(), spec.kind(), "init");
-  spec.validate(info->keys);
-  Initializer init;
-  init.kind_ = info->kind;
-  const std::string key = info->keys.at(0).name;
-  init.value_ = spec.get_double(key);
-  if (!(init.value_ >= 0) || !std::isfinite(init.value_)) spec.fail(key, "must be a finite number >= 0");
-  return init;
+  const Spec spec = init_registry().parse(text);
+  return init_registry().find(spec.kind()).make(spec);
 }
 
 template <class T>
 void Initializer::fill(Tensor<T>& weight, std::size_t fan_in, std::size_t fan_out, double gain, Rng& rng) const {
   T* w = weight.data();
   const std::size_t n = weight.size();
-  if (kind_ == "kaiming" || kind_ == "normal") {
-    const double std = kind_ == "normal" ? value_ : value_ * gain / std::sqrt(double(fan_in));
-    for (std::size_t i = 0; i < n; ++i) w[i] = T(rng.normal(0.0, std));
+  const double spread = spread_(fan_in, fan_out, gain);
+  if (distribution_ == Distribution::normal) {
+    for (std::size_t i = 0; i < n; ++i) w[i] = T(rng.normal(0.0, spread));
   } else {
-    const double bound = kind_ == "uniform" ? value_ : value_ * std::sqrt(6.0 / double(fan_in + fan_out));
-    for (std::size_t i = 0; i < n; ++i) w[i] = T(rng.uniform(-bound, bound));
+    for (std::size_t i = 0; i < n; ++i) w[i] = T(rng.uniform(-spread, spread));
   }
 }
 

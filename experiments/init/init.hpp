@@ -10,32 +10,38 @@
 // Biases start at 0 whatever the scheme.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "experiments/util/rng.hpp"
-#include "norms/spec.hpp"
-#include "norms/tensor.hpp"
+#include "norms/core/kind_registry.hpp"
+#include "norms/core/tensor.hpp"
 
 namespace normlab {
 
-using InitInfo = KindInfo;
-const std::vector<InitInfo>& init_registry();
-
 class Initializer {
  public:
+  enum class Distribution { normal, uniform };
+  // The standard deviation (normal) or half-width (uniform) for a layer's fans and gain.
+  using Spread = std::function<double(std::size_t fan_in, std::size_t fan_out, double gain)>;
+  Initializer(Distribution distribution, Spread spread) : distribution_(distribution), spread_(std::move(spread)) {}
+
   // Parses and checks an initialization spec; InputError naming the problem.
   static Initializer parse(const std::string& spec);
 
-  const std::string& kind() const { return kind_; }
   // Fills a weight (out, *in) whose layer has the given fans; gain: see above.
   template <class T>
   void fill(Tensor<T>& weight, std::size_t fan_in, std::size_t fan_out, double gain, Rng& rng) const;
 
  private:
-  std::string kind_;
-  double value_ = 1;  // scale or std
+  Distribution distribution_;
+  Spread spread_;
 };
+
+using InitFactory = std::function<Initializer(const Spec& spec)>;
+using InitInfo = KindEntry<InitFactory>;
+const KindRegistry<InitInfo>& init_registry();
 
 // Gain of the nonlinearity after a layer, as torch.nn.init.calculate_gain: "relu" √2, "tanh"
 // 5/3, "sigmoid" and "linear" 1.

@@ -5,8 +5,8 @@
 
 #include <xsimd/xsimd.hpp>
 
-#include "norms/errors.hpp"
-#include "norms/parallel.hpp"
+#include "norms/core/errors.hpp"
+#include "norms/core/parallel.hpp"
 #include "experiments/layers/tensor_shapes.hpp"
 
 namespace normlab {

@@ -6,8 +6,8 @@
 
 #include "experiments/layers/gemm.hpp"
 #include "experiments/layers/tensor_shapes.hpp"
-#include "norms/kernels/reductions.hpp"
-#include "norms/parallel.hpp"
+#include "norms/core/reductions.hpp"
+#include "norms/core/parallel.hpp"
 
 namespace normlab {
 

@@ -6,7 +6,7 @@
 // x rather than keeping N of them (memory would grow with the batch):
 //   dW += dy[n] · colᵀ,   dcol = Wᵀ · dy[n] scattered back onto dx[n] by col2im.
 //
-// Samples are spread over the OpenMP team (norms/parallel.hpp), each thread with its own col.
+// Samples are spread over the OpenMP team (norms/core/parallel.hpp), each thread with its own col.
 // Only dW sums over samples: it is summed in a fixed number of contiguous sample groups that
 // depends on N alone, each group in sample order, and the groups are added in order, so the
 // result is the same bits whatever the thread count.
@@ -32,6 +32,7 @@ class Conv2d final : public Layer<T> {
   const Tensor<T>& forward(const Tensor<T>& x, Mode mode) override;
   const Tensor<T>& backward(const Tensor<T>& dy) override;
   std::vector<ParameterRef<T>> parameters() override;
+  std::vector<BufferRef<T>> buffers() override { return weight_.buffers(); }
 
   const ConvGeometry& geometry() const { return g_; }
   std::size_t fan_in() const { return g_.in_channels * g_.kernel * g_.kernel; }

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 #include "experiments/layers/tensor_shapes.hpp"
 
 namespace normlab {

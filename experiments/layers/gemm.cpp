@@ -4,7 +4,7 @@
 
 #include <cblas.h>
 
-#include "norms/parallel.hpp"
+#include "norms/core/parallel.hpp"
 
 namespace normlab {
 

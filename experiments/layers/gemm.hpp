@@ -5,7 +5,7 @@
 // its result for an element depends on how the matrix is split (even single-threaded, an
 // element's value depends on the extents of the call), so the wrapper keeps OpenBLAS on one
 // thread and splits C itself into column blocks fixed by the shapes alone, spread over the
-// OpenMP team (norms/parallel.hpp). Small products run as one call.
+// OpenMP team (norms/core/parallel.hpp). Small products run as one call.
 #pragma once
 
 #include <cstddef>

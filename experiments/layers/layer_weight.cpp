@@ -1,6 +1,6 @@
 #include "experiments/layers/layer_weight.hpp"
 
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 #include "norms/registry.hpp"
 
 namespace normlab {
@@ -12,10 +12,12 @@ LayerWeight<T>::LayerWeight(const Shape& shape, const std::string& weight_norm_s
   v_.fill(T(0));
   v_grad_ = v_;
   if (weight_norm_spec.empty()) return;
+  const NormalizerTraits& traits = normalizer_traits(weight_norm_spec);
+  if (traits.role != NormRole::weight)
+    throw InputError("a layer weight can only be reparameterized by a weight normalizer, not '" + weight_norm_spec +
+                     "' (a " + role_name(traits.role) + " normalizer)");
+  raw_name_ = traits.raw_weight_name.empty() ? "weight" : "weight_" + traits.raw_weight_name;
   normalizer_ = make_normalizer<T>(weight_norm_spec, shape_);
-  if (normalizer_->kind() != "weight")
-    throw InputError("a layer weight can only be reparameterized by weight normalization, not '" + weight_norm_spec +
-                     "'");
   w_ = v_;
   w_grad_ = v_;
   v_grad_step_ = v_;
@@ -49,8 +51,19 @@ void LayerWeight<T>::finish_backward() {
 template <class T>
 std::vector<ParameterRef<T>> LayerWeight<T>::parameters() {
   if (!normalizer_) return {{"weight", &v_, &v_grad_}};
-  auto g = normalizer_->parameters().at(0);
-  return {{"weight_g", g.value, g.grad}, {"weight_v", &v_, &v_grad_}};
+  // PyTorch's order under weight_norm: the normalizer's parameters (weight_g), then the raw weight.
+  std::vector<ParameterRef<T>> refs;
+  for (const auto& p : normalizer_->parameters()) refs.push_back({"weight_" + p.name, p.value, p.grad});
+  refs.push_back({raw_name_, &v_, &v_grad_});
+  return refs;
+}
+
+template <class T>
+std::vector<BufferRef<T>> LayerWeight<T>::buffers() {
+  std::vector<BufferRef<T>> refs;
+  if (normalizer_)
+    for (const auto& b : normalizer_->buffers()) refs.push_back({"weight_" + b.name, b.value});
+  return refs;
 }
 
 template class LayerWeight<float>;

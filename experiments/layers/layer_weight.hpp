@@ -1,6 +1,8 @@
-// The weight of a Linear or Conv2d layer. Plainly it is the parameter "weight"; under weight
-// normalization it is the reparameterization w = g·v/‖v‖ (one g per output row) computed by a
-// weight Normalizer from the registry, with PyTorch's parameter names "weight_g" and "weight_v".
+// The weight of a Linear or Conv2d layer. Plainly it is the parameter "weight"; under a weight
+// reparameterization (a normalizer whose registry role is `weight`, e.g. weight normalization
+// w = g·v/‖v‖ with one g per output row) it is computed from a raw weight by that normalizer,
+// with PyTorch's names: the normalizer's parameters and buffers as weight_<name> ("weight_g"),
+// the raw weight as weight_<raw_weight_name> ("weight_v"; "weight" when the trait is empty).
 //
 // A layer uses it in three steps per training step:
 //   forward:  w = weight.compute()  (under weight norm, recomputed from g and v);
@@ -20,8 +22,8 @@ namespace normlab {
 template <class T>
 class LayerWeight {
  public:
-  // shape: (out, *in). weight_norm_spec: "" for a plain weight, else a normalizer spec of kind
-  // "weight" (InputError otherwise).
+  // shape: (out, *in). weight_norm_spec: "" for a plain weight, else the spec of a normalizer
+  // whose role is `weight` (InputError otherwise).
   LayerWeight(const Shape& shape, const std::string& weight_norm_spec);
 
   bool reparameterized() const { return normalizer_ != nullptr; }
@@ -41,12 +43,15 @@ class LayerWeight {
   T grad_beta() const { return normalizer_ ? T(0) : T(1); }
   void finish_backward();
 
-  // "weight", or "weight_g" and "weight_v".
+  // "weight", or e.g. "weight_g" and "weight_v".
   std::vector<ParameterRef<T>> parameters();
+  // The reparameterization's buffers as weight_<name>; none for a plain weight.
+  std::vector<BufferRef<T>> buffers();
 
  private:
   Shape shape_;
   std::string weight_norm_spec_;
+  std::string raw_name_ = "weight";  // the raw weight's parameter name
   Tensor<T> v_, v_grad_;                     // (out, *in): the weight, or v
   std::unique_ptr<Normalizer<T>> normalizer_;  // weight norm, or null
   Tensor<T> w_, w_grad_, v_grad_step_;       // (out, *in): w, dL/dw, this step's dL/dv

@@ -18,6 +18,7 @@ class Linear final : public Layer<T> {
   const Tensor<T>& forward(const Tensor<T>& x, Mode mode) override;
   const Tensor<T>& backward(const Tensor<T>& dy) override;
   std::vector<ParameterRef<T>> parameters() override;
+  std::vector<BufferRef<T>> buffers() override { return weight_.buffers(); }
 
   std::size_t in_features() const { return in_; }
   std::size_t out_features() const { return out_; }

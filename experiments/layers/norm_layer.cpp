@@ -1,6 +1,6 @@
 #include "experiments/layers/norm_layer.hpp"
 
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "norms/errors.hpp"
-#include "norms/parallel.hpp"
+#include "norms/core/errors.hpp"
+#include "norms/core/parallel.hpp"
 #include "experiments/layers/tensor_shapes.hpp"
 
 namespace normlab {

@@ -1,6 +1,6 @@
 #include "experiments/layers/residual_block.hpp"
 
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 #include "experiments/layers/tensor_shapes.hpp"
 #include "norms/shape_checks.hpp"
 

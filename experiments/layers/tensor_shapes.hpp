@@ -7,8 +7,8 @@
 #include <array>
 #include <string>
 
-#include "norms/errors.hpp"
-#include "norms/tensor.hpp"
+#include "norms/core/errors.hpp"
+#include "norms/core/tensor.hpp"
 
 namespace normlab {
 

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "norms/errors.hpp"
-#include "norms/spec.hpp"
+#include "norms/core/errors.hpp"
+#include "norms/core/spec.hpp"
 
 namespace normlab {
 

@@ -22,7 +22,37 @@ void build_mlp(ModelBuilder<T>& builder, const Spec& spec, std::size_t num_class
   builder.output_linear(num_classes);
 }
 
-template void build_mlp<float>(ModelBuilder<float>&, const Spec&, std::size_t);
-template void build_mlp<double>(ModelBuilder<double>&, const Spec&, std::size_t);
+namespace {
+
+// in= and out=: "auto", or a size that must agree with the data when both are known.
+std::size_t resolve_size(const Spec& spec, const std::string& key, std::size_t from_data, const std::string& data_what) {
+  if (spec.raw(key) == "auto") return from_data;
+  const long value = spec.get_int(key);
+  if (value < 1) spec.fail(key, "must be auto or an integer >= 1");
+  if (from_data != 0 && std::size_t(value) != from_data)
+    spec.fail(key, "the data has " + std::to_string(from_data) + " " + data_what + "; use " + key + "=auto or " +
+                       key + "=" + std::to_string(from_data));
+  return std::size_t(value);
+}
+
+void resolve_mlp_sizes(const Spec& spec, Shape& sample_shape, std::size_t& num_classes) {
+  const std::size_t features =
+      resolve_size(spec, "in", sample_shape.empty() ? 0 : shape_product(sample_shape), "input features per sample");
+  if (sample_shape.empty() && features != 0) sample_shape = {features};
+  num_classes = resolve_size(spec, "out", num_classes, "classes");
+}
+
+}  // namespace
+
+ModelInfo mlp_info() {
+  return kind_entry<ModelInfo>(
+      "mlp", "multilayer perceptron: per width Linear -> norm -> act (placement pre), then Linear to the classes",
+      {{"in", "auto", "input features; auto = the dataset's sample size"},
+       {"widths", "128x64", "hidden widths separated by x, or none"},
+       {"out", "auto", "outputs; auto = the dataset's number of classes"},
+       {"act", "relu", "relu | sigmoid | tanh"},
+       {"dropout", "0", "dropout probability after every hidden block (0 = no dropout layer)"}},
+      {build_mlp<float>, build_mlp<double>}, {resolve_mlp_sizes, "in", "out"});
+}
 
 }  // namespace normlab

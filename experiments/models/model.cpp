@@ -1,6 +1,6 @@
 #include "experiments/models/model.hpp"
 
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 

@@ -1,6 +1,6 @@
 #include "experiments/models/model_builder.hpp"
 
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 #include "norms/registry.hpp"
 
 namespace normlab {
@@ -34,9 +34,9 @@ ModelBuilder<T>::ModelBuilder(const ModelOptions& options, const Spec& model_spe
   if (options.bias != "auto" && options.bias != "true" && options.bias != "false")
     throw InputError("bias '" + options.bias + "' is not valid; valid: auto, true, false");
   validate_normalizer_spec(options.norm);
-  const std::string norm_kind = Spec::parse(options.norm, "normalizer").kind();
-  weight_norm_ = placement_ != Placement::none && norm_kind == "weight";
-  activation_norms_ = placement_ != Placement::none && norm_kind != "weight" && norm_kind != "none";
+  const NormRole role = normalizer_traits(options.norm).role;
+  weight_norm_ = placement_ != Placement::none && role == NormRole::weight;
+  activation_norms_ = placement_ != Placement::none && role == NormRole::activation;
 }
 
 template <class T>

@@ -17,7 +17,7 @@
 #include "experiments/layers/linear.hpp"
 #include "experiments/layers/norm_layer.hpp"
 #include "experiments/models/model.hpp"
-#include "norms/spec.hpp"
+#include "norms/core/spec.hpp"
 
 namespace normlab {
 

@@ -1,33 +1,20 @@
 #include "experiments/models/model_registry.hpp"
 
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 
-const std::vector<ModelInfo>& model_registry() {
-  static const std::vector<ModelInfo> registry = {
-      {"mlp",
-       "multilayer perceptron: per width Linear -> norm -> act (placement pre), then Linear to the classes",
-       {{"in", "auto", "input features; auto = the dataset's sample size"},
-        {"widths", "128x64", "hidden widths separated by x, or none"},
-        {"out", "auto", "outputs; auto = the dataset's number of classes"},
-        {"act", "relu", "relu | sigmoid | tanh"},
-        {"dropout", "0", "dropout probability after every hidden block (0 = no dropout layer)"}}},
-      {"vgg",
-       "small VGG-style CNN: per width conv3x3 -> norm -> act, then 2x2 pooling; global average pool -> Linear",
-       {{"widths", "16x32x64", "channels of the conv blocks, separated by x"},
-        {"act", "relu", "relu | sigmoid | tanh"},
-        {"pool", "max", "max | avg: the 2x2 pooling after each block"}}},
-      {"resnet",
-       "CIFAR-style ResNet (He et al. 2016) for 32x32 inputs: 3 stages of basic blocks, normalizers inside the "
-       "residual branch",
-       {{"depth", "8", "6n+2: 8, 14, 20, ... (n basic blocks per stage)"},
-        {"width", "16", "channels of the first stage (then 2x and 4x)"}}},
-  };
+// One line per model kind; each is defined in its own file.
+ModelInfo mlp_info();
+ModelInfo vgg_info();
+ModelInfo resnet_info();
+
+const KindRegistry<ModelInfo>& model_registry() {
+  static const KindRegistry<ModelInfo> registry("model", {mlp_info(), vgg_info(), resnet_info()});
   return registry;
 }
 
-Spec parse_model_spec(const std::string& text) { return parse_spec_of(text, "model", model_registry()); }
+Spec parse_model_spec(const std::string& text) { return model_registry().check(text); }
 
 std::vector<std::size_t> parse_widths(const Spec& spec, const std::string& key) {
   const std::string text = spec.raw(key);

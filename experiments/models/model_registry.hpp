@@ -1,15 +1,33 @@
-// The model kinds with their spec keys, for build_model and `normlab list`.
+// The model kinds: their spec keys, docs and builders, for build_model, validation and `normlab
+// list`. Each kind's builder (mlp.cpp, vgg.cpp, resnet.cpp) appends its layers through the
+// placement builder, starting from builder.shape().
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
-#include "norms/spec.hpp"
+#include "norms/core/kind_registry.hpp"
+#include "norms/core/tensor.hpp"
 
 namespace normlab {
 
-using ModelInfo = KindInfo;
-const std::vector<ModelInfo>& model_registry();
+template <class T>
+class ModelBuilder;
+
+template <class T>
+using ModelFactory = std::function<void(ModelBuilder<T>& builder, const Spec& spec, std::size_t num_classes)>;
+
+struct ModelTraits {
+  // Resolves the input shape and class count from the spec where the kind has keys for them
+  // (mlp's in= and out=); empty for kinds whose sizes come from the data alone. sample_shape and
+  // num_classes hold what the data says (empty / 0 when unknown) and are updated in place.
+  std::function<void(const Spec& spec, Shape& sample_shape, std::size_t& num_classes)> resolve_sizes;
+  std::string input_key, classes_key;  // the keys resolve_sizes reads, for messages ("in", "out")
+};
+
+using ModelInfo = KindEntry<PerDtype<ModelFactory>, ModelTraits>;
+const KindRegistry<ModelInfo>& model_registry();
 
 // Parses and validates a model spec against its kind's keys; InputError listing the kinds.
 Spec parse_model_spec(const std::string& text);

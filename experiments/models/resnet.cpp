@@ -14,7 +14,7 @@
 #include "experiments/layers/pooling.hpp"
 #include "experiments/layers/residual_block.hpp"
 #include "experiments/models/model_kinds.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 
@@ -73,7 +73,13 @@ void build_resnet(ModelBuilder<T>& builder, const Spec& spec, std::size_t num_cl
   builder.output_linear(num_classes);
 }
 
-template void build_resnet<float>(ModelBuilder<float>&, const Spec&, std::size_t);
-template void build_resnet<double>(ModelBuilder<double>&, const Spec&, std::size_t);
+ModelInfo resnet_info() {
+  return kind_entry<ModelInfo>("resnet",
+                               "CIFAR-style ResNet (He et al. 2016) for 32x32 inputs: 3 stages of basic blocks, "
+                               "normalizers inside the residual branch",
+                               {{"depth", "8", "6n+2: 8, 14, 20, ... (n basic blocks per stage)"},
+                                {"width", "16", "channels of the first stage (then 2x and 4x)"}},
+                               {build_resnet<float>, build_resnet<double>});
+}
 
 }  // namespace normlab

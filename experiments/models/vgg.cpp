@@ -5,7 +5,7 @@
 
 #include "experiments/layers/pooling.hpp"
 #include "experiments/models/model_kinds.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 
@@ -30,7 +30,13 @@ void build_vgg(ModelBuilder<T>& builder, const Spec& spec, std::size_t num_class
   builder.output_linear(num_classes);
 }
 
-template void build_vgg<float>(ModelBuilder<float>&, const Spec&, std::size_t);
-template void build_vgg<double>(ModelBuilder<double>&, const Spec&, std::size_t);
+ModelInfo vgg_info() {
+  return kind_entry<ModelInfo>(
+      "vgg", "small VGG-style CNN: per width conv3x3 -> norm -> act, then 2x2 pooling; global average pool -> Linear",
+      {{"widths", "16x32x64", "channels of the conv blocks, separated by x"},
+       {"act", "relu", "relu | sigmoid | tanh"},
+       {"pool", "max", "max | avg: the 2x2 pooling after each block"}},
+      {build_vgg<float>, build_vgg<double>});
+}
 
 }  // namespace normlab

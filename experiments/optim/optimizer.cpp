@@ -2,37 +2,11 @@
 
 #include "experiments/optim/adam.hpp"
 #include "experiments/optim/sgd.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 
-const std::vector<OptimizerKind>& optimizer_kinds() {
-  static const std::vector<OptimizerKind> kinds = {
-      {"sgd",
-       "stochastic gradient descent (torch.optim.SGD)",
-       {{"momentum", "0", "momentum factor, in [0, 1)"},
-        {"dampening", "0", "dampening of the momentum, in [0, 1]"},
-        {"nesterov", "false", "Nesterov momentum (needs momentum > 0 and dampening = 0)"},
-        {"weight_decay", "0", "L2 penalty added to the gradient, >= 0"}}},
-      {"adam",
-       "Adam with bias correction (torch.optim.Adam)",
-       {{"beta1", "0.9", "decay of the first moment, in [0, 1)"},
-        {"beta2", "0.999", "decay of the second moment, in [0, 1)"},
-        {"eps", "1e-8", "added to the denominator, > 0"},
-        {"weight_decay", "0", "L2 penalty added to the gradient, >= 0"}}},
-      {"adamw",
-       "Adam with decoupled weight decay (torch.optim.AdamW)",
-       {{"beta1", "0.9", "decay of the first moment, in [0, 1)"},
-        {"beta2", "0.999", "decay of the second moment, in [0, 1)"},
-        {"eps", "1e-8", "added to the denominator, > 0"},
-        {"weight_decay", "0.01", "decoupled decay: p *= 1 - lr * weight_decay each step, >= 0"}}},
-  };
-  return kinds;
-}
-
 namespace {
-
-Spec parsed_spec(const std::string& text) { return parse_spec_of(text, "optimizer", optimizer_kinds()); }
 
 double in_unit_interval(const Spec& spec, const std::string& key, bool include_one) {
   const double v = spec.get_double(key);
@@ -58,33 +32,67 @@ SgdOptions sgd_options(const Spec& spec) {
   return o;
 }
 
-AdamOptions adam_options(const Spec& spec) {
+AdamOptions adam_options(const Spec& spec, bool decoupled_weight_decay) {
   AdamOptions o;
   o.beta1 = in_unit_interval(spec, "beta1", false);
   o.beta2 = in_unit_interval(spec, "beta2", false);
   o.eps = spec.get_double("eps");
   if (o.eps <= 0) spec.fail("eps", "expected > 0");
   o.weight_decay = non_negative(spec, "weight_decay");
-  o.decoupled_weight_decay = spec.kind() == "adamw";
+  o.decoupled_weight_decay = decoupled_weight_decay;
   return o;
+}
+
+template <class T>
+std::unique_ptr<Optimizer<T>> make_sgd(const Spec& spec, const std::vector<ParameterRef<T>>& parameters) {
+  return std::make_unique<Sgd<T>>(parameters, sgd_options(spec));
+}
+
+template <class T>
+std::unique_ptr<Optimizer<T>> make_adam(const Spec& spec, const std::vector<ParameterRef<T>>& parameters) {
+  return std::make_unique<Adam<T>>(parameters, adam_options(spec, /*decoupled_weight_decay=*/false));
+}
+
+template <class T>
+std::unique_ptr<Optimizer<T>> make_adamw(const Spec& spec, const std::vector<ParameterRef<T>>& parameters) {
+  return std::make_unique<Adam<T>>(parameters, adam_options(spec, /*decoupled_weight_decay=*/true));
 }
 
 }  // namespace
 
-template <class T>
-std::unique_ptr<Optimizer<T>> make_optimizer(const std::string& text, const std::vector<ParameterRef<T>>& parameters) {
-  const Spec spec = parsed_spec(text);
-  if (spec.kind() == "sgd") return std::make_unique<Sgd<T>>(parameters, sgd_options(spec));
-  return std::make_unique<Adam<T>>(parameters, adam_options(spec));
+const KindRegistry<OptimizerInfo>& optimizer_registry() {
+  static const KindRegistry<OptimizerInfo> registry(
+      "optimizer",
+      {kind_entry<OptimizerInfo>("sgd", "stochastic gradient descent (torch.optim.SGD)",
+                                 {{"momentum", "0", "momentum factor, in [0, 1)"},
+                                  {"dampening", "0", "dampening of the momentum, in [0, 1]"},
+                                  {"nesterov", "false", "Nesterov momentum (needs momentum > 0 and dampening = 0)"},
+                                  {"weight_decay", "0", "L2 penalty added to the gradient, >= 0"}},
+                                 {make_sgd<float>, make_sgd<double>}, {}, [](const Spec& s) { sgd_options(s); }),
+       kind_entry<OptimizerInfo>("adam", "Adam with bias correction (torch.optim.Adam)",
+                                 {{"beta1", "0.9", "decay of the first moment, in [0, 1)"},
+                                  {"beta2", "0.999", "decay of the second moment, in [0, 1)"},
+                                  {"eps", "1e-8", "added to the denominator, > 0"},
+                                  {"weight_decay", "0", "L2 penalty added to the gradient, >= 0"}},
+                                 {make_adam<float>, make_adam<double>}, {},
+                                 [](const Spec& s) { adam_options(s, false); }),
+       kind_entry<OptimizerInfo>(
+           "adamw", "Adam with decoupled weight decay (torch.optim.AdamW)",
+           {{"beta1", "0.9", "decay of the first moment, in [0, 1)"},
+            {"beta2", "0.999", "decay of the second moment, in [0, 1)"},
+            {"eps", "1e-8", "added to the denominator, > 0"},
+            {"weight_decay", "0.01", "decoupled decay: p *= 1 - lr * weight_decay each step, >= 0"}},
+           {make_adamw<float>, make_adamw<double>}, {}, [](const Spec& s) { adam_options(s, true); })});
+  return registry;
 }
 
-void validate_optimizer_spec(const std::string& text) {
-  const Spec spec = parsed_spec(text);
-  if (spec.kind() == "sgd")
-    sgd_options(spec);
-  else
-    adam_options(spec);
+template <class T>
+std::unique_ptr<Optimizer<T>> make_optimizer(const std::string& text, const std::vector<ParameterRef<T>>& parameters) {
+  const Spec spec = optimizer_registry().check(text);
+  return optimizer_registry().find(spec.kind()).make.template get<T>()(spec, parameters);
 }
+
+void validate_optimizer_spec(const std::string& text) { optimizer_registry().check(text); }
 
 template std::unique_ptr<Optimizer<float>> make_optimizer<float>(const std::string&,
                                                                   const std::vector<ParameterRef<float>>&);

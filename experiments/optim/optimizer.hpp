@@ -9,12 +9,13 @@
 // caller has filled by backward(); the learning rate comes from the schedule at each step.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "norms/core/kind_registry.hpp"
 #include "norms/normalizer.hpp"
-#include "norms/spec.hpp"
 
 namespace normlab {
 
@@ -28,9 +29,12 @@ class Optimizer {
   virtual std::string describe() const = 0;
 };
 
-using OptimizerKind = KindInfo;
+template <class T>
+using OptimizerFactory =
+    std::function<std::unique_ptr<Optimizer<T>>(const Spec& spec, const std::vector<ParameterRef<T>>& parameters)>;
+using OptimizerInfo = KindEntry<PerDtype<OptimizerFactory>>;
 // Every optimizer kind with its keys and defaults (for `normlab list` and validation).
-const std::vector<OptimizerKind>& optimizer_kinds();
+const KindRegistry<OptimizerInfo>& optimizer_registry();
 
 // Bad kinds, keys or values are InputErrors naming them and what is allowed.
 template <class T>

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 
@@ -36,56 +36,57 @@ namespace {
 
 const KeyInfo warmup_key{"warmup", "0", "linear warm-up steps, from base_lr/warmup to base_lr, >= 0"};
 
-Spec parsed_spec(const std::string& text) { return parse_spec_of(text, "schedule", schedule_kinds()); }
-
-struct ScheduleValues {
-  Schedule::Kind kind = Schedule::Kind::constant;
-  std::size_t warmup = 0, step_size = 1;
-  double gamma = 0.1, min_lr = 0;
-};
-
-ScheduleValues checked_values(const Spec& spec) {
-  ScheduleValues v;
+std::size_t warmup_of(const Spec& spec) {
   const long warmup = spec.get_int("warmup");
   if (warmup < 0) spec.fail("warmup", "expected >= 0");
-  v.warmup = std::size_t(warmup);
-  if (spec.kind() == "step") {
-    v.kind = Schedule::Kind::step;
-    const long step_size = spec.get_int("step_size");
-    if (step_size < 1) spec.fail("step_size", "expected >= 1");
-    v.step_size = std::size_t(step_size);
-    v.gamma = spec.get_double("gamma");
-    if (v.gamma <= 0) spec.fail("gamma", "expected > 0");
-  } else if (spec.kind() == "cosine") {
-    v.kind = Schedule::Kind::cosine;
-    v.min_lr = spec.get_double("min_lr");
-    if (v.min_lr < 0) spec.fail("min_lr", "expected >= 0");
-  }
-  return v;
+  return std::size_t(warmup);
+}
+
+Schedule constant_schedule(const Spec& spec, double base_lr, std::size_t total_steps) {
+  return Schedule(Schedule::Kind::constant, base_lr, total_steps, warmup_of(spec), 1, 1, 0);
+}
+
+Schedule step_schedule(const Spec& spec, double base_lr, std::size_t total_steps) {
+  const long step_size = spec.get_int("step_size");
+  if (step_size < 1) spec.fail("step_size", "expected >= 1");
+  const double gamma = spec.get_double("gamma");
+  if (gamma <= 0) spec.fail("gamma", "expected > 0");
+  return Schedule(Schedule::Kind::step, base_lr, total_steps, warmup_of(spec), std::size_t(step_size), gamma, 0);
+}
+
+Schedule cosine_schedule(const Spec& spec, double base_lr, std::size_t total_steps) {
+  const double min_lr = spec.get_double("min_lr");
+  if (min_lr < 0) spec.fail("min_lr", "expected >= 0");
+  return Schedule(Schedule::Kind::cosine, base_lr, total_steps, warmup_of(spec), 1, 1, min_lr);
+}
+
+// A schedule's value checks are its factory run on a placeholder rate and length.
+ScheduleInfo schedule_entry(std::string kind, std::string doc, std::vector<KeyInfo> keys, ScheduleFactory make) {
+  auto validate = [make](const Spec& spec) { make(spec, 1.0, 1); };
+  return kind_entry<ScheduleInfo>(std::move(kind), std::move(doc), std::move(keys), make, {}, validate);
 }
 
 }  // namespace
 
-const std::vector<ScheduleKind>& schedule_kinds() {
-  static const std::vector<ScheduleKind> kinds = {
-      {"constant", "constant learning rate", {warmup_key}},
-      {"step",
-       "multiply the learning rate by gamma every step_size steps (torch StepLR)",
-       {{"step_size", "", "steps between decays, >= 1"}, {"gamma", "0.1", "decay factor, > 0"}, warmup_key}},
-      {"cosine",
-       "cosine annealing from lr to min_lr over the run (torch CosineAnnealingLR)",
-       {{"min_lr", "0", "final learning rate, >= 0"}, warmup_key}},
-  };
-  return kinds;
+const KindRegistry<ScheduleInfo>& schedule_registry() {
+  static const KindRegistry<ScheduleInfo> registry(
+      "schedule",
+      {schedule_entry("constant", "constant learning rate", {warmup_key}, constant_schedule),
+       schedule_entry("step", "multiply the learning rate by gamma every step_size steps (torch StepLR)",
+                      {{"step_size", "", "steps between decays, >= 1"}, {"gamma", "0.1", "decay factor, > 0"}, warmup_key},
+                      step_schedule),
+       schedule_entry("cosine", "cosine annealing from lr to min_lr over the run (torch CosineAnnealingLR)",
+                      {{"min_lr", "0", "final learning rate, >= 0"}, warmup_key}, cosine_schedule)});
+  return registry;
 }
 
 Schedule make_schedule(const std::string& text, double base_lr, std::size_t total_steps) {
   if (!std::isfinite(base_lr) || base_lr < 0)
     throw InputError("learning rate " + std::to_string(base_lr) + " is invalid; expected a finite number >= 0");
-  const ScheduleValues v = checked_values(parsed_spec(text));
-  return Schedule(v.kind, base_lr, total_steps, v.warmup, v.step_size, v.gamma, v.min_lr);
+  const Spec spec = schedule_registry().parse(text);
+  return schedule_registry().find(spec.kind()).make(spec, base_lr, total_steps);
 }
 
-void validate_schedule_spec(const std::string& text) { checked_values(parsed_spec(text)); }
+void validate_schedule_spec(const std::string& text) { schedule_registry().check(text); }
 
 }  // namespace normlab

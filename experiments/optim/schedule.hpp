@@ -9,10 +9,11 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
-#include "norms/spec.hpp"
+#include "norms/core/kind_registry.hpp"
 
 namespace normlab {
 
@@ -30,8 +31,9 @@ class Schedule {
   double gamma_, min_lr_;
 };
 
-using ScheduleKind = KindInfo;
-const std::vector<ScheduleKind>& schedule_kinds();
+using ScheduleFactory = std::function<Schedule(const Spec& spec, double base_lr, std::size_t total_steps)>;
+using ScheduleInfo = KindEntry<ScheduleFactory>;
+const KindRegistry<ScheduleInfo>& schedule_registry();
 
 // Bad kinds, keys or values are InputErrors naming them and what is allowed.
 Schedule make_schedule(const std::string& spec, double base_lr, std::size_t total_steps);

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "experiments/layers/activation.hpp"
+#include "norms/registry.hpp"
+
 namespace normlab {
 
 double sorted_percentile(const std::vector<double>& sorted, double q) {
@@ -22,16 +25,17 @@ LayerStatsRecorder::LayerStatsRecorder(Model<float>& model) {
   // Szegedy's Figure 1). Recorded only if the activation layer keeps its last input.
   for (std::size_t i = 0; i < model.layers().size(); ++i) {
     Layer<float>* layer = model.layers()[i].get();
-    const std::string description = layer->describe();
-    for (const char* activation : {"ReLU", "Sigmoid", "Tanh"})
-      if (description.rfind(activation, 0) == 0) layers_.push_back({std::to_string(i), layer});
+    if (dynamic_cast<Activation<float>*>(layer)) layers_.push_back({std::to_string(i), layer});
   }
 }
 
 void LayerStatsRecorder::watch(const std::string& name, Layer<float>* layer) {
   if (Normalizer<float>* normalizer = layer->activation_normalizer()) {
     Watched watched{name, layer};
-    watched.batch_norm = normalizer->kind() == "batch";
+    // Running against batch statistics: for every normalizer that keeps running estimates of
+    // statistics it computes over the batch (batch norm and its relatives).
+    const NormalizerTraits& traits = normalizer_registry().find(normalizer->kind()).traits;
+    watched.batch_norm = traits.batch_statistics && traits.running_buffers;
     for (const auto& buffer : normalizer->buffers()) {
       if (buffer.name == "running_mean") watched.running_mean = buffer.value;
       if (buffer.name == "running_var") watched.running_var = buffer.value;

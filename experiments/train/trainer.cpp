@@ -12,7 +12,7 @@
 #include "experiments/train/evaluation.hpp"
 #include "experiments/train/layer_stats.hpp"
 #include "experiments/train/trainer.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 

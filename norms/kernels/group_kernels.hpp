@@ -15,8 +15,8 @@
 #include <cstddef>
 
 #include "norms/kernels/affine_step.hpp"
-#include "norms/kernels/reductions.hpp"
-#include "norms/parallel.hpp"
+#include "norms/core/reductions.hpp"
+#include "norms/core/parallel.hpp"
 
 namespace normlab::kernels {
 

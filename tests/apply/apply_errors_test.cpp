@@ -5,7 +5,7 @@
 
 #include <fstream>
 
-#include "norms/npy.hpp"
+#include "norms/core/npy.hpp"
 #include "run_normlab.hpp"
 
 namespace normlab::testing {

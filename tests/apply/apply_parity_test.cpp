@@ -8,7 +8,7 @@
 #include <set>
 
 #include "fixtures/fixture_cases.hpp"
-#include "norms/npy.hpp"
+#include "norms/core/npy.hpp"
 #include "run_normlab.hpp"
 
 namespace normlab::testing {

@@ -5,7 +5,7 @@
 #include <numeric>
 
 #include "experiments/data/batcher.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 using namespace normlab;
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "experiments/data/make_dataset.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 #include "temp_dir.hpp"
 
 using namespace normlab;

@@ -7,7 +7,7 @@
 
 #include "experiments/data/make_dataset.hpp"
 #include "experiments/data/standardize.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 using namespace normlab;
 

@@ -4,7 +4,7 @@
 #include "experiments/harness/run_plan.hpp"
 #include "experiments/harness/spec_checks.hpp"
 #include "experiments/harness/sweep_config.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 using namespace normlab;
 

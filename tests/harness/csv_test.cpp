@@ -5,7 +5,7 @@
 
 #include "experiments/harness/config_value.hpp"
 #include "experiments/harness/csv.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 using namespace normlab;
 

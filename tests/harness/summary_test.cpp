@@ -5,7 +5,7 @@
 
 #include "experiments/harness/csv.hpp"
 #include "experiments/harness/summary_table.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 using namespace normlab;
 

@@ -10,7 +10,7 @@
 #include "experiments/layers/norm_layer.hpp"
 #include "experiments/layers/pooling.hpp"
 #include "layers/gradcheck.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 #include "norms/registry.hpp"
 
 using namespace normlab;

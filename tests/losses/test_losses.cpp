@@ -5,7 +5,7 @@
 
 #include "experiments/losses/loss.hpp"
 #include "experiments/util/rng.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 using namespace normlab;
 

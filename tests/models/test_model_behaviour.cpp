@@ -9,7 +9,7 @@
 
 #include "experiments/models/model.hpp"
 #include "layers/gradcheck.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 using namespace normlab;
 using namespace normlab::testing;

@@ -4,7 +4,7 @@
 
 #include <functional>
 
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 #include "test_support.hpp"
 
 namespace normlab::testing {

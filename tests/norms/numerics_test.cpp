@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 #include "reference.hpp"
 #include "test_support.hpp"
 

@@ -7,7 +7,7 @@
 
 #include <set>
 
-#include "norms/npy.hpp"
+#include "norms/core/npy.hpp"
 #include "test_support.hpp"
 
 namespace normlab::testing {

@@ -6,7 +6,7 @@
 // lanes, and group norm with G in {1, some, C}.
 #include <catch2/catch.hpp>
 
-#include "norms/spec.hpp"
+#include "norms/core/spec.hpp"
 #include "reference.hpp"
 #include "test_support.hpp"
 
@@ -32,7 +32,7 @@ void compare_with_reference(const std::string& text, const Shape& shape, Mode mo
   INFO("spec '" << text << "', shape " << shape_string(shape) << ", "
                 << (mode == Mode::train ? "train" : "eval") << ", " << (sizeof(T) == 4 ? "float" : "double"));
   Spec spec = Spec::parse(text, "normalizer");
-  spec.validate(find_normalizer(spec.kind()).keys);
+  spec.validate(normalizer_registry().find(spec.kind()).keys);
   auto norm = make_normalizer<T>(text, shape);
   set_nontrivial_state(*norm, text);
   const Tensor<T> x = random_tensor<T>(shape, "reference/x/" + text, 0.3, 1.7);

@@ -1,6 +1,6 @@
 // Results do not depend on the thread count: every output (y, dx, parameter gradients, running
 // buffers) is bit-identical with omp_set_num_threads(1) and 2, on shapes with enough work to
-// take the threaded paths (norms/parallel.hpp: n · work_per_item >= 32768), for the S == 1 and
+// take the threaded paths (norms/core/parallel.hpp: n · work_per_item >= 32768), for the S == 1 and
 // S > 1 kernels.
 #include <catch2/catch.hpp>
 

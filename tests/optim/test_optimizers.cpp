@@ -8,7 +8,7 @@
 
 #include "experiments/optim/optimizer.hpp"
 #include "experiments/optim/schedule.hpp"
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 using namespace normlab;
 

@@ -1,8 +1,8 @@
 // Spec strings: "kind[:key=value,...]", e.g. "batch:momentum=0.01,eps=1e-3".
 //
-// Parsed in one place for normalizers, models, optimizers, schedules and datasets. A Spec is
-// checked against the keys its kind declares (KeyInfo): unknown keys and bad values are
-// InputErrors that name the key and list what is valid; missing keys take their defaults.
+// Parsed in one place for every family (kind_registry.hpp). A Spec is checked against the keys
+// its kind declares (KeyInfo): unknown keys and bad values are InputErrors that name the key and
+// list what is valid; missing keys take their defaults.
 #pragma once
 
 #include <map>
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 
@@ -53,31 +53,5 @@ class Spec {
 };
 
 std::string join(const std::vector<std::string>& items, const std::string& sep);
-
-// One kind of a family (model, optimizer, ...): its name, a one-line doc and its keys.
-struct KindInfo {
-  std::string kind, doc;
-  std::vector<KeyInfo> keys;
-};
-
-// The entry of `registry` (a sequence of structs with a `kind` member) named kind, or an
-// InputError naming the family `what` and listing the valid kinds.
-template <class Registry>
-const auto& find_kind(const Registry& registry, const std::string& kind, const std::string& what) {
-  std::vector<std::string> kinds;
-  for (const auto& info : registry) {
-    if (info.kind == kind) return info;
-    kinds.push_back(info.kind);
-  }
-  throw InputError("unknown " + what + " '" + kind + "'; valid: " + join(kinds, ", "));
-}
-
-// Parses text as a spec of the family `what` and validates it against its kind's keys.
-template <class Registry>
-Spec parse_spec_of(const std::string& text, const std::string& what, const Registry& registry) {
-  Spec spec = Spec::parse(text, what);
-  spec.validate(find_kind(registry, spec.kind(), what).keys);
-  return spec;
-}
 
 }  // namespace normlab

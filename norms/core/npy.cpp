@@ -1,4 +1,4 @@
-#include "norms/npy.hpp"
+#include "norms/core/npy.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -6,8 +6,8 @@
 #include <fstream>
 #include <regex>
 
-#include "norms/errors.hpp"
-#include "norms/io.hpp"
+#include "norms/core/errors.hpp"
+#include "norms/core/io.hpp"
 
 namespace normlab {
 

@@ -1,10 +1,10 @@
-#include "norms/spec.hpp"
+#include "norms/core/spec.hpp"
 
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 
-#include "norms/errors.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 

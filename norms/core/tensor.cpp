@@ -1,4 +1,4 @@
-#include "norms/tensor.hpp"
+#include "norms/core/tensor.hpp"
 
 #include <algorithm>
 

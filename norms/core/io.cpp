@@ -1,4 +1,4 @@
-#include "norms/io.hpp"
+#include "norms/core/io.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
