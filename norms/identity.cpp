@@ -1,5 +1,6 @@
 // The identity: the ablation baseline, "no normalization".
 #include "norms/registry.hpp"
+#include "norms/shape_checks.hpp"
 
 namespace normlab {
 
@@ -16,7 +17,7 @@ class Identity final : public Normalizer<T> {
     std::copy(x.data(), x.data() + x.size(), y.data());
   }
   void backward(const Tensor<T>& x, const Tensor<T>& dy, Tensor<T>& dx) override {
-    (void)x;
+    check_same_shape("identity backward", "dy", dy.shape(), x.shape());
     ensure_shape(dx, dy.shape());
     std::copy(dy.data(), dy.data() + dy.size(), dx.data());
   }

@@ -189,3 +189,35 @@ TEST_CASE("bad input: set() with a wrong shape or an unknown name", "[errors]") 
 }
 
 }  // namespace normlab::testing
+
+namespace normlab::testing {
+
+// Every registered normalizer, with its typical example spec: an unknown key, an input of too
+// small a rank, a wrong channel count and a dy of the wrong shape are one-line InputErrors.
+TEST_CASE("bad input: every registered normalizer rejects bad keys and shapes", "[errors]") {
+  for (const NormalizerInfo& info : normalizer_registry()) {
+    const std::string spec = info.traits.examples.front();
+    INFO("kind " << info.kind << ", spec '" << spec << "'");
+    CHECK_NOTHROW(validate_normalizer_spec(spec));
+    const std::string with_unknown = spec + (spec.find(':') == std::string::npos ? ":" : ",") + "no_such_key=1";
+    CHECK_THAT(make_error(with_unknown, {4, 4, 3}), Contains("'no_such_key'") && Contains("valid keys"));
+    if (info.traits.role != NormRole::identity) CHECK_THAT(make_error(spec, {}), Contains("()"));
+    if (info.traits.min_rank > 1) {
+      const Shape too_small(info.traits.min_rank - 1, 4);
+      CHECK_THAT(make_error(spec, too_small), Contains(shape_string(too_small)));
+    }
+    const Shape shape{4, 4, 3};
+    auto norm = make_normalizer<double>(spec, shape);
+    Tensor<double> y, dx;
+    const Tensor<double> x = random_tensor<double>(shape, "errors/registry/x");
+    if (info.traits.role != NormRole::identity) {
+      CHECK_THAT(input_error([&] { norm->forward(random_tensor<double>({4, 2, 3}, "e"), y, Mode::train); }),
+                 Contains("(4, 2, 3)"));
+    }
+    norm->forward(x, y, Mode::train);
+    CHECK_THAT(input_error([&] { norm->backward(x, random_tensor<double>({4, 4, 2}, "e"), dx); }),
+               Contains("(4, 4, 2)"));
+  }
+}
+
+}  // namespace normlab::testing

@@ -7,6 +7,7 @@
 // ~ 1e-16·|L|/h ~ 1e-8 here; the tolerance is |numeric - analytic| <= 1e-6·(1 + |analytic|).
 #include <catch2/catch.hpp>
 
+#include "registry_cases.hpp"
 #include "test_support.hpp"
 
 namespace normlab::testing {
@@ -69,43 +70,17 @@ void check_gradients(const std::string& spec, const Shape& shape, Mode mode) {
   CHECK(checked == x.size() + norm->parameter_count());
 }
 
-const std::vector<Shape> kShapes = {{5, 4}, {3, 4, 5}, {2, 4, 3, 3}};
-
-void check_all(const std::vector<std::string>& specs, std::size_t min_rank = 2) {
-  for (const auto& shape : kShapes) {
-    if (shape.size() < min_rank) continue;
-    for (const auto& spec : specs)
-      for (Mode mode : {Mode::train, Mode::eval})
-        check_gradients(spec, shape, mode);
-  }
-}
-
 }  // namespace
 
-TEST_CASE("finite differences: batch norm", "[gradcheck]") {
-  check_all(
-      {"batch", "batch:affine=false", "batch:track_running_stats=false", "batch:momentum=none,eps=1e-3"});
-}
-
-TEST_CASE("finite differences: layer norm", "[gradcheck]") {
-  check_all({"layer", "layer:elementwise_affine=false"});
-}
-
-TEST_CASE("finite differences: instance norm", "[gradcheck]") {
-  check_all({"instance", "instance:affine=true", "instance:affine=true,track_running_stats=true"}, 3);
-}
-
-TEST_CASE("finite differences: group norm with 1, 2 and C groups", "[gradcheck]") {
-  check_all(
-      {"group:num_groups=1", "group:num_groups=2", "group:num_groups=4", "group:num_groups=2,affine=false"});
-}
-
-TEST_CASE("finite differences: weight norm", "[gradcheck]") {
-  check_all({"weight"});
-}
-
-TEST_CASE("finite differences: identity", "[gradcheck]") {
-  check_all({"none"});
+// Every registered normalizer with every example spec of its registry entry, on (N, C),
+// (N, C, L) and (N, C, H, W) where its rank allows.
+TEST_CASE("finite differences: every registered normalizer and example spec, both modes", "[gradcheck]") {
+  std::vector<std::string> kinds_checked;
+  for (const NormCase& c : registry_cases({{5, 4}, {3, 4, 5}, {2, 4, 3, 3}})) {
+    for (Mode mode : {Mode::train, Mode::eval}) check_gradients(c.spec, c.shape, mode);
+    if (kinds_checked.empty() || kinds_checked.back() != c.info->kind) kinds_checked.push_back(c.info->kind);
+  }
+  CHECK(kinds_checked == normalizer_registry().kind_names());
 }
 
 }  // namespace normlab::testing

@@ -6,6 +6,7 @@
 
 #include <limits>
 
+#include "registry_cases.hpp"
 #include "test_support.hpp"
 
 namespace normlab::testing {
@@ -67,21 +68,10 @@ void check_contract(const std::string& spec, const Shape& shape, Mode mode) {
 }  // namespace
 
 TEST_CASE("gradient contract: dx assigned, parameter gradients accumulated", "[contract]") {
-  const std::vector<std::string> specs = {"batch",
-                                          "batch:track_running_stats=false",
-                                          "layer",
-                                          "instance:affine=true",
-                                          "instance:affine=true,track_running_stats=true",
-                                          "group:num_groups=2",
-                                          "weight",
-                                          "none"};
-  for (const Shape& shape : {Shape{6, 4}, Shape{3, 4, 5}, Shape{2, 4, 3, 3}})
-    for (const auto& spec : specs) {
-      if (spec.rfind("instance", 0) == 0 && shape.size() < 3) continue;
-      for (Mode mode : {Mode::train, Mode::eval}) {
-        check_contract<float>(spec, shape, mode);
-        check_contract<double>(spec, shape, mode);
-      }
+  for (const NormCase& c : registry_cases({{6, 4}, {3, 4, 5}, {2, 4, 3, 3}}))
+    for (Mode mode : {Mode::train, Mode::eval}) {
+      check_contract<float>(c.spec, c.shape, mode);
+      check_contract<double>(c.spec, c.shape, mode);
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include <omp.h>
 
+#include "registry_cases.hpp"
 #include "test_support.hpp"
 
 namespace normlab::testing {
@@ -45,6 +46,16 @@ void check_thread_independence(const std::string& spec, const Shape& shape, Mode
 
 }  // namespace
 
+// Every registered normalizer's typical example on inputs large enough to take the threaded paths.
+TEST_CASE("thread count: every registered normalizer is bit-identical with 1 and 2 threads", "[threads]") {
+  for (const NormCase& c : registry_cases({{4, 16, 32, 32}, {512, 128}}, /*all_examples=*/false))
+    for (Mode mode : {Mode::train, Mode::eval}) {
+      check_thread_independence<float>(c.spec, c.shape, mode);
+      check_thread_independence<double>(c.spec, c.shape, mode);
+    }
+}
+
+// The kernels' particular paths (S == 1 and S > 1, channel blocks, dγ blocks).
 TEST_CASE("thread count: results are bit-identical with 1 and 2 threads", "[threads]") {
   const std::vector<std::pair<std::string, Shape>> cases = {
       {"batch", {4, 16, 32, 32}},           // S > 1: 16 channels of 4096
