@@ -4,6 +4,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import normlab_registry
+
 from . import load
 
 FORMATS = ("pdf", "png")
@@ -31,6 +33,9 @@ def parse_args(argv):
     parser.add_argument("--format", default="pdf,png", help="comma-separated formats among pdf, png (default: pdf,png)")
     parser.add_argument("--tables", action="store_true",
                         help="also write the final metrics (mean ± 95%% CI over seeds) as Markdown and LaTeX tables")
+    parser.add_argument("--normlab", help="the normlab executable whose registry (`normlab list --json`) gives the "
+                                          "normalizers' order, colours and roles (default: $NORMLAB, then "
+                                          "build/normlab in this checkout)")
     parser.add_argument("--layer", help="the layer (as named in layer_stats.csv) for the per-layer figures "
                                         "(default: the preset's choice)")
     return parser.parse_args(argv)
@@ -43,7 +48,9 @@ def main(argv=None):
     if bad or not formats:
         print(f"plot.py: error: --format {args.format!r}: allowed formats are {', '.join(FORMATS)}", file=sys.stderr)
         return 2
+    normlab_registry.configure(args.normlab)
     try:
+        normlab_registry.find_normlab()
         results = load.Results(args.results)
         out_dir = Path(args.out) if args.out else results.dir / "figures"
         try:
@@ -55,7 +62,7 @@ def main(argv=None):
         written = presets.draw(results, out_dir, formats, layer=args.layer)
         if args.tables:
             written += tables.write(results, out_dir)
-    except load.ResultsError as error:
+    except (load.ResultsError, normlab_registry.RegistryError) as error:
         print(f"plot.py: error: {error}", file=sys.stderr)
         return 2
     for path in written:

@@ -21,7 +21,6 @@ from . import aggregate, encoding, layers, style
 
 NEEDED = ["mean", "std", "p15", "p50", "p85"]
 Z85 = 1.0364333894937898  # the 0.85 quantile of the standard normal
-STANDARDIZING = {"batch", "layer", "instance", "group"}
 
 
 def two_piece_normal(x, median, left, right):
@@ -69,6 +68,9 @@ def draw(results, out_dir, formats, layer=None):
     for col, (values, group, run_id) in enumerate(columns):
         look = look_of[values]
         kind = style.norm_kind(values[0] if keys else runs["norm"].iloc[0])
+        # The reconstruction below standardizes the input: what the activation normalizers do (exactly
+        # for batch norm in training mode, approximately for the others).
+        standardizes = style.kind_role(kind) == "activation"
         chosen = layers.choose_layer(results, [run_id], NEEDED, requested=layer)
         for row, after in enumerate((False, True)):
             ax = axes[row, col]
@@ -78,7 +80,7 @@ def draw(results, out_dir, formats, layer=None):
                     continue
                 step, s = snap
                 q15, q50, q85 = s["p15"], s["p50"], s["p85"]
-                if after and kind in STANDARDIZING and s["std"] > 0:
+                if after and standardizes and s["std"] > 0:
                     q15, q50, q85 = ((q - s["mean"]) / s["std"] for q in (q15, q50, q85))
                 left, right = (q50 - q15) / Z85, (q85 - q50) / Z85
                 x = np.linspace(q50 - 4 * left, q50 + 4 * right, 300)
@@ -90,10 +92,10 @@ def draw(results, out_dir, formats, layer=None):
             ax.grid(axis="y", visible=False)
             if row == 0:
                 ax.set_title(f"{look.label}\nlayer {chosen}", fontsize=7)
-            if after and kind not in STANDARDIZING:
+            if after and not standardizes:
                 ax.text(0.03, 0.97, "activations\nunchanged", transform=ax.transAxes, ha="left", va="top",
                         fontsize=5.5, color="0.3")
-            ax.set_xlabel("standardized" if after and kind in STANDARDIZING else "input value", fontsize=6)
+            ax.set_xlabel("standardized" if after and standardizes else "input value", fontsize=6)
     axes[0, 0].set_ylabel("before\n(density, approx.)")
     axes[1, 0].set_ylabel("after\n(density, approx.)")
     fig.tight_layout(h_pad=0.6, w_pad=0.4)

@@ -53,7 +53,7 @@ def draw(results, out_dir, formats, layer=None):
             missing.append(look.label)
             continue
         kind = style.norm_kind(values[keys.index("norm")] if "norm" in keys else results.runs["norm"].iloc[0])
-        normalized = kind == "batch"
+        normalized = style.uses_running_batch_statistics(kind)
         for stat, name, linestyle in PERCENTILES:
             per_run = layers.stat_series(results, ok_ids, chosen, stat)
             if normalized:

@@ -26,6 +26,7 @@ sys.path.insert(0, str(HERE))
 import synthetic  # noqa: E402
 
 FAILURES = []
+NORMLAB = ""  # the normlab executable (--normlab), for plot.py to read the registry
 
 # Figures each preset must produce (stems; each as .pdf and .png).
 EXPECTED = {
@@ -88,8 +89,9 @@ def check_png(path):
 
 
 def run_plot(results_dir, *extra):
-    return subprocess.run([sys.executable, str(PLOT), str(results_dir), *extra], capture_output=True, text=True,
-                          timeout=300)
+    normlab = ["--normlab", NORMLAB] if NORMLAB else []
+    return subprocess.run([sys.executable, str(PLOT), str(results_dir), *normlab, *extra], capture_output=True,
+                          text=True, timeout=300)
 
 
 def check_figures(name, results_dir, stems, formats=("pdf", "png")):
@@ -215,13 +217,14 @@ def harness_available(normlab):
 
 
 def main():
-    global PLOT, SOURCE
+    global PLOT, SOURCE, NORMLAB
     parser = argparse.ArgumentParser()
     parser.add_argument("--normlab", default="")
     parser.add_argument("--source", default=str(HERE.parents[1]))
     args = parser.parse_args()
     SOURCE = Path(args.source)
     PLOT = SOURCE / "scripts" / "plot.py"
+    NORMLAB = args.normlab
     check_stats()
     with tempfile.TemporaryDirectory(prefix="normlab_plots_") as tmp:
         tmp = Path(tmp)
