@@ -13,6 +13,7 @@
 #include "experiments/harness/sweep_config.hpp"
 #include "experiments/harness/sweep_runner.hpp"
 #include "experiments/harness/training_run.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab::cli {
 
@@ -38,13 +39,15 @@ std::string command_line(int argc, char** argv) {
 int run_command(int argc, char** argv, int first) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   Args args("run", "Trains every run of a sweep (the Cartesian product of the keys given as lists) and writes\n"
-                   "manifest.json, runs.csv, curves.csv and layer_stats.csv. Running the same command again\n"
-                   "resumes: finished runs are kept, unfinished ones are redone.");
+                   "manifest.json, runs.csv, curves.csv and layer_stats.csv. A run is identified by its resolved\n"
+                   "configuration: running the same command again resumes, and a changed sweep reuses every run\n"
+                   "it shares with an earlier one; nothing finished is deleted (normlab runs DIR lists the store).");
   args.positional("CONFIG", "sweep configuration (TOML), e.g. experiments/configs/quickstart.toml")
       .repeated("set", "KEY=VALUE", "override a key; VALUE is TOML (lr=0.1, batch_size=[2,4,8], norm='\"batch\"') "
                                     "or an unquoted string (norm=group:num_groups=8)")
       .option("jobs", "N", "runs in parallel, one core each", std::to_string(cores))
-      .option("out", "DIR", "output directory (default: results/<name>)")
+      .option("out", "DIR", "results store (default: runs/<name>, runs/<name>-quick with --quick); runs of "
+                            "other configurations already in it are kept, never overwritten")
       .flag("quick", "apply the configuration's [quick] table (a scale that runs in seconds)")
       .flag("dry-run", "print the expanded runs and exit")
       .epilog("Runs are ordered as nested loops over the keys in this order (the first outermost):\n"
@@ -59,11 +62,15 @@ int run_command(int argc, char** argv, int first) {
   const RunPlan plan = expand_sweep(config);
   check_run_combinations(config, plan);
   const std::size_t jobs = static_cast<std::size_t>(parse_long("--jobs", args.get("jobs"), 1));
-  const std::string out_dir = args.has("out") ? args.get("out") : "results/" + config.name;
+  // Never into a committed reference directory by default: results/<name>/ holds the reference
+  // results; a user's sweeps go to runs/<name>/ (runs/<name>-quick/ with --quick).
+  const std::string out_dir =
+      args.has("out") ? args.get("out") : "runs/" + config.name + (config.quick ? "-quick" : "");
+  if (out_dir.empty()) throw InputError("--out: an empty path; give a directory, e.g. --out runs/" + config.name);
 
   if (args.flag_set("dry-run")) {
     std::cout << config.name << ": " << plan.runs.size() << " runs into " << out_dir << "/\n";
-    for (const auto& run : plan.runs) std::cout << run.id << "  " << describe_run(plan, config, run) << "\n";
+    for (const auto& run : plan.runs) std::cout << run.id << "  " << run.label << "\n";
     return 0;
   }
 

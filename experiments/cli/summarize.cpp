@@ -4,6 +4,8 @@
 #include "experiments/cli/args.hpp"
 #include "experiments/cli/commands.hpp"
 #include "experiments/harness/csv.hpp"
+#include "experiments/harness/directory_lock.hpp"
+#include "experiments/harness/manifest.hpp"
 #include "experiments/harness/summary_table.hpp"
 #include "norms/core/errors.hpp"
 
@@ -34,7 +36,11 @@ int summarize_command(int argc, char** argv, int first) {
       start = comma + 1;
     }
   }
-  const std::string file = args.get("DIR") + "/runs.csv";
+  // A sweep still running, or killed, has a partial view: say so, and report what is there.
+  const std::string dir = args.get("DIR");
+  const std::string note = incomplete_note(read_manifest_summary(dir + "/manifest.json"), directory_locked(dir));
+  if (!note.empty()) std::cerr << "normlab summarize: " << dir << ": " << note << "\n";
+  const std::string file = dir + "/runs.csv";
   const Summary summary = summarize_runs(read_csv(file), file, options);
   std::cout << format_summary(summary, options.format);
   return 0;

@@ -1,6 +1,7 @@
 #include "experiments/harness/manifest.hpp"
 
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -15,7 +16,9 @@
 #include <toml++/toml.h>
 #include <xtensor/xtensor_config.hpp>
 
+#include "experiments/harness/atomic_file.hpp"
 #include "experiments/harness/config_value.hpp"
+#include "experiments/harness/run_identity.hpp"
 
 #ifndef NORMLAB_SOURCE_DIR
 #define NORMLAB_SOURCE_DIR "."
@@ -97,7 +100,8 @@ std::string manifest_json(const SweepConfig& config, const RunPlan& plan, const 
   uname(&os);
 
   std::string j = "{\n";
-  j += "  \"normlab_version\": \"0.1.0\",\n";
+  j += "  \"normlab_version\": \"0.2.0\",\n";
+  j += "  \"result_version\": " + std::to_string(kResultVersion) + ",\n";
   j += "  \"name\": " + json_string(config.name) + ",\n";
   j += "  \"description\": " + json_string(config.description) + ",\n";
   j += "  \"state\": " + json_string(record.state) + ",\n";
@@ -128,12 +132,14 @@ std::string manifest_json(const SweepConfig& config, const RunPlan& plan, const 
   j += "  \"runs\": [";
   for (std::size_t r = 0; r < plan.runs.size(); ++r) {
     const auto& run = plan.runs[r];
-    j += std::string(r ? "," : "") + "\n    {\"run_id\": " + json_string(run.id);
+    j += std::string(r ? "," : "") + "\n    {\"run_id\": " + json_string(run.id) + ", \"label\": " + json_string(run.label);
     for (std::size_t c = 0; c < plan.columns.size(); ++c)
       j += ", " + json_string(plan.columns[c]) + ": " + json_string(run.column_values[c]);
     j += "}";
   }
   j += "\n  ],\n";
+  j += "  \"view\": {\"id\": " + json_string(record.view_id) + ", \"selected\": " + std::to_string(plan.runs.size()) +
+       ", \"done\": " + std::to_string(record.done) + "},\n";
   j += "  \"results\": {\"runs\": " + std::to_string(plan.runs.size()) + ", \"ok\": " + std::to_string(record.ok) +
        ", \"diverged\": " + std::to_string(record.diverged) + ", \"failed\": " + std::to_string(record.failed) +
        "},\n";
@@ -160,6 +166,62 @@ std::string manifest_json(const SweepConfig& config, const RunPlan& plan, const 
        ", \"cores\": " + std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + "}\n";
   j += "}\n";
   return j;
+}
+
+namespace {
+
+// The JSON string or number after "key": at the top level of a manifest written by manifest_json
+// (one key per line, two-space indent), or "".
+std::string top_level_value(const std::string& text, const std::string& key) {
+  const std::string marker = "\"" + key + "\": ";
+  const auto at = text.find(marker);
+  if (at == std::string::npos) return "";
+  std::size_t i = at + marker.size();
+  if (i < text.size() && text[i] == '"') {
+    std::string value;
+    for (++i; i < text.size() && text[i] != '"'; ++i) {
+      if (text[i] == '\\' && i + 1 < text.size()) ++i;
+      value += text[i];
+    }
+    return value;
+  }
+  std::string value;
+  while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '.')) value += text[i++];
+  return value;
+}
+
+std::size_t count_of(const std::string& text) {
+  return text.empty() || text.find_first_not_of("0123456789") != std::string::npos ? 0 : std::stoul(text);
+}
+
+}  // namespace
+
+ManifestSummary read_manifest_summary(const std::string& path) {
+  ManifestSummary m;
+  std::string text;
+  try {
+    text = read_file(path);
+  } catch (const std::exception&) {
+    return m;
+  }
+  m.exists = true;
+  m.name = top_level_value(text, "name");
+  m.state = top_level_value(text, "state");
+  const auto view = text.find("\"view\": {");
+  if (view != std::string::npos) {
+    const std::string part = text.substr(view, text.find('}', view) - view);
+    m.view_id = top_level_value(part, "id");
+    m.selected = count_of(top_level_value(part, "selected"));
+    m.done = count_of(top_level_value(part, "done"));
+  }
+  return m;
+}
+
+std::string incomplete_note(const ManifestSummary& m, bool locked) {
+  if (!m.exists || m.state == "complete") return "";
+  const std::string counts = std::to_string(m.done) + "/" + std::to_string(m.selected) + " runs done";
+  if (m.state == "running" && locked) return "running: " + counts + " so far; the tables grow as runs finish";
+  return "interrupted: " + counts + "; rerun the same command to resume";
 }
 
 }  // namespace normlab

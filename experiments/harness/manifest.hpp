@@ -16,12 +16,29 @@ struct SweepRecord {
   std::string command_line;
   std::size_t jobs = 1;
   std::string start_time, end_time;  // ISO 8601 UTC; end_time empty while running
-  std::string state = "running";     // running | complete | stopped
+  // running: a process is working on the sweep (or died: then DIR/.lock is free, and readers
+  // report the sweep as interrupted); complete: every selected run is done; stopped: the sweep
+  // stopped on an error writing its results.
+  std::string state = "running";
+  std::size_t done = 0;  // selected runs whose results are in the view
   std::size_t ok = 0, diverged = 0, failed = 0;
+  std::string view_id;  // a hash of the selected run ids, in order: which runs the tables show
   std::string out_dir;  // the sweep's output directory: its own files do not make the tree dirty
 };
 
 std::string manifest_json(const SweepConfig& config, const RunPlan& plan, const SweepRecord& record);
 std::string utc_now_iso();
+
+// What a reader needs of an existing manifest.json (empty fields when absent or unreadable).
+struct ManifestSummary {
+  bool exists = false;
+  std::string name, state, view_id;
+  std::size_t selected = 0, done = 0;
+};
+ManifestSummary read_manifest_summary(const std::string& path);
+
+// The sweep's state as a reader should report it, e.g. "interrupted: 2/24 runs done; rerun the
+// same command to resume", or "" when complete. `locked`: a live process holds DIR/.lock.
+std::string incomplete_note(const ManifestSummary& manifest, bool locked);
 
 }  // namespace normlab

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "experiments/harness/config_keys.hpp"
+#include "experiments/harness/run_identity.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 
@@ -12,11 +14,9 @@ namespace {
 
 using Assignment = std::map<std::string, ConfigValue>;
 
-RunConfig make_run(std::size_t index, std::size_t total, const Assignment& a, const std::vector<std::string>& columns) {
+RunConfig make_run(std::size_t index, const Assignment& a, const std::vector<std::string>& columns) {
   RunConfig run;
   run.index = index;
-  const int width = std::max<int>(4, static_cast<int>(std::to_string(total == 0 ? 0 : total - 1).size()));
-  run.id = fmt::format("r{:0{}}", index, width);
 
   run.model.model = a.at("model").text;
   run.model.norm = a.at("norm").text;
@@ -46,13 +46,27 @@ RunConfig make_run(std::size_t index, std::size_t total, const Assignment& a, co
   t.loss = a.at("loss").text;
   t.seed = static_cast<std::uint64_t>(a.at("seed").integer);
 
+  // Every key as the run uses it: lr after lr_scaling, the unused one of steps/epochs left out.
+  // The identity leaves out keys at their default value, so that a key added to normlab later
+  // (with a default that keeps today's behaviour) does not change the ids of stored runs;
+  // changing what a default means is a change of kResultVersion.
+  KeyValues values, identity;
+  for (const auto& key : config_keys()) {
+    if (key.name != "lr" && !a.count(key.name)) continue;
+    const ConfigValue value = key.name == "lr" ? ConfigValue::float_value(t.lr) : a.at(key.name);
+    values.emplace_back(key.name, key.name == "lr" ? shortest_number(t.lr) : value.display());
+    // lr_scaling and its reference batch only say how lr was computed: the rate used is the identity.
+    const bool folded_into_lr = key.name == "lr_scaling" || key.name == "lr_reference_batch";
+    if (value.toml() != key.default_value && !folded_into_lr) identity.push_back(values.back());
+  }
+  run.settings = values;
+  run.canonical = canonical_config(identity);
+  run.id = run_id_of(run.canonical);
   for (const auto& column : columns) {
-    if (column == "lr")
-      run.column_values.push_back(shortest_number(t.lr));
-    else if (a.count(column))
-      run.column_values.push_back(a.at(column).display());
-    else
-      run.column_values.push_back("");  // steps or epochs, whichever is not used
+    std::string value;  // steps or epochs, whichever is not used, stays empty
+    for (const auto& [key, text] : values)
+      if (key == column) value = text;
+    run.column_values.push_back(value);
   }
   return run;
 }
@@ -65,21 +79,35 @@ RunPlan expand_sweep(const SweepConfig& config) {
     const SweepAxis* axis = config.find(key.name);
     if (key.always_column || (axis && axis->values.size() > 1)) plan.columns.push_back(key.name);
   }
-  std::size_t total = 1;
-  for (const auto& axis : config.axes) total *= axis.values.size();
+  const std::size_t total = checked_run_count(config);
 
   // Odometer over the axes, the last axis turning fastest.
   std::vector<std::size_t> position(config.axes.size(), 0);
   for (std::size_t index = 0; index < total; ++index) {
     Assignment a;
     for (std::size_t k = 0; k < config.axes.size(); ++k) a[config.axes[k].key] = config.axes[k].values[position[k]];
-    plan.runs.push_back(make_run(index, total, a, plan.columns));
+    plan.runs.push_back(make_run(index, a, plan.columns));
     for (std::size_t k = config.axes.size(); k-- > 0;) {
       if (++position[k] < config.axes[k].values.size()) break;
       position[k] = 0;
     }
   }
+  for (auto& run : plan.runs) run.label = describe_run(plan, config, run);
   return plan;
+}
+
+std::size_t checked_run_count(const SweepConfig& config) {
+  std::size_t total = 1;
+  std::string axes;
+  for (const auto& axis : config.axes) {
+    if (axis.values.size() < 2) continue;
+    axes += (axes.empty() ? "" : " x ") + axis.key + " (" + std::to_string(axis.values.size()) + ")";
+    if (total > kMaxRuns / axis.values.size())
+      throw InputError(config.file + ": the sweep has more than " + std::to_string(kMaxRuns) + " runs (" + axes +
+                       " ...); split it into several sweeps or fewer values");
+    total *= axis.values.size();
+  }
+  return total;
 }
 
 std::string describe_run(const RunPlan& plan, const SweepConfig& config, const RunConfig& run) {

@@ -1,7 +1,7 @@
 // The expansion of a sweep into runs: the Cartesian product of the axes, as nested loops over the
 // keys in config_keys() order (norm outermost, ... seed, model, data, ..., lr_reference_batch
-// innermost), each axis's values in the order given. Run i gets the id "r" + i zero-padded to
-// four digits (more when there are more than 10,000 runs), so ids sort in run order.
+// innermost), each axis's values in the order given. A run's id is its content (run_identity.hpp);
+// its label names the values of the swept keys ("norm=batch seed=1").
 #pragma once
 
 #include <string>
@@ -15,8 +15,11 @@
 namespace normlab {
 
 struct RunConfig {
-  std::size_t index = 0;
-  std::string id;  // "r0007"
+  std::size_t index = 0;  // position in the sweep (the tables' order)
+  std::string id;         // content hash, e.g. "3fa9c2d41b7e08a5" (run_identity.hpp)
+  std::string label;      // the swept keys' values, e.g. "norm=batch placement=pre seed=1"
+  std::string canonical;  // the fully resolved configuration the id hashes
+  std::vector<std::pair<std::string, std::string>> settings;  // every key as used, config_keys() order
   // The runs.csv configuration columns of this run, as text (lr after lr_scaling; steps or
   // epochs empty when the other one is used), in the order of RunPlan::columns.
   std::vector<std::string> column_values;
@@ -32,7 +35,12 @@ struct RunPlan {
 
 RunPlan expand_sweep(const SweepConfig& config);
 
-// "norm=batch placement=pre seed=1": the columns of `run` whose axis has more than one value.
+// "norm=batch placement=pre seed=1": the columns of `run` whose axis has more than one value (run.label).
 std::string describe_run(const RunPlan& plan, const SweepConfig& config, const RunConfig& run);
+
+// The number of runs a configuration expands to, computed before anything is expanded; an
+// InputError naming the axes when it exceeds kMaxRuns.
+constexpr std::size_t kMaxRuns = 100000;
+std::size_t checked_run_count(const SweepConfig& config);
 
 }  // namespace normlab

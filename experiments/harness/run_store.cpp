@@ -1,11 +1,17 @@
 #include "experiments/harness/run_store.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "experiments/harness/atomic_file.hpp"
+#include "experiments/harness/config_keys.hpp"
 #include "experiments/harness/config_value.hpp"
 #include "experiments/harness/csv.hpp"
 
@@ -16,96 +22,178 @@ namespace normlab {
 const char* const kCurvesHeader = "run_id,step,epoch,split,metric,value\n";
 const char* const kLayerStatsHeader = "run_id,step,layer,stat,value\n";
 
+const std::vector<std::string>& outcome_columns() {
+  static const std::vector<std::string> columns = {"status",        "diverged_step",  "error",
+                                                   "train_loss",    "train_accuracy", "test_loss",
+                                                   "test_accuracy", "steps_done",     "wall_seconds"};
+  return columns;
+}
+
 std::vector<std::string> runs_csv_header(const RunPlan& plan) {
-  std::vector<std::string> header = {"run_id"};
+  std::vector<std::string> header = {"run_id", "label"};
   header.insert(header.end(), plan.columns.begin(), plan.columns.end());
-  for (const char* c : {"status", "diverged_step", "error", "train_loss", "train_accuracy", "test_loss",
-                        "test_accuracy", "steps_done", "wall_seconds"})
-    header.push_back(c);
+  header.insert(header.end(), outcome_columns().begin(), outcome_columns().end());
   return header;
 }
 
-std::string runs_csv_row(const RunConfig& run, const RunOutcome& outcome) {
-  std::vector<std::string> row = {run.id};
-  row.insert(row.end(), run.column_values.begin(), run.column_values.end());
+std::vector<std::string> outcome_fields(const RunOutcome& outcome) {
   const bool ok = outcome.status == "ok";
   const TrainResult& r = outcome.result;
   // Final metrics only for runs that finished; a diverged or failed run has none (empty = NaN).
   auto metric = [&](double v) { return ok ? shortest_number(v) : std::string(); };
-  row.push_back(outcome.status);
-  row.push_back(outcome.status == "diverged" ? std::to_string(outcome.diverged_step) : "");
-  row.push_back(outcome.error);
-  row.push_back(metric(r.train_loss));
-  row.push_back(metric(r.train_accuracy));
-  row.push_back(metric(r.test_loss));
-  row.push_back(metric(r.test_accuracy));
-  row.push_back(std::to_string(r.steps_done));
-  row.push_back(fmt::format("{:.3f}", outcome.wall_seconds));  // timing: may differ between sweeps
-  return csv_row(row);
+  return {outcome.status,
+          outcome.status == "diverged" ? std::to_string(outcome.diverged_step) : "",
+          outcome.error,
+          metric(r.train_loss),
+          metric(r.train_accuracy),
+          metric(r.test_loss),
+          metric(r.test_accuracy),
+          std::to_string(r.steps_done),
+          fmt::format("{:.3f}", outcome.wall_seconds)};  // timing: may differ between sweeps
 }
 
-RunStore::RunStore(std::string dir, const RunPlan& plan) : dir_(std::move(dir)), plan_(plan) {}
+namespace {
 
-std::string RunStore::run_dir(const RunConfig& run) const { return dir_ + "/.runs/" + run.id; }
-
-std::string RunStore::config_signature(const RunConfig& run) const {
-  return csv_row(plan_.columns) + csv_row(run.column_values);
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
+
+// The pid at the end of "name.<marker>.<pid>", or 0.
+pid_t trailing_pid(const std::string& name, const std::string& marker) {
+  const auto at = name.rfind(marker);
+  if (at == std::string::npos) return 0;
+  const std::string digits = name.substr(at + marker.size());
+  if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return 0;
+  return pid_t(std::stol(digits));
+}
+
+bool process_alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+// The first data row of a two-line CSV file, as header -> value.
+std::vector<std::pair<std::string, std::string>> read_record(const std::string& path) {
+  const CsvTable table = read_csv(path);
+  std::vector<std::pair<std::string, std::string>> record;
+  if (table.rows.empty()) return record;
+  for (std::size_t c = 0; c < table.header.size() && c < table.rows[0].size(); ++c)
+    record.emplace_back(table.header[c], table.rows[0][c]);
+  return record;
+}
+
+// key,value rows of settings.csv.
+std::vector<std::pair<std::string, std::string>> read_record_rows(const std::string& path) {
+  const CsvTable table = read_csv(path);
+  std::vector<std::pair<std::string, std::string>> record;
+  for (const auto& row : table.rows)
+    if (row.size() >= 2) record.emplace_back(row[0], row[1]);
+  return record;
+}
+
+std::string field(const std::vector<std::pair<std::string, std::string>>& record, const std::string& name) {
+  for (const auto& [key, value] : record)
+    if (key == name) return value;
+  return "";
+}
+
+}  // namespace
+
+RunStore::RunStore(std::string dir) : dir_(std::move(dir)) {}
 
 void RunStore::prepare() {
   std::error_code ec;
   fs::create_directories(dir_ + "/.runs", ec);
   if (ec) throw std::runtime_error("cannot create " + dir_ + "/.runs: " + ec.message());
-  for (const auto& entry : fs::directory_iterator(dir_ + "/.runs")) {
-    const std::string name = entry.path().filename().string();
-    if (name.size() > 8 && name.compare(name.size() - 8, 8, ".partial") == 0) fs::remove_all(entry.path());
+  // Partial runs and temporary files of processes that died (a kill -9 leaves them); those of a
+  // live process (another shard on this machine) are left alone.
+  for (const std::string& where : {dir_ + "/.runs", dir_}) {
+    for (const auto& entry : fs::directory_iterator(where, ec)) {
+      const std::string name = entry.path().filename().string();
+      const pid_t partial = trailing_pid(name, ".partial."), temporary = trailing_pid(name, ".tmp.");
+      if ((partial && !process_alive(partial)) || (temporary && !process_alive(temporary)))
+        fs::remove_all(entry.path(), ec);
+      else if (ends_with(name, ".partial"))  // the layout of normlab 0.1's stores
+        fs::remove_all(entry.path(), ec);
+    }
   }
 }
 
 bool RunStore::is_done(const RunConfig& run) const {
-  const std::string d = run_dir(run);
+  const std::string d = run_dir(run.id);
   if (!fs::exists(d + "/done")) return false;
-  try {
-    return read_file(d + "/config.csv") == config_signature(run);
-  } catch (const std::exception&) {
-    return false;
-  }
+  const std::string stored = read_file(d + "/config.txt");
+  if (stored != run.canonical)
+    throw std::runtime_error("run id " + run.id + " in " + d + " holds another configuration (a hash collision); "
+                             "move that run away to keep both");
+  return true;
 }
 
 std::string RunStore::status_of(const RunConfig& run) const {
-  const CsvTable row = parse_csv(csv_row(runs_csv_header(plan_)) + read_file(run_dir(run) + "/row.csv"),
-                                 run_dir(run) + "/row.csv");
-  return row.rows.at(0).at(row.column("status", run_dir(run)));
+  return field(read_record(run_dir(run.id) + "/outcome.csv"), "status");
 }
 
 void RunStore::save(const RunConfig& run, const RunOutcome& outcome) {
-  const std::string final_dir = run_dir(run);
-  const std::string partial = final_dir + ".partial";
-  fs::remove_all(partial);
-  fs::create_directories(partial);
-  write_file_durably(partial + "/config.csv", config_signature(run));
-  write_file_durably(partial + "/row.csv", runs_csv_row(run, outcome));
+  const std::string final_dir = run_dir(run.id);
+  if (fs::exists(final_dir + "/done")) return;  // finished meanwhile by another process: keep that one
+  const std::string partial = final_dir + ".partial." + std::to_string(::getpid());
+  std::error_code ec;
+  fs::remove_all(partial, ec);
+  fs::create_directories(partial, ec);
+  if (ec) throw std::runtime_error("cannot create " + partial + ": " + ec.message());
+  std::string settings = "key,value\n";
+  for (const auto& [key, value] : run.settings) settings += csv_row({key, value});
+  std::vector<std::string> header = outcome_columns(), values = outcome_fields(outcome);
+  header.push_back("finished");
+  values.push_back(outcome.finished);
+  write_file_durably(partial + "/config.txt", run.canonical);
+  write_file_durably(partial + "/settings.csv", settings);
+  write_file_durably(partial + "/outcome.csv", csv_row(header) + csv_row(values));
   write_file_durably(partial + "/curves.csv", outcome.curves_rows);
   write_file_durably(partial + "/layer_stats.csv", outcome.stats_rows);
   write_file_durably(partial + "/done", "");
   sync_directory(partial);
-  fs::remove_all(final_dir);  // an older result made with another configuration
-  fs::rename(partial, final_dir);
+  // An empty or half-made directory of that name (a crash before this layout's rename) goes; a
+  // finished one never reaches here.
+  fs::remove_all(final_dir, ec);
+  fs::rename(partial, final_dir, ec);
+  if (ec) throw std::runtime_error("cannot rename " + partial + " to " + final_dir + ": " + ec.message());
   sync_directory(dir_ + "/.runs");
 }
 
-void RunStore::merge() const {
-  std::string runs = csv_row(runs_csv_header(plan_)), curves = kCurvesHeader, stats = kLayerStatsHeader;
-  for (const auto& run : plan_.runs) {
+std::size_t RunStore::write_view(const RunPlan& plan) const {
+  std::string runs = csv_row(runs_csv_header(plan)), curves = kCurvesHeader, stats = kLayerStatsHeader;
+  std::size_t count = 0;
+  for (const auto& run : plan.runs) {
     if (!is_done(run)) continue;
-    const std::string d = run_dir(run);
-    runs += read_file(d + "/row.csv");
+    const std::string d = run_dir(run.id);
+    std::vector<std::string> row = {run.id, run.label};
+    row.insert(row.end(), run.column_values.begin(), run.column_values.end());
+    const auto outcome = read_record(d + "/outcome.csv");
+    for (const auto& column : outcome_columns()) row.push_back(field(outcome, column));
+    runs += csv_row(row);
     curves += read_file(d + "/curves.csv");
     stats += read_file(d + "/layer_stats.csv");
+    ++count;
   }
   write_file_atomically(dir_ + "/curves.csv", curves);
   write_file_atomically(dir_ + "/layer_stats.csv", stats);
   write_file_atomically(dir_ + "/runs.csv", runs);
+  return count;
+}
+
+std::vector<StoredRun> RunStore::list() const {
+  std::vector<StoredRun> runs;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_ + "/.runs", ec)) {
+    if (!fs::exists(entry.path() / "done") || !fs::exists(entry.path() / "settings.csv")) continue;
+    StoredRun run;
+    run.id = entry.path().filename().string();
+    run.settings = read_record_rows(entry.path().string() + "/settings.csv");
+    const auto outcome = read_record(entry.path().string() + "/outcome.csv");
+    run.status = field(outcome, "status");
+    run.finished = field(outcome, "finished");
+    runs.push_back(run);
+  }
+  std::sort(runs.begin(), runs.end(), [](const StoredRun& a, const StoredRun& b) { return a.id < b.id; });
+  return runs;
 }
 
 }  // namespace normlab

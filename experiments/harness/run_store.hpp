@@ -1,12 +1,19 @@
-// Where a sweep keeps each run's results until they are merged: DIR/.runs/<run_id>/ holds
-//   config.csv   the run's configuration columns (header and values), checked on resume
-//   row.csv      its runs.csv row
-//   curves.csv, layer_stats.csv   its rows of those files (no header)
-//   done         an empty marker, written last
-// The files are written into DIR/.runs/<run_id>.partial/ and the directory is then renamed, so a
-// run's results appear whole or not at all. merge() writes the final CSVs (each atomically) by
-// concatenating the runs' files in run order, which makes them byte-identical whatever order the
-// runs finished in, however many jobs ran them and whether the sweep was resumed.
+// A results directory is a store of runs, never scratch space. Each finished run lives in
+//   DIR/.runs/<run id>/   (run_identity.hpp: the id is a hash of the run's resolved configuration)
+//     config.txt      the canonical configuration the id hashes (checked on reuse)
+//     settings.csv    key,value: every key as the run used it (for `normlab runs`)
+//     outcome.csv     status, diverged_step, error, final metrics, steps_done, wall_seconds, finished
+//     curves.csv, layer_stats.csv   its rows of those tables (no header)
+//     done            an empty marker, written last
+// written into DIR/.runs/<run id>.partial.<pid>/ and renamed into place, so a run appears whole or
+// not at all. Nothing that finished is ever deleted or overwritten by a sweep: runs of other
+// configurations stay in the store (`normlab runs DIR` lists them; `normlab gc` removes them only
+// when asked).
+//
+// The tables DIR/runs.csv, curves.csv and layer_stats.csv are a *view*: the finished runs that the
+// current sweep selects, in sweep order, rewritten (each file atomically) after every finished run.
+// They are written curves, layer_stats, then runs.csv, so after a kill at any point runs.csv never
+// names a run whose rows are missing from the other two; readers take runs.csv as the authority.
 #pragma once
 
 #include <string>
@@ -22,6 +29,7 @@ struct RunOutcome {
   std::string error;
   TrainResult result;
   double wall_seconds = 0;
+  std::string finished;     // UTC time, ISO 8601
   std::string curves_rows;  // CSV rows with the run id, as in curves.csv
   std::string stats_rows;   // CSV rows with the run id, as in layer_stats.csv
 };
@@ -29,30 +37,37 @@ struct RunOutcome {
 extern const char* const kCurvesHeader;      // "run_id,step,epoch,split,metric,value\n"
 extern const char* const kLayerStatsHeader;  // "run_id,step,layer,stat,value\n"
 std::vector<std::string> runs_csv_header(const RunPlan& plan);
-std::string runs_csv_row(const RunConfig& run, const RunOutcome& outcome);
+const std::vector<std::string>& outcome_columns();  // status ... wall_seconds, as in runs.csv
+std::vector<std::string> outcome_fields(const RunOutcome& outcome);
+
+// A stored run as `normlab runs` lists it.
+struct StoredRun {
+  std::string id;
+  std::vector<std::pair<std::string, std::string>> settings;  // key, value
+  std::string status, finished;
+};
 
 class RunStore {
  public:
-  RunStore(std::string dir, const RunPlan& plan);
+  explicit RunStore(std::string dir);
 
-  // Creates DIR and DIR/.runs and removes the .partial directories of interrupted runs.
+  // Creates DIR/.runs and removes what dead processes left: partial runs and temporary files.
   void prepare();
-  // True when the run's results are complete and were made with the same configuration.
+  // True when the run's results are in the store. A stored run with the same id but another
+  // configuration (a hash collision) is a runtime error naming both.
   bool is_done(const RunConfig& run) const;
-  // Its status column (ok, diverged, failed) for a done run.
-  std::string status_of(const RunConfig& run) const;
+  std::string status_of(const RunConfig& run) const;  // ok, diverged or failed, for a done run
   void save(const RunConfig& run, const RunOutcome& outcome);
-  // Writes runs.csv, curves.csv and layer_stats.csv from every done run, in run order.
-  void merge() const;
+  // Rewrites the view of the plan's done runs; returns how many it holds.
+  std::size_t write_view(const RunPlan& plan) const;
+  // Every finished run in the store, by id.
+  std::vector<StoredRun> list() const;
 
   const std::string& dir() const { return dir_; }
+  std::string run_dir(const std::string& id) const { return dir_ + "/.runs/" + id; }
 
  private:
-  std::string run_dir(const RunConfig& run) const;
-  std::string config_signature(const RunConfig& run) const;
-
   std::string dir_;
-  const RunPlan& plan_;
 };
 
 }  // namespace normlab

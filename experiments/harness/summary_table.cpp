@@ -16,10 +16,11 @@ namespace normlab {
 
 namespace {
 
-// The configuration columns of runs.csv: between run_id and status.
+// The configuration columns of runs.csv: between run_id (and its label) and status.
 std::vector<std::string> config_columns(const CsvTable& runs) {
   std::vector<std::string> columns;
-  for (std::size_t c = 1; c < runs.header.size() && runs.header[c] != "status"; ++c) columns.push_back(runs.header[c]);
+  for (std::size_t c = 1; c < runs.header.size() && runs.header[c] != "status"; ++c)
+    if (runs.header[c] != "label") columns.push_back(runs.header[c]);
   return columns;
 }
 

@@ -1,5 +1,6 @@
 #include "experiments/harness/sweep_config.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -183,10 +184,16 @@ SweepConfig parse_sweep_config(const std::string& file, const std::string& text,
     throw InputError(file + ":" + std::to_string(e.source().begin.line) + ":" + std::to_string(e.source().begin.column) +
                      ": not valid TOML: " + desc);
   }
+  if (table.empty() && sets.empty())
+    throw InputError(file + ": the configuration is empty; a sweep needs at least one key (e.g. norm = [\"batch\", "
+                     "\"layer\"]); see normlab run --help and experiments/configs/");
   Layer settings = read_table(table, file, true);
   // The [quick] table is checked whether or not --quick is given, so a preset's mistakes show.
   Layer quick_settings;
   if (const toml::table* q = table["quick"].as_table()) quick_settings = read_table(*q, file + " [quick]", false);
+  if (quick && !table["quick"].as_table())
+    throw InputError(file + ": --quick needs a [quick] table of overrides in the configuration, and it has none; "
+                     "run without --quick, or add [quick] with e.g. steps = 20");
   if (quick) apply_layer(settings, quick_settings);
   apply_layer(settings, read_sets(sets));
 
@@ -223,6 +230,10 @@ SweepConfig parse_sweep_config(const std::string& file, const std::string& text,
 }
 
 SweepConfig load_sweep_config(const std::string& file, const std::vector<std::string>& sets, bool quick) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec))
+    throw InputError(file + " is a directory; give a sweep configuration file (.toml), e.g. "
+                     "experiments/configs/quickstart.toml");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw InputError(file + ": cannot read the configuration file (does it exist?)");
   std::ostringstream text;

@@ -10,17 +10,17 @@
 #include <thread>
 
 #include <cblas.h>
-#include <fcntl.h>
 #include <omp.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include "experiments/harness/atomic_file.hpp"
 #include "experiments/harness/config_value.hpp"
 #include "experiments/harness/csv.hpp"
+#include "experiments/harness/directory_lock.hpp"
 #include "experiments/harness/manifest.hpp"
 #include "experiments/harness/progress.hpp"
+#include "experiments/harness/run_identity.hpp"
 #include "experiments/harness/run_store.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 
@@ -80,29 +80,32 @@ RunOutcome execute(const RunConfig& run, const RunFunction& function, const Step
   return outcome;
 }
 
-// An exclusive lock on DIR/.lock for the sweep's lifetime: two sweeps into one directory would
-// overwrite each other's merged files. The kernel drops the lock when the process dies.
-class DirectoryLock {
- public:
-  explicit DirectoryLock(const std::string& dir) {
-    const std::string path = dir + "/.lock";
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw std::runtime_error("cannot create " + path);
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0)
-      throw std::runtime_error("another normlab run is writing to " + dir + " (" + path + " is locked)");
-  }
-  ~DirectoryLock() { ::close(fd_); }
-  DirectoryLock(const DirectoryLock&) = delete;
-  DirectoryLock& operator=(const DirectoryLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
-
 void count(SweepCounts& counts, const std::string& status) {
   if (status == "ok") ++counts.ok;
   else if (status == "diverged") ++counts.diverged;
   else ++counts.failed;
+}
+
+
+// The tables now show another set of runs than the figures beside them were drawn from: move
+// the figures aside (never delete them) so that nothing describes data that is not there.
+void set_aside_stale_figures(const std::string& dir, const ManifestSummary& previous, const std::string& view_id,
+                             std::FILE* out) {
+  namespace fs = std::filesystem;
+  const fs::path figures = fs::path(dir) / "figures";
+  std::error_code ec;
+  if (!previous.exists || previous.view_id == view_id || !fs::is_directory(figures, ec)) return;
+  fs::path aside = fs::path(dir) / ("figures." + (previous.view_id.empty() ? std::string("old") : previous.view_id));
+  for (int n = 2; fs::exists(aside, ec); ++n) aside = fs::path(dir) / ("figures." + previous.view_id + "." + std::to_string(n));
+  fs::rename(figures, aside, ec);
+  if (ec) throw std::runtime_error("cannot move the stale " + figures.string() + " aside: " + ec.message());
+  std::fprintf(out, "note: %s was drawn from another set of runs; moved to %s\n", figures.c_str(), aside.c_str());
+}
+
+std::string view_id_of(const RunPlan& plan) {
+  std::string ids;
+  for (const auto& run : plan.runs) ids += run.id + "\n";
+  return run_id_of(ids);
 }
 
 }  // namespace
@@ -112,7 +115,11 @@ SweepCounts run_sweep(const SweepConfig& config, const RunPlan& plan, const Swee
   std::filesystem::create_directories(options.out_dir, ec);
   if (ec) throw std::runtime_error("cannot create " + options.out_dir + ": " + ec.message());
   DirectoryLock lock(options.out_dir);  // before touching anything another sweep may be writing
-  RunStore store(options.out_dir, plan);
+  const ManifestSummary previous = read_manifest_summary(options.out_dir + "/manifest.json");
+  if (previous.exists && !previous.name.empty() && previous.name != config.name)
+    throw InputError(options.out_dir + " holds the results of the sweep '" + previous.name + "', not '" +
+                     config.name + "'; give another --out (normlab never mixes two sweeps' results)");
+  RunStore store(options.out_dir);
   store.prepare();
 
   SweepRecord record;
@@ -120,7 +127,8 @@ SweepCounts run_sweep(const SweepConfig& config, const RunPlan& plan, const Swee
   record.jobs = options.jobs;
   record.out_dir = options.out_dir;
   record.start_time = utc_now_iso();
-  write_file_atomically(options.out_dir + "/manifest.json", manifest_json(config, plan, record));
+  record.view_id = view_id_of(plan);
+  set_aside_stale_figures(options.out_dir, previous, record.view_id, options.progress_out);
 
   SweepCounts counts;
   std::vector<const RunConfig*> pending;
@@ -132,6 +140,16 @@ SweepCounts run_sweep(const SweepConfig& config, const RunPlan& plan, const Swee
       pending.push_back(&run);
     }
   }
+  std::mutex mutex;  // guards counts, record, first_error and the view
+  // The view and the manifest say how far the sweep is, after every finished run.
+  auto publish = [&](const std::string& state) {
+    record.done = store.write_view(plan);
+    record.state = state;
+    record.ok = counts.ok, record.diverged = counts.diverged, record.failed = counts.failed;
+    if (state != "running") record.end_time = utc_now_iso();
+    write_file_atomically(options.out_dir + "/manifest.json", manifest_json(config, plan, record));
+  };
+  publish("running");
 
   if (options.expect) options.expect(pending);
   Progress progress(options.progress_out, options.terminal, plan.runs.size(), counts.reused);
@@ -143,7 +161,6 @@ SweepCounts run_sweep(const SweepConfig& config, const RunPlan& plan, const Swee
 
   std::atomic<std::size_t> next{0};
   std::atomic<bool> stop{false};
-  std::mutex mutex;  // guards counts and first_error
   std::exception_ptr first_error;
   auto worker = [&]() {
     omp_set_num_threads(1);
@@ -151,19 +168,20 @@ SweepCounts run_sweep(const SweepConfig& config, const RunPlan& plan, const Swee
       const std::size_t i = next++;
       if (i >= pending.size()) return;
       const RunConfig& run = *pending[i];
-      const std::string description = describe_run(plan, config, run);
       try {
-        progress.started(run.id, description);
+        progress.started(run.id, run.label);
         const StepProgress step = [&](std::size_t s, std::size_t total) { progress.step(run.id, s, total); };
-        const RunOutcome outcome = execute(run, options.run, step);
+        RunOutcome outcome = execute(run, options.run, step);
+        outcome.finished = utc_now_iso();
         store.save(run, outcome);
         std::string detail;
         if (outcome.status == "ok") detail = "test_accuracy=" + shortest_number(outcome.result.test_accuracy);
         if (outcome.status == "diverged") detail = "at step " + std::to_string(outcome.diverged_step);
         if (outcome.status == "failed") detail = outcome.error;
-        progress.finished(run.id, description, outcome.status, detail, outcome.wall_seconds);
         std::lock_guard<std::mutex> guard(mutex);
         count(counts, outcome.status);
+        publish("running");
+        progress.finished(run.id, run.label, outcome.status, detail, outcome.wall_seconds);
       } catch (...) {  // the output directory failed us: stop the sweep (exit 1)
         std::lock_guard<std::mutex> guard(mutex);
         if (!first_error) first_error = std::current_exception();
@@ -179,13 +197,14 @@ SweepCounts run_sweep(const SweepConfig& config, const RunPlan& plan, const Swee
     for (auto& t : threads) t.join();
   }
   progress.close();
-  if (first_error) std::rethrow_exception(first_error);
-
-  store.merge();
-  record.end_time = utc_now_iso();
-  record.state = "complete";
-  record.ok = counts.ok, record.diverged = counts.diverged, record.failed = counts.failed;
-  write_file_atomically(options.out_dir + "/manifest.json", manifest_json(config, plan, record));
+  if (first_error) {
+    try {
+      publish("stopped");  // best effort: the disk that failed may refuse this too
+    } catch (...) {
+    }
+    std::rethrow_exception(first_error);
+  }
+  publish("complete");
   return counts;
 }
 

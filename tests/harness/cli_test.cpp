@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 #include "experiments/harness/csv.hpp"
@@ -45,7 +46,7 @@ TEST_CASE("every preset runs in --quick form") {
     const Outcome o = run_normlab({"run", config, "--quick", "--set", "steps=5", "--jobs", "2"}, dir.path());
     INFO(o.err);
     REQUIRE(o.status == 0);
-    const std::string out = dir / (std::string("results/") + preset);
+    const std::string out = dir / (std::string("runs/") + preset + "-quick");  // the default for --quick
     CHECK_THAT(o.out, Catch::Contains(std::to_string(runs) + " runs: " + std::to_string(runs) + " ok, 0 diverged, 0 failed"));
     const CsvTable table = read_csv(out + "/runs.csv");
     CHECK(table.rows.size() == runs);
@@ -71,13 +72,30 @@ TEST_CASE("a sweep killed with SIGKILL part way and resumed equals an uninterrup
   const pid_t pid = spawn_normlab(args, dir.path(), dir / "out1", dir / "err1");
   REQUIRE(pid > 0);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!fs::exists(dir / "resumed/.runs/r0000/done") && std::chrono::steady_clock::now() < deadline)
+  const auto finished_runs = [&] {
+    std::size_t n = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir / "resumed/.runs", ec)) n += fs::exists(e.path() / "done");
+    return n;
+  };
+  while (finished_runs() < 2 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   kill(pid, SIGKILL);
   CHECK(wait_status(pid) == -SIGKILL);
-  // Killed part way: the first run's results are there, the merged files are not.
-  REQUIRE(fs::exists(dir / "resumed/.runs/r0000/done"));
-  REQUIRE_FALSE(fs::exists(dir / "resumed/runs.csv"));
+  // Killed part way: the finished runs are in the store, and the view shows them (at most one
+  // behind: the kill may land between a run's save and the view's rewrite).
+  const std::size_t done = finished_runs();
+  REQUIRE(done >= 2);
+  REQUIRE(done < 12);
+  const std::size_t rows = read_csv(dir / "resumed/runs.csv").rows.size();
+  CHECK(rows + 1 >= done);
+  CHECK(rows <= done);
+  CHECK_THAT(slurp(dir / "resumed/manifest.json"), Catch::Contains("\"state\": \"running\""));
+  // summarize tells the sweep is incomplete (its process is dead: interrupted) and still reports.
+  const Outcome summary = run_normlab({"summarize", "resumed"}, dir.path());
+  CHECK(summary.status == 0);
+  CHECK_THAT(summary.err, Catch::Contains("interrupted: " + std::to_string(rows) + "/12 runs done; rerun the same "
+                                          "command to resume"));
 
   args[4] = "steps=6";  // the same command as the uninterrupted sweep, into the same directory
   const Outcome resumed = run_normlab(args, dir.path());
@@ -121,7 +139,11 @@ TEST_CASE("configuration errors exit 2 with one line naming file, key and what i
       {"model = \"vgg:depth=3\"\nsteps = 2\n", {}, "bad.toml: key 'model': "},
       {base, {"data=mnist:path=no/such/dir"}, "key 'data': "},
       {base, {"batch_size=0"}, "--set batch_size: key 'batch_size': expected an integer >= 1"},
-      {"norm = \"instance\"\nmodel = \"mlp\"\nsteps = 2\n", {}, "bad.toml: run r0000 (model mlp, norm instance"},
+      {"norm = \"instance\"\nmodel = \"mlp\"\nsteps = 2\n", {}, "bad.toml: the runs with model mlp, norm instance"},
+      {"", {}, "bad.toml: the configuration is empty"},
+      {base, {"data=glyphs:size=3"}, "--set data: key 'data': "},
+      {"steps = 2\n", {"data=glyphs:train=9"}, "batch_size 32 is larger than the 9 training samples"},
+      {"steps = 2\ndata = \"glyphs\"\n[quick]\nsteps = 1\n", {"norm=group:num_groups=3"}, "norm"},
       {base + "lr = 0.1\nlr = 0.2\n", {}, "bad.toml:5:"},
   };
   for (const auto& c : cases) {
@@ -134,11 +156,23 @@ TEST_CASE("configuration errors exit 2 with one line naming file, key and what i
     CHECK_THAT(o.err, Catch::StartsWith("normlab run: error: ") && Catch::Contains(c.message));
     CHECK(std::count(o.err.begin(), o.err.end(), '\n') == 1);
     CHECK_FALSE(fs::exists(dir / "out"));
-    CHECK_FALSE(fs::exists(dir / "results"));
+    CHECK_FALSE(fs::exists(dir / "runs"));
   }
   const Outcome missing = run_normlab({"run", "nope.toml"}, dir.path());
   CHECK(missing.status == 2);
   CHECK_THAT(missing.err, Catch::Contains("nope.toml: cannot read"));
+  fs::create_directories(dir / "adir");
+  const Outcome directory = run_normlab({"run", "adir"}, dir.path());
+  CHECK(directory.status == 2);
+  CHECK_THAT(directory.err, Catch::Contains("adir is a directory"));
+  write_text(dir / "noquick.toml", "steps = 2\nmodel = \"vgg:widths=4\"\ndata = \"glyphs:train=64,test=32\"\n");
+  const Outcome no_quick = run_normlab({"run", "noquick.toml", "--quick"}, dir.path());
+  CHECK(no_quick.status == 2);
+  CHECK_THAT(no_quick.err, Catch::Contains("--quick needs a [quick] table"));
+  const Outcome empty_out = run_normlab({"run", "noquick.toml", "--out", ""}, dir.path());
+  CHECK(empty_out.status == 2);
+  CHECK_THAT(empty_out.err, Catch::Contains("--out: an empty path"));
+  CHECK_FALSE(fs::exists(dir / "runs"));
 }
 
 TEST_CASE("a sweep that cannot write its results exits 1 and leaves no results") {
@@ -153,11 +187,52 @@ TEST_CASE("dry run: prints the expanded runs in order and writes nothing") {
   TempDir dir("dry");
   const Outcome o = run_normlab({"run", kConfigs + "wuhe2018.toml", "--dry-run"}, dir.path());
   REQUIRE(o.status == 0);
-  CHECK_THAT(o.out, Catch::StartsWith("wuhe2018: 60 runs into results/wuhe2018/\n"
-                                      "r0000  norm=batch batch_size=32 lr=0.1 seed=0\n"
-                                      "r0001  norm=batch batch_size=32 lr=0.1 seed=1\n"));
-  CHECK_THAT(o.out, Catch::Contains("r0005  norm=batch batch_size=16 lr=0.05 seed=2\n"));
-  CHECK_FALSE(fs::exists(dir / "results"));
+  CHECK_THAT(o.out, Catch::StartsWith("wuhe2018: 60 runs into runs/wuhe2018/\n"));
+  std::istringstream lines(o.out);
+  std::string line;
+  std::vector<std::string> labels;
+  std::getline(lines, line);
+  while (std::getline(lines, line)) {
+    REQUIRE(line.size() > 18);
+    CHECK(line.substr(0, 16).find_first_not_of("0123456789abcdef") == std::string::npos);  // the run id
+    labels.push_back(line.substr(18));
+  }
+  REQUIRE(labels.size() == 60);
+  CHECK(labels[0] == "norm=batch batch_size=32 lr=0.1 seed=0");
+  CHECK(labels[1] == "norm=batch batch_size=32 lr=0.1 seed=1");
+  CHECK(labels[5] == "norm=batch batch_size=16 lr=0.05 seed=2");
+  CHECK_FALSE(fs::exists(dir / "runs"));
+}
+
+TEST_CASE("a sweep never writes into a directory that holds another sweep's results") {
+  TempDir dir("othername");
+  REQUIRE(run_normlab(short_quickstart("store", "2"), dir.path()).status == 0);
+  const std::string before = slurp(dir / "store/runs.csv");
+  const Outcome o = run_normlab({"run", kConfigs + "ioffe2015.toml", "--quick", "--set", "steps=2", "--out", "store"},
+                                dir.path());
+  CHECK(o.status == 2);
+  CHECK_THAT(o.err, Catch::Contains("store holds the results of the sweep 'quickstart', not 'ioffe2015'"));
+  CHECK(slurp(dir / "store/runs.csv") == before);
+}
+
+TEST_CASE("a changed sweep keeps the earlier runs and sets the figures drawn from them aside") {
+  TempDir dir("changedcli");
+  REQUIRE(run_normlab(short_quickstart("store", "2"), dir.path()).status == 0);
+  fs::create_directories(dir / "store/figures");
+  write_text(dir / "store/figures/summary.tex", "old table\n");
+  std::vector<std::string> longer = short_quickstart("store", "2");
+  longer[4] = "steps=7";
+  const Outcome o = run_normlab(longer, dir.path());
+  REQUIRE(o.status == 0);
+  CHECK_THAT(o.out, Catch::Contains("was drawn from another set of runs; moved to"));
+  CHECK_FALSE(fs::exists(dir / "store/figures"));
+  std::size_t stored = 0, asides = 0;
+  for (const auto& e : fs::directory_iterator(dir / "store/.runs")) stored += fs::exists(e.path() / "done");
+  for (const auto& e : fs::directory_iterator(dir / "store"))
+    asides += e.path().filename().string().rfind("figures.", 0) == 0 && fs::exists(e.path() / "summary.tex");
+  CHECK(stored == 24);  // 12 runs of 6 steps and 12 of 7
+  CHECK(asides == 1);
+  CHECK(read_csv(dir / "store/runs.csv").rows.size() == 12);
 }
 
 TEST_CASE("normlab summarize prints mean ± 95% CI over seeds from a sweep's runs.csv") {

@@ -1,6 +1,9 @@
 // Sweep configuration: parsing, overrides, expansion order and every configuration error.
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <set>
+
 #include "experiments/harness/run_plan.hpp"
 #include "experiments/harness/spec_checks.hpp"
 #include "experiments/harness/sweep_config.hpp"
@@ -37,8 +40,15 @@ TEST_CASE("a sweep expands to the Cartesian product in config_keys() order, last
   const SweepConfig config = parse_sweep_config("demo.toml", kSweep, {}, false);
   const RunPlan plan = expand_sweep(config);
   REQUIRE(plan.runs.size() == 8);
-  CHECK(plan.runs[0].id == "r0000");
-  CHECK(plan.runs[7].id == "r0007");
+  // Ids are content hashes (16 hex digits), distinct, in the order of the runs.
+  std::set<std::string> ids;
+  for (const auto& run : plan.runs) {
+    CHECK(run.id.size() == 16);
+    CHECK(run.id.find_first_not_of("0123456789abcdef") == std::string::npos);
+    ids.insert(run.id);
+  }
+  CHECK(ids.size() == 8);
+  CHECK(plan.runs[5].label == "norm=group:num_groups=2,eps=1e-5 batch_size=8 seed=1");
   // norm outermost, then batch_size, then seed.
   CHECK(plan.runs[0].model.norm == "batch");
   CHECK(plan.runs[0].train.batch_size == 8);
@@ -90,12 +100,56 @@ TEST_CASE("lr_scaling linear makes the learning rate proportional to the batch s
 }
 
 TEST_CASE("defaults: epochs 1 when neither steps nor epochs is given") {
-  const RunPlan plan = expand_sweep(parse_sweep_config("d.toml", "", {}, false));
+  const RunPlan plan = expand_sweep(parse_sweep_config("d.toml", "seed = 0\n", {}, false));
   REQUIRE(plan.runs.size() == 1);
   CHECK(plan.runs[0].train.steps == 0);
   CHECK(plan.runs[0].train.epochs == 1);
   CHECK(plan.runs[0].train.batch_size == 32);
   CHECK(plan.runs[0].model.norm == "none");
+}
+
+TEST_CASE("run identity: a run's id is its resolved configuration, not its position") {
+  const auto ids_of = [](const std::string& text, const std::vector<std::string>& sets = {}) {
+    std::map<std::string, std::string> by_label;
+    const SweepConfig config = parse_sweep_config("i.toml", text, sets, false);
+    for (const auto& run : expand_sweep(config).runs) by_label[run.label] = run.id;
+    return by_label;
+  };
+  const auto three = ids_of("norm = [\"batch\", \"layer\"]\nseed = [0, 1, 2]\nsteps = 5\n");
+  const auto four = ids_of("norm = [\"batch\", \"layer\"]\nseed = [0, 1, 2, 3]\nsteps = 5\n");
+  REQUIRE(three.size() == 6);
+  REQUIRE(four.size() == 8);
+  for (const auto& [label, id] : three) CHECK(four.at(label) == id);  // adding a seed reuses every run
+  const auto longer = ids_of("norm = [\"batch\", \"layer\"]\nseed = [0, 1, 2]\nsteps = 6\n");
+  for (const auto& [label, id] : three) CHECK(longer.at(label) != id);  // another steps: other runs
+  // The same run written differently (order of axes, an explicit default, --set) is the same run.
+  const auto single = ids_of("steps = 5\nnorm = \"batch\"\nseed = 1\n");
+  CHECK(ids_of("norm = \"batch\"\nseed = 1\nsteps = 5\nplacement = \"pre\"\n") == single);
+  CHECK(ids_of("norm = \"batch\"\nsteps = 5\n", {"seed=1"}) == single);
+  CHECK(ids_of("norm = \"batch\"\nsteps = 5\nseed = 1\nlr = 0.2\n") != single);
+  // lr_scaling: the identity holds the rate used, so the same rate given either way is one run.
+  const auto only_id = [](const std::map<std::string, std::string>& m) { return m.begin()->second; };
+  CHECK(only_id(ids_of("norm = \"batch\"\nsteps = 5\nseed = 1\nlr = 0.2\nbatch_size = 16\n")) ==
+        only_id(ids_of("norm = \"batch\"\nsteps = 5\nseed = 1\nlr = 0.4\nbatch_size = 16\nlr_scaling = \"linear\"\n"
+               "lr_reference_batch = 32\n")));
+}
+
+TEST_CASE("a sweep's size is checked before anything is expanded") {
+  std::string values;
+  for (int i = 0; i < 400; ++i) values += (i ? "," : "") + std::to_string(i);
+  const std::string text = "seed = [" + values + "]\nbatch_size = [" + values.substr(values.find(',') + 1) +
+                           "]\nsteps = 1\n";
+  const SweepConfig config = parse_sweep_config("big.toml", text, {}, false);
+  CHECK_THROWS_WITH(expand_sweep(config), Catch::Contains("more than 100000 runs") && Catch::Contains("seed (400)") &&
+                                              Catch::Contains("batch_size (399)"));
+}
+
+TEST_CASE("an empty configuration and --quick without a [quick] table are errors") {
+  CHECK_THROWS_WITH(parse_sweep_config("e.toml", "", {}, false), Catch::Contains("e.toml: the configuration is empty"));
+  CHECK_THROWS_WITH(parse_sweep_config("e.toml", "# nothing\n", {}, false), Catch::Contains("is empty"));
+  CHECK_NOTHROW(parse_sweep_config("e.toml", "", {"steps=3"}, false));
+  CHECK_THROWS_WITH(parse_sweep_config("q.toml", "steps = 3\n", {}, true),
+                    Catch::Contains("q.toml: --quick needs a [quick] table"));
 }
 
 TEST_CASE("every configuration error names the file, the key and what is allowed") {
