@@ -1,12 +1,14 @@
 #include "experiments/harness/run_plan.hpp"
 
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "experiments/harness/config_keys.hpp"
 #include "experiments/harness/run_identity.hpp"
 #include "norms/core/errors.hpp"
+#include "norms/registry.hpp"
 
 namespace normlab {
 
@@ -50,10 +52,14 @@ RunConfig make_run(std::size_t index, const Assignment& a, const std::vector<std
   // The identity leaves out keys at their default value, so that a key added to normlab later
   // (with a default that keeps today's behaviour) does not change the ids of stored runs;
   // changing what a default means is a change of kResultVersion.
+  // Placement is where an activation normalizer sits; for the identity and for weight
+  // reparameterizations it changes nothing, so their pre and post runs are one run.
+  const bool placement_applies = normalizer_traits(run.model.norm).role == NormRole::activation;
   KeyValues values, identity;
   for (const auto& key : config_keys()) {
     if (key.name != "lr" && !a.count(key.name)) continue;
-    const ConfigValue value = key.name == "lr" ? ConfigValue::float_value(t.lr) : a.at(key.name);
+    ConfigValue value = key.name == "lr" ? ConfigValue::float_value(t.lr) : a.at(key.name);
+    if (key.name == "placement" && !placement_applies) value = ConfigValue::string(kPlacementNotApplicable);
     values.emplace_back(key.name, key.name == "lr" ? shortest_number(t.lr) : value.display());
     // lr_scaling and its reference batch only say how lr was computed: the rate used is the identity.
     const bool folded_into_lr = key.name == "lr_scaling" || key.name == "lr_reference_batch";
@@ -80,13 +86,16 @@ RunPlan expand_sweep(const SweepConfig& config) {
     if (key.always_column || (axis && axis->values.size() > 1)) plan.columns.push_back(key.name);
   }
   const std::size_t total = checked_run_count(config);
+  plan.combinations = total;
 
   // Odometer over the axes, the last axis turning fastest.
   std::vector<std::size_t> position(config.axes.size(), 0);
-  for (std::size_t index = 0; index < total; ++index) {
+  std::set<std::string> ids;
+  for (std::size_t combination = 0; combination < total; ++combination) {
     Assignment a;
     for (std::size_t k = 0; k < config.axes.size(); ++k) a[config.axes[k].key] = config.axes[k].values[position[k]];
-    plan.runs.push_back(make_run(index, a, plan.columns));
+    RunConfig run = make_run(plan.runs.size(), a, plan.columns);
+    if (ids.insert(run.id).second) plan.runs.push_back(std::move(run));  // a combination that is an earlier run: once
     for (std::size_t k = config.axes.size(); k-- > 0;) {
       if (++position[k] < config.axes[k].values.size()) break;
       position[k] = 0;

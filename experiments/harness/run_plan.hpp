@@ -14,6 +14,10 @@
 
 namespace normlab {
 
+// The placement column of runs whose normalizer has no placement (the identity, weight
+// reparameterizations): their pre and post runs are the same run, trained once.
+inline const char* const kPlacementNotApplicable = "n/a";
+
 struct RunConfig {
   std::size_t index = 0;  // position in the sweep (the tables' order)
   std::string id;         // content hash, e.g. "3fa9c2d41b7e08a5" (run_identity.hpp)
@@ -29,8 +33,9 @@ struct RunConfig {
 };
 
 struct RunPlan {
-  std::vector<std::string> columns;  // configuration columns of runs.csv (after run_id)
+  std::vector<std::string> columns;  // configuration columns of runs.csv (after run_id and label)
   std::vector<RunConfig> runs;
+  std::size_t combinations = 0;  // of the axes' values; more than runs when some are the same run
 };
 
 RunPlan expand_sweep(const SweepConfig& config);

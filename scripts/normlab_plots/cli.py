@@ -52,6 +52,9 @@ def main(argv=None):
     try:
         normlab_registry.find_normlab()
         results = load.Results(args.results)
+        note = results.incomplete_note()
+        if note:
+            print(f"plot.py: warning: {results.dir}: {note}", file=sys.stderr)
         out_dir = Path(args.out) if args.out else results.dir / "figures"
         try:
             out_dir.mkdir(parents=True, exist_ok=True)

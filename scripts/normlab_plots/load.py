@@ -15,6 +15,21 @@ LAYER_STATS_COLUMNS = ["run_id", "step", "layer", "stat", "value"]
 STATUSES = {"ok", "diverged", "failed"}
 
 
+def _locked(lock_path):
+    """Whether a live process holds an exclusive flock on lock_path."""
+    import fcntl
+    try:
+        with open(lock_path, "rb") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    except OSError:
+        return False
+    return False
+
+
 class ResultsError(Exception):
     """A user-fixable problem with a results directory; str(e) is one line."""
 
@@ -85,6 +100,19 @@ class Results:
             raise ResultsError(f"{path}: \"config\" must be a JSON object")
         return manifest
 
+    def incomplete_note(self):
+        """'interrupted: 2/24 runs done; ...' when the tables are a partial view, else None (as
+        normlab summarize says it: a sweep whose manifest says running and whose DIR/.lock no live
+        process holds was killed)."""
+        state = self.manifest.get("state", "complete")
+        if state == "complete":
+            return None
+        view = self.manifest.get("view") or {}
+        counts = f"{view.get('done', '?')}/{view.get('selected', '?')} runs done"
+        if state == "running" and _locked(self.dir / ".lock"):
+            return f"running: {counts} so far; the figures show those"
+        return f"interrupted: {counts}; the figures show those (rerun the same normlab run command to resume)"
+
     def config_value(self, key, default=None):
         config = self.manifest.get("config") or {}
         return config.get(key, default)
@@ -97,7 +125,7 @@ class Results:
             raise ResultsError(f"{path}: no runs (only a header)")
         columns = list(runs.columns)
         # The configuration keys sit between run_id and status (the harness's column contract).
-        config_keys = [c for c in columns[columns.index("run_id") + 1:columns.index("status")]]
+        config_keys = [c for c in columns[columns.index("run_id") + 1:columns.index("status")] if c != "label"]
         if runs["run_id"].duplicated().any():
             dup = runs["run_id"][runs["run_id"].duplicated()].iloc[0]
             raise ResultsError(f"{path}: run_id '{dup}' appears more than once")

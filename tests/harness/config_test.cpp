@@ -134,6 +134,21 @@ TEST_CASE("run identity: a run's id is its resolved configuration, not its posit
                "lr_reference_batch = 32\n")));
 }
 
+TEST_CASE("placement does not apply to the identity and weight norm: their pre and post runs are one run") {
+  const SweepConfig config = parse_sweep_config(
+      "p.toml", "norm = [\"none\", \"batch\", \"weight\"]\nplacement = [\"pre\", \"post\"]\nsteps = 3\n", {}, false);
+  const RunPlan plan = expand_sweep(config);
+  CHECK(plan.combinations == 6);
+  REQUIRE(plan.runs.size() == 4);
+  std::vector<std::string> labels;
+  for (const auto& run : plan.runs) labels.push_back(run.label);
+  CHECK(labels == std::vector<std::string>{"norm=none placement=n/a", "norm=batch placement=pre",
+                                           "norm=batch placement=post", "norm=weight placement=n/a"});
+  CHECK(plan.runs[3].index == 3);
+  CHECK(plan.runs[0].column_values[1] == "n/a");
+  CHECK(plan.runs[3].model.norm == "weight");
+}
+
 TEST_CASE("a sweep's size is checked before anything is expanded") {
   std::string values;
   for (int i = 0; i < 400; ++i) values += (i ? "," : "") + std::to_string(i);
