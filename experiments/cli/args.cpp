@@ -32,9 +32,9 @@ Args& Args::flag(const std::string& name, const std::string& help) {
   return *this;
 }
 
-Args& Args::positional(const std::string& name, const std::string& help, bool required) {
+Args& Args::positional(const std::string& name, const std::string& help, bool required, bool many) {
   Def d;
-  d.name = name, d.help = help, d.is_positional = true, d.required = required;
+  d.name = name, d.help = help, d.is_positional = true, d.required = required, d.repeated = many;
   defs_.push_back(d);
   return *this;
 }
@@ -93,7 +93,8 @@ bool Args::parse(int argc, char** argv, int first) {
     }
     if (next_positional >= positionals.size())
       throw InputError("unexpected argument '" + arg + "' (see --help)");
-    values_[positionals[next_positional++]->name].push_back(arg);
+    values_[positionals[next_positional]->name].push_back(arg);
+    if (!positionals[next_positional]->repeated) ++next_positional;  // the last may take many
   }
   for (const auto& d : defs_)
     if (d.required && !values_.count(d.name))
@@ -120,7 +121,8 @@ std::vector<std::string> Args::all(const std::string& name) const {
 std::string Args::help() const {
   std::string usage = "usage: normlab " + command_;
   for (const auto& d : defs_)
-    if (d.is_positional) usage += d.required ? " " + d.name : " [" + d.name + "]";
+    if (d.is_positional)
+      usage += (d.required ? " " + d.name : " [" + d.name + "]") + (d.repeated ? " ..." : "");
   for (const auto& d : defs_) {
     if (d.is_positional) continue;
     std::string item = "--" + d.name + (d.is_flag ? "" : " " + d.metavar);

@@ -17,7 +17,8 @@ class Args {
                const std::string& default_value = "", bool required = false);
   Args& repeated(const std::string& name, const std::string& metavar, const std::string& help);
   Args& flag(const std::string& name, const std::string& help);
-  Args& positional(const std::string& name, const std::string& help, bool required = true);
+  // many: the last positional takes every remaining argument (all() returns them).
+  Args& positional(const std::string& name, const std::string& help, bool required = true, bool many = false);
   Args& epilog(const std::string& text);
 
   // Parses argv[first...]; returns false when --help was printed (the caller exits 0).

@@ -10,5 +10,9 @@ int list_command(int argc, char** argv, int first);
 int run_command(int argc, char** argv, int first);
 int summarize_command(int argc, char** argv, int first);
 int model_command(int argc, char** argv, int first);
+int runs_command(int argc, char** argv, int first);
+int gc_command(int argc, char** argv, int first);
+int merge_command(int argc, char** argv, int first);
+int slurm_command(int argc, char** argv, int first);
 
 }  // namespace normlab::cli

@@ -28,6 +28,12 @@ const std::vector<Command>& commands() {
        normlab::cli::summarize_command},
       {"model", "build a model (spec, normalizer, placement) and print its layers and parameter counts",
        normlab::cli::model_command},
+      {"runs", "list the runs of a results store, and which the current sweep's tables show",
+       normlab::cli::runs_command},
+      {"gc", "remove stored runs the current sweep does not select (only when asked)", normlab::cli::gc_command},
+      {"merge", "merge results stores of one sweep (e.g. its shards) into one", normlab::cli::merge_command},
+      {"slurm", "write (and submit) a Slurm job array that runs a sweep in shards, and its merge job",
+       normlab::cli::slurm_command},
   };
   return table;
 }

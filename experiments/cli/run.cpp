@@ -9,6 +9,7 @@
 #include "experiments/cli/commands.hpp"
 #include "experiments/harness/combination_checks.hpp"
 #include "experiments/harness/run_plan.hpp"
+#include "experiments/harness/shell_quote.hpp"
 #include "experiments/harness/spec_checks.hpp"
 #include "experiments/harness/sweep_config.hpp"
 #include "experiments/harness/sweep_runner.hpp"
@@ -21,16 +22,7 @@ namespace {
 
 std::string command_line(int argc, char** argv) {
   std::string out;
-  for (int i = 0; i < argc; ++i) {
-    std::string arg = argv[i];
-    const bool plain = !arg.empty() && arg.find_first_of(" \t\"'\\$`*?[]{}();&|<>!#~") == std::string::npos;
-    if (!plain) {
-      std::string quoted = "'";
-      for (const char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-      arg = quoted + "'";
-    }
-    out += (i ? " " : "") + arg;
-  }
+  for (int i = 0; i < argc; ++i) out += (i ? " " : "") + shell_quote(argv[i]);
   return out;
 }
 
@@ -49,6 +41,8 @@ int run_command(int argc, char** argv, int first) {
       .option("out", "DIR", "results store (default: runs/<name>, runs/<name>-quick with --quick); runs of "
                             "other configurations already in it are kept, never overwritten")
       .flag("quick", "apply the configuration's [quick] table (a scale that runs in seconds)")
+      .option("shard", "I/N", "run only the runs whose index modulo N is I (0 <= I < N), into the same store "
+                              "layout; combine shards' stores with normlab merge")
       .flag("dry-run", "print the expanded runs and exit")
       .epilog("Runs are ordered as nested loops over the keys in this order (the first outermost):\n"
               "norm, placement, bias, batch_size, lr, seed, model, data, optimizer, schedule, init,\n"
@@ -59,8 +53,10 @@ int run_command(int argc, char** argv, int first) {
 
   const SweepConfig config = load_sweep_config(args.get("CONFIG"), args.all("set"), args.flag_set("quick"));
   check_sweep_specs(config);
-  const RunPlan plan = expand_sweep(config);
-  check_run_combinations(config, plan);
+  const RunPlan whole = expand_sweep(config);
+  check_run_combinations(config, whole);
+  const std::string shard_text = args.has("shard") ? args.get("shard") : "";
+  const RunPlan plan = shard_text.empty() ? whole : shard_of(whole, parse_shard(shard_text));
   const std::size_t jobs = static_cast<std::size_t>(parse_long("--jobs", args.get("jobs"), 1));
   // Never into a committed reference directory by default: results/<name>/ holds the reference
   // results; a user's sweeps go to runs/<name>/ (runs/<name>-quick/ with --quick).
@@ -88,6 +84,7 @@ int run_command(int argc, char** argv, int first) {
   options.progress_out = stdout;
   options.terminal = isatty(fileno(stdout)) != 0;
   options.command_line = command_line(argc, argv);
+  options.shard = shard_text.empty() ? "" : parse_shard(shard_text).text();
 
   std::printf("%s: %zu runs, %zu jobs, results in %s/\n", config.name.c_str(), plan.runs.size(), jobs, out_dir.c_str());
   if (plan.combinations > plan.runs.size())

@@ -19,6 +19,7 @@
 #include "experiments/harness/atomic_file.hpp"
 #include "experiments/harness/config_value.hpp"
 #include "experiments/harness/run_identity.hpp"
+#include "experiments/harness/shell_quote.hpp"
 
 #ifndef NORMLAB_SOURCE_DIR
 #define NORMLAB_SOURCE_DIR "."
@@ -45,13 +46,6 @@ std::string command_output(const std::string& command) {
   return out;
 }
 
-// s as one single-quoted shell word ('\'' closes the quote, adds a quote, reopens).
-std::string quoted_arg(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 // A git pathspec excluding out_dir when it lies inside the source tree, else "". Without it a
 // sweep writing into the tree (results/<preset>/) would always report its own output as a
 // modification of the source.
@@ -64,7 +58,7 @@ std::string exclude_output_pathspec(const std::string& source, const std::string
   if (ec) return "";
   const auto relative = out.lexically_relative(root);
   if (relative.empty() || *relative.begin() == "..") return "";
-  return " -- . " + quoted_arg(":(exclude)" + relative.generic_string());
+  return " -- . " + shell_quote(":(exclude)" + relative.generic_string());
 }
 
 std::string json_list(const std::vector<std::string>& items) {
@@ -86,7 +80,7 @@ std::string utc_now_iso() {
 
 std::string manifest_json(const SweepConfig& config, const RunPlan& plan, const SweepRecord& record) {
   const std::string source = NORMLAB_SOURCE_DIR;
-  const std::string git = "git -C " + quoted_arg(source);
+  const std::string git = "git -C " + shell_quote(source);
   const std::string commit = command_output(git + " rev-parse HEAD");
   const std::string dirty = commit.empty() ? "null"
                             : command_output(git + " status --porcelain --untracked-files=no" +
@@ -110,6 +104,7 @@ std::string manifest_json(const SweepConfig& config, const RunPlan& plan, const 
   j += "  \"config_text\": " + json_string(config.file_text) + ",\n";
   j += "  \"quick\": " + std::string(config.quick ? "true" : "false") + ",\n";
   j += "  \"set\": " + json_list(config.sets) + ",\n";
+  j += "  \"shard\": " + (record.shard.empty() ? std::string("null") : json_string(record.shard)) + ",\n";
   j += "  \"config\": {";
   for (std::size_t a = 0; a < config.axes.size(); ++a) {
     const auto& axis = config.axes[a];

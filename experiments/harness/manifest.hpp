@@ -23,6 +23,7 @@ struct SweepRecord {
   std::size_t done = 0;  // selected runs whose results are in the view
   std::size_t ok = 0, diverged = 0, failed = 0;
   std::string view_id;  // a hash of the selected run ids, in order: which runs the tables show
+  std::string shard;    // "I/N" when the sweep ran one shard (normlab run --shard), else ""
   std::string out_dir;  // the sweep's output directory: its own files do not make the tree dirty
 };
 

@@ -105,6 +105,36 @@ RunPlan expand_sweep(const SweepConfig& config) {
   return plan;
 }
 
+std::string view_id_of(const RunPlan& plan) {
+  std::string ids;
+  for (const auto& run : plan.runs) ids += run.id + "\n";
+  return run_id_of(ids);
+}
+
+Shard parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  const auto number = [&](const std::string& part) -> long {
+    if (part.empty() || part.size() > 9 || part.find_first_not_of("0123456789") != std::string::npos) return -1;
+    return std::stol(part);
+  };
+  const long index = slash == std::string::npos ? -1 : number(text.substr(0, slash));
+  const long count = slash == std::string::npos ? -1 : number(text.substr(slash + 1));
+  if (index < 0 || count < 1)
+    throw InputError("--shard '" + text + "': expected I/N with integers 0 <= I < N, e.g. 0/4");
+  if (index >= count) throw InputError("--shard '" + text + "': I must be less than N (shards are 0.." +
+                                       std::to_string(count - 1) + " of " + std::to_string(count) + ")");
+  return {std::size_t(index), std::size_t(count)};
+}
+
+RunPlan shard_of(const RunPlan& plan, const Shard& shard) {
+  RunPlan part;
+  part.columns = plan.columns;
+  part.combinations = plan.combinations;
+  for (const auto& run : plan.runs)
+    if (run.index % shard.count == shard.index) part.runs.push_back(run);
+  return part;
+}
+
 std::size_t checked_run_count(const SweepConfig& config) {
   std::size_t total = 1;
   std::string axes;

@@ -43,6 +43,18 @@ RunPlan expand_sweep(const SweepConfig& config);
 // "norm=batch placement=pre seed=1": the columns of `run` whose axis has more than one value (run.label).
 std::string describe_run(const RunPlan& plan, const SweepConfig& config, const RunConfig& run);
 
+// A hash of the plan's run ids in order: which runs a view shows (manifest.json "view").
+std::string view_id_of(const RunPlan& plan);
+
+// A shard of a sweep, "I/N": the runs whose index modulo N is I (0 <= I < N), so that every shard
+// gets a share of each part of the sweep. InputError naming the text otherwise.
+struct Shard {
+  std::size_t index = 0, count = 1;
+  std::string text() const { return std::to_string(index) + "/" + std::to_string(count); }
+};
+Shard parse_shard(const std::string& text);
+RunPlan shard_of(const RunPlan& plan, const Shard& shard);
+
 // The number of runs a configuration expands to, computed before anything is expanded; an
 // InputError naming the axes when it exceeds kMaxRuns.
 constexpr std::size_t kMaxRuns = 100000;

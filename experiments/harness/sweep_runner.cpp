@@ -102,12 +102,6 @@ void set_aside_stale_figures(const std::string& dir, const ManifestSummary& prev
   std::fprintf(out, "note: %s was drawn from another set of runs; moved to %s\n", figures.c_str(), aside.c_str());
 }
 
-std::string view_id_of(const RunPlan& plan) {
-  std::string ids;
-  for (const auto& run : plan.runs) ids += run.id + "\n";
-  return run_id_of(ids);
-}
-
 }  // namespace
 
 SweepCounts run_sweep(const SweepConfig& config, const RunPlan& plan, const SweepOptions& options) {
@@ -128,6 +122,7 @@ SweepCounts run_sweep(const SweepConfig& config, const RunPlan& plan, const Swee
   record.out_dir = options.out_dir;
   record.start_time = utc_now_iso();
   record.view_id = view_id_of(plan);
+  record.shard = options.shard;
   set_aside_stale_figures(options.out_dir, previous, record.view_id, options.progress_out);
 
   SweepCounts counts;

@@ -27,6 +27,7 @@ struct SweepOptions {
   std::FILE* progress_out = stdout;
   bool terminal = false;      // progress as a \r-updated line
   std::string command_line;   // for the manifest
+  std::string shard;          // "I/N" when the plan is one shard of the sweep, for the manifest
 };
 
 struct SweepCounts {
