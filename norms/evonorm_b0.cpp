@@ -37,7 +37,9 @@ template <class T>
 class EvoNormB0 final : public Normalizer<T> {
  public:
   EvoNormB0(const EvoNormB0Options& options, const Shape& example)
-      : options_(options), rank_(example.size()), channels_(spatial_channels_of_example("evonorm_b0", example)) {
+      : options_(options),
+        rank_(example.size()),
+        channels_(spatial_channels_of_example("evonorm_b0", example)) {
     const std::size_t C = channels_;
     weight_ = Tensor<T>::from_shape({C});
     weight_.fill(T(1));
@@ -73,12 +75,15 @@ class EvoNormB0 final : public Normalizer<T> {
     const std::size_t count = L_.count_per_channel(), rows = L_.N * L_.C;
     if (training_) {
       if (count <= 1)
-        throw InputError("evonorm_b0: expected more than 1 value per channel when training, got input of shape " +
-                         shape_string(x.shape()));
+        throw InputError(
+            "evonorm_b0: expected more than 1 value per channel when training, got input of shape " +
+            shape_string(x.shape()));
       kernels::channel_moments(batch_mean_.data(), batch_var_.data(), x.data(), L_);
-      for (std::size_t c = 0; c < channels_; ++c) batch_std_[c] = std::sqrt(batch_var_[c] + options_.eps);
+      for (std::size_t c = 0; c < channels_; ++c)
+        batch_std_[c] = std::sqrt(batch_var_[c] + options_.eps);
       // batch_var_ becomes the unbiased variance here; it is not needed afterwards.
-      for (std::size_t c = 0; c < channels_; ++c) batch_var_[c] *= double(count) / double(count - 1);
+      for (std::size_t c = 0; c < channels_; ++c)
+        batch_var_[c] *= double(count) / double(count - 1);
       running_.update(batch_mean_.data(), batch_var_.data());
     } else {
       for (std::size_t c = 0; c < channels_; ++c)
@@ -121,11 +126,11 @@ class EvoNormB0 final : public Normalizer<T> {
                        " is not the last forward's input");
     const std::size_t rows = L_.N * L_.C, S = L_.S, C = channels_;
     row_sums_.resize(5 * rows);
-    double* sum_dy_yhat = row_sums_.data();      // (N·C): Σ_s dy·x/d
-    double* sum_dy = sum_dy_yhat + rows;         // (N·C): Σ_s dy
-    double* sum_ddi_x = sum_dy + rows;           // (N·C): Σ_s dd_I·x
-    double* sum_ddi = sum_ddi_x + rows;          // (N·C): Σ_s dd_I
-    double* sum_ddb = sum_ddi + rows;            // (N·C): Σ_s dd_B
+    double* sum_dy_yhat = row_sums_.data();  // (N·C): Σ_s dy·x/d
+    double* sum_dy = sum_dy_yhat + rows;     // (N·C): Σ_s dy
+    double* sum_ddi_x = sum_dy + rows;       // (N·C): Σ_s dd_I·x
+    double* sum_ddi = sum_ddi_x + rows;      // (N·C): Σ_s dd_I
+    double* sum_ddb = sum_ddi + rows;        // (N·C): Σ_s dd_B
     parallel_for(rows, S, [&](std::size_t row) {
       const std::size_t c = row % C;
       const double v = double(v_.data()[c]), g = double(weight_.data()[c]);
@@ -147,7 +152,8 @@ class EvoNormB0 final : public Normalizer<T> {
       double acc_weight = 0, acc_bias = 0, acc_v = 0, acc_batch = 0;
       for (std::size_t n = 0; n < L_.N; ++n) {
         const std::size_t row = n * C + c;
-        acc_weight += sum_dy_yhat[row], acc_bias += sum_dy[row], acc_v += sum_ddi_x[row], acc_batch += sum_ddb[row];
+        acc_weight += sum_dy_yhat[row], acc_bias += sum_dy[row], acc_v += sum_ddi_x[row],
+            acc_batch += sum_ddb[row];
       }
       weight_grad_.data()[c] = T(double(weight_grad_.data()[c]) + acc_weight);
       bias_grad_.data()[c] = T(double(bias_grad_.data()[c]) + acc_bias);
@@ -184,8 +190,8 @@ class EvoNormB0 final : public Normalizer<T> {
   kernels::ChannelLayout L_{0, 0, 0};
   bool training_ = true;
   std::vector<double> batch_mean_, batch_var_, batch_std_, dd_batch_;  // (C) each
-  std::vector<double> instance_mean_, instance_std_;                       // (N·C)
-  std::vector<double> row_sums_;                                           // (5·N·C): backward scratch
+  std::vector<double> instance_mean_, instance_std_;                   // (N·C)
+  std::vector<double> row_sums_;                                       // (5·N·C): backward scratch
 };
 
 }  // namespace
@@ -197,7 +203,11 @@ NormalizerInfo evonorm_b0_info() {
       "batch (running_var in eval); includes its activation",
       {{"eps", "1e-5", "added to both variances"},
        {"momentum", "0.1", "running_var factor, or none for a cumulative average"}},
-      {NormRole::activation, /*batch_statistics=*/true, /*running_buffers=*/true, /*min_rank=*/3, "",
+      {NormRole::activation,
+       /*batch_statistics=*/true,
+       /*running_buffers=*/true,
+       /*min_rank=*/3,
+       "",
        {"evonorm_b0", "evonorm_b0:momentum=none,eps=1e-3"}});
 }
 

@@ -40,7 +40,9 @@ std::size_t checked_channels(const EvoNormS0Options& options, const Shape& examp
   return C;
 }
 
-inline double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }  // exp overflow gives 0, not NaN
+inline double sigmoid(double z) {
+  return 1.0 / (1.0 + std::exp(-z));
+}  // exp overflow gives 0, not NaN
 
 template <class T>
 class EvoNormS0 final : public Normalizer<T> {
@@ -99,9 +101,9 @@ class EvoNormS0 final : public Normalizer<T> {
                        " is not the last forward's input");
     const std::size_t C = L_.C, S = L_.S, Cg = L_.channels_per_group(), M = L_.row_length();
     channel_sums_.resize(3 * L_.N * C);
-    double* sum_dy_a = channel_sums_.data();       // (N·C): Σ_s dy·a
-    double* sum_dy = sum_dy_a + L_.N * C;          // (N·C): Σ_s dy
-    double* sum_dv = sum_dy + L_.N * C;            // (N·C): Σ_s dŷ·r·x²·σ·(1 - σ)
+    double* sum_dy_a = channel_sums_.data();  // (N·C): Σ_s dy·a
+    double* sum_dy = sum_dy_a + L_.N * C;     // (N·C): Σ_s dy
+    double* sum_dv = sum_dy + L_.N * C;       // (N·C): Σ_s dŷ·r·x²·σ·(1 - σ)
     ensure_shape(dx, x.shape());
     parallel_for(L_.rows(), 2 * M, [&](std::size_t row) {
       const double r = rstd_[row], m = mean_[row];
@@ -151,7 +153,7 @@ class EvoNormS0 final : public Normalizer<T> {
   std::size_t rank_, channels_;
   Tensor<T> weight_, bias_, v_, weight_grad_, bias_grad_, v_grad_;  // (C) each
   kernels::GroupLayout L_{0, 0, 0, 1};
-  std::vector<double> mean_, rstd_;    // (N·G): group statistics of the last forward
+  std::vector<double> mean_, rstd_;   // (N·G): group statistics of the last forward
   std::vector<double> channel_sums_;  // (3·N·C): backward scratch
 };
 
@@ -162,8 +164,13 @@ NormalizerInfo evonorm_s0_info() {
       "evonorm_s0",
       "EvoNorm-S0 (Liu et al. 2020): x*sigmoid(v*x)/sqrt(var_G+eps)*weight+bias, var_G the group variance as "
       "`group` computes it; includes its activation",
-      {{"num_groups", "32", "number of channel groups; must divide C"}, {"eps", "1e-5", "added to the variance"}},
-      {NormRole::activation, /*batch_statistics=*/false, /*running_buffers=*/false, /*min_rank=*/3, "",
+      {{"num_groups", "32", "number of channel groups; must divide C"},
+       {"eps", "1e-5", "added to the variance"}},
+      {NormRole::activation,
+       /*batch_statistics=*/false,
+       /*running_buffers=*/false,
+       /*min_rank=*/3,
+       "",
        {"evonorm_s0:num_groups=4", "evonorm_s0:num_groups=2", "evonorm_s0:num_groups=1,eps=1e-3"}});
 }
 

@@ -27,7 +27,9 @@ struct FrnOptions {
 
 // The share of dz that goes to z (and not to tau) in y = max(z, tau): PyTorch's torch.maximum
 // splits the gradient in half on a tie.
-inline double share_of_z(double z, double tau) { return z > tau ? 1.0 : (z < tau ? 0.0 : 0.5); }
+inline double share_of_z(double z, double tau) {
+  return z > tau ? 1.0 : (z < tau ? 0.0 : 0.5);
+}
 
 // rstd: (N·C) written; x: (N, C, S).
 template <class T>
@@ -50,9 +52,11 @@ void frn_forward(T* y, const T* x, const double* rstd, const T* gamma, const T* 
     T* __restrict yr = y + row * L.S;
     if (tau) {
       const T t = tau[c];
-      for (std::size_t s = 0; s < L.S; ++s) yr[s] = std::max(xr[s] * scale + shift, t);
+      for (std::size_t s = 0; s < L.S; ++s)
+        yr[s] = std::max(xr[s] * scale + shift, t);
     } else {
-      for (std::size_t s = 0; s < L.S; ++s) yr[s] = xr[s] * scale + shift;
+      for (std::size_t s = 0; s < L.S; ++s)
+        yr[s] = xr[s] * scale + shift;
     }
   });
 }
@@ -129,7 +133,8 @@ class FilterResponseNorm final : public Normalizer<T> {
   bool includes_activation() const override { return options_.tlu; }
 
   std::vector<ParameterRef<T>> parameters() override {
-    std::vector<ParameterRef<T>> params = {{"weight", &weight_, &weight_grad_}, {"bias", &bias_, &bias_grad_}};
+    std::vector<ParameterRef<T>> params = {{"weight", &weight_, &weight_grad_},
+                                           {"bias", &bias_, &bias_grad_}};
     if (options_.tlu) params.push_back({"tau", &tau_, &tau_grad_});
     return params;
   }
@@ -146,7 +151,8 @@ class FilterResponseNorm final : public Normalizer<T> {
   void backward(const Tensor<T>& x, const Tensor<T>& dy, Tensor<T>& dx) override {
     check_same_shape("frn backward", "dy", dy.shape(), x.shape());
     if (x.shape()[0] != layout_.N || shape_product(x.shape(), 2) != layout_.S)
-      throw InputError("frn backward: x of shape " + shape_string(x.shape()) + " is not the last forward's input");
+      throw InputError("frn backward: x of shape " + shape_string(x.shape()) +
+                       " is not the last forward's input");
     row_sums_.resize(3 * layout_.N * channels_);
     ensure_shape(dx, x.shape());
     frn_backward(dx.data(), weight_grad_.data(), bias_grad_.data(), options_.tlu ? tau_grad_.data() : nullptr,
@@ -174,7 +180,11 @@ NormalizerInfo frn_info() {
       "TLU (Singh & Krishnan 2020); with tlu=true it includes its activation",
       {{"eps", "1e-6", "added to the mean square ν²"},
        {"tlu", "true", "thresholded linear unit max(y, tau) with a learnable per-channel tau"}},
-      {NormRole::activation, /*batch_statistics=*/false, /*running_buffers=*/false, /*min_rank=*/2, "",
+      {NormRole::activation,
+       /*batch_statistics=*/false,
+       /*running_buffers=*/false,
+       /*min_rank=*/2,
+       "",
        {"frn", "frn:tlu=false", "frn:eps=1e-3"}});
 }
 

@@ -38,15 +38,19 @@ template <class T>
 void softmax3(double* p, const T* logits) {
   const double top = std::max({double(logits[0]), double(logits[1]), double(logits[2])});
   double total = 0;
-  for (std::size_t k = 0; k < 3; ++k) total += p[k] = std::exp(double(logits[k]) - top);
-  for (std::size_t k = 0; k < 3; ++k) p[k] /= total;
+  for (std::size_t k = 0; k < 3; ++k)
+    total += p[k] = std::exp(double(logits[k]) - top);
+  for (std::size_t k = 0; k < 3; ++k)
+    p[k] /= total;
 }
 
 template <class T>
 class SwitchableNorm final : public Normalizer<T> {
  public:
   SwitchableNorm(const SwitchableOptions& options, const Shape& example)
-      : options_(options), rank_(example.size()), channels_(spatial_channels_of_example("switchable", example)) {
+      : options_(options),
+        rank_(example.size()),
+        channels_(spatial_channels_of_example("switchable", example)) {
     const std::size_t C = channels_;
     weight_ = Tensor<T>::from_shape({C});
     weight_.fill(T(1));
@@ -85,8 +89,9 @@ class SwitchableNorm final : public Normalizer<T> {
     training_ = mode == Mode::train;
     const std::size_t N = L_.N, C = L_.C, S = L_.S, rows = N * C;
     if (training_ && L_.count_per_channel() <= 1)
-      throw InputError("switchable: expected more than 1 value per channel when training, got input of shape " +
-                       shape_string(x.shape()));
+      throw InputError(
+          "switchable: expected more than 1 value per channel when training, got input of shape " +
+          shape_string(x.shape()));
     in_mean_.resize(rows), in_var_.resize(rows), mean_.resize(rows), rstd_.resize(rows), steps_.resize(rows);
     ln_mean_.resize(N), ln_var_.resize(N);  // no-ops once the batch size is steady
     parallel_for(rows, S, [&](std::size_t row) {
@@ -98,7 +103,8 @@ class SwitchableNorm final : public Normalizer<T> {
     // Layer statistics per sample over c; batch statistics per channel over n (both in order).
     for (std::size_t n = 0; n < N; ++n) {
       double m = 0, v = 0;
-      for (std::size_t c = 0; c < C; ++c) m += in_mean_[n * C + c];
+      for (std::size_t c = 0; c < C; ++c)
+        m += in_mean_[n * C + c];
       m /= double(C);
       for (std::size_t c = 0; c < C; ++c) {
         const double d = in_mean_[n * C + c] - m;
@@ -109,7 +115,8 @@ class SwitchableNorm final : public Normalizer<T> {
     if (training_) {
       for (std::size_t c = 0; c < C; ++c) {
         double m = 0, v = 0;
-        for (std::size_t n = 0; n < N; ++n) m += in_mean_[n * C + c];
+        for (std::size_t n = 0; n < N; ++n)
+          m += in_mean_[n * C + c];
         m /= double(N);
         for (std::size_t n = 0; n < N; ++n) {
           const double d = in_mean_[n * C + c] - m;
@@ -135,7 +142,8 @@ class SwitchableNorm final : public Normalizer<T> {
                                                    double(bias_.data()[c]));
       }
     ensure_shape(y, x.shape());
-    parallel_for(rows, S, [&](std::size_t row) { steps_[row].apply(y.data() + row * S, x.data() + row * S, S); });
+    parallel_for(rows, S,
+                 [&](std::size_t row) { steps_[row].apply(y.data() + row * S, x.data() + row * S, S); });
   }
 
   // dx assigned; every parameter gradient accumulated. Per (n, c), with dŷ = dy·γ and r = rstd:
@@ -171,12 +179,14 @@ class SwitchableNorm final : public Normalizer<T> {
       }
     for (std::size_t n = 0; n < N; ++n) {
       double dm = 0, dv = 0;
-      for (std::size_t c = 0; c < C; ++c) dm += d_mean_[n * C + c], dv += d_var_[n * C + c];
+      for (std::size_t c = 0; c < C; ++c)
+        dm += d_mean_[n * C + c], dv += d_var_[n * C + c];
       d_ln_mean_[n] = w_mean_[kLn] * dm, d_ln_var_[n] = w_var_[kLn] * dv;
     }
     for (std::size_t c = 0; c < C; ++c) {
       double dm = 0, dv = 0;
-      for (std::size_t n = 0; n < N; ++n) dm += d_mean_[n * C + c], dv += d_var_[n * C + c];
+      for (std::size_t n = 0; n < N; ++n)
+        dm += d_mean_[n * C + c], dv += d_var_[n * C + c];
       d_bn_mean_[c] = training_ ? w_mean_[kBn] * dm : 0.0;  // running statistics are constants
       d_bn_var_[c] = training_ ? w_var_[kBn] * dv : 0.0;
     }
@@ -193,7 +203,8 @@ class SwitchableNorm final : public Normalizer<T> {
       const T* __restrict xr = x.data() + row * S;
       const T* __restrict dyr = dy.data() + row * S;
       T* __restrict dxr = dx.data() + row * S;
-      for (std::size_t s = 0; s < S; ++s) dxr[s] = T(a * double(dyr[s]) + k_mean + k_var * (double(xr[s]) - mi));
+      for (std::size_t s = 0; s < S; ++s)
+        dxr[s] = T(a * double(dyr[s]) + k_mean + k_var * (double(xr[s]) - mi));
     });
     for (std::size_t c = 0; c < C; ++c) {
       double acc_weight = 0, acc_bias = 0;
@@ -212,12 +223,13 @@ class SwitchableNorm final : public Normalizer<T> {
   // dlogits (3) accumulated from p = softmax(logits) and dp: dlogit_k = p_k·(dp_k - Σ_j p_j·dp_j).
   static void softmax_backward(T* dlogits, const double* p, const double* dp) {
     const double dot = p[0] * dp[0] + p[1] * dp[1] + p[2] * dp[2];
-    for (std::size_t k = 0; k < 3; ++k) dlogits[k] = T(double(dlogits[k]) + p[k] * (dp[k] - dot));
+    for (std::size_t k = 0; k < 3; ++k)
+      dlogits[k] = T(double(dlogits[k]) + p[k] * (dp[k] - dot));
   }
 
   SwitchableOptions options_;
   std::size_t rank_, channels_;
-  Tensor<T> weight_, bias_, weight_grad_, bias_grad_;                          // (C) each
+  Tensor<T> weight_, bias_, weight_grad_, bias_grad_;                        // (C) each
   Tensor<T> mean_weight_, var_weight_, mean_weight_grad_, var_weight_grad_;  // (3) each: in, ln, bn
   RunningStats<T> running_;
   kernels::ChannelLayout L_{0, 0, 0};
@@ -239,7 +251,11 @@ NormalizerInfo switchable_info() {
       "variances; eval uses running stats for the batch part only",
       {{"eps", "1e-5", "added to the mixed variance"},
        {"momentum", "0.1", "running-statistics factor, or none for a cumulative average"}},
-      {NormRole::activation, /*batch_statistics=*/true, /*running_buffers=*/true, /*min_rank=*/3, "",
+      {NormRole::activation,
+       /*batch_statistics=*/true,
+       /*running_buffers=*/true,
+       /*min_rank=*/3,
+       "",
        {"switchable", "switchable:momentum=none,eps=1e-3"}});
 }
 

@@ -29,20 +29,23 @@ std::vector<Layer<double>*> flat_layers(Model<double>& model) {
   std::vector<Layer<double>*> layers;
   for (auto& layer : model.layers()) {
     layers.push_back(layer.get());
-    for (auto& [name, sublayer] : layer->sublayers()) layers.push_back(sublayer);
+    for (auto& [name, sublayer] : layer->sublayers())
+      layers.push_back(sublayer);
   }
   return layers;
 }
 
 std::vector<std::string> descriptions(Model<double>& model) {
   std::vector<std::string> out;
-  for (Layer<double>* layer : flat_layers(model)) out.push_back(layer->describe());
+  for (Layer<double>* layer : flat_layers(model))
+    out.push_back(layer->describe());
   return out;
 }
 
 std::size_t count_activations(Model<double>& model) {
   std::size_t n = 0;
-  for (Layer<double>* layer : flat_layers(model)) n += dynamic_cast<Activation<double>*>(layer) != nullptr;
+  for (Layer<double>* layer : flat_layers(model))
+    n += dynamic_cast<Activation<double>*>(layer) != nullptr;
   return n;
 }
 
@@ -61,7 +64,8 @@ TEST_CASE("a normalizer that includes its activation replaces the activation lay
       CHECK(count_activations(pre) == 0);
       CHECK(descriptions(pre) == descriptions(post));
       bool said = false;
-      for (const auto& d : descriptions(pre)) said |= d.find("+ its activation") != std::string::npos;
+      for (const auto& d : descriptions(pre))
+        said |= d.find("+ its activation") != std::string::npos;
       CHECK(said);
     }
     for (const std::string norm : {"frn:tlu=false", "switchable"}) {
@@ -74,7 +78,8 @@ TEST_CASE("a normalizer that includes its activation replaces the activation lay
 
 TEST_CASE("normlab model says when the normalizer includes its activation") {
   for (const std::string placement : {"pre", "post"}) {
-    const auto r = run_normlab("model --model vgg --input 3,32,32 --classes 10 --norm frn --placement " + placement);
+    const auto r =
+        run_normlab("model --model vgg --input 3,32,32 --classes 10 --norm frn --placement " + placement);
     INFO(r.output);
     REQUIRE(r.exit_status == 0);
     CHECK(r.output.find("note: frn includes its activation") != std::string::npos);
@@ -100,7 +105,8 @@ TEST_CASE("vgg and resnet gradients with every family2 normalizer in every place
         for (Layer<double>* layer : flat_layers(m))
           if (layer->activation_normalizer())
             for (auto& p : layer->parameters())
-              for (std::size_t i = 0; i < p.value->size(); ++i) p.value->data()[i] += rng.normal(0.0, 0.2);
+              for (std::size_t i = 0; i < p.value->size(); ++i)
+                p.value->data()[i] += rng.normal(0.0, 0.2);
         check_model_gradients(m, random_tensor({3, 2, 8, 8}, rng));
       }
 }

@@ -22,8 +22,12 @@ void* operator new(std::size_t size) {
 }
 // noinline: GCC 12 otherwise sees free() of an inlined operator new's pointer and warns
 // (-Wmismatched-new-delete), although both are this file's malloc/free pair.
-__attribute__((noinline)) void operator delete(void* p) noexcept { std::free(p); }
-__attribute__((noinline)) void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+__attribute__((noinline)) void operator delete(void* p) noexcept {
+  std::free(p);
+}
+__attribute__((noinline)) void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace normlab::testing {
 
@@ -31,7 +35,8 @@ TEST_CASE("family2: a steady-state forward and backward allocates nothing", "[fa
   for (const Shape& shape : {Shape{4, 4, 3, 3}, Shape{4, 16, 32, 32}}) {  // inline and threaded paths
     const Tensor<float> x = random_tensor<float>(shape, "f2/alloc/x", 0.3, 1.7);
     const Tensor<float> dy = random_tensor<float>(shape, "f2/alloc/dy");
-    for (const std::string spec : {"frn", "frn:tlu=false", "evonorm_b0", "evonorm_s0:num_groups=2", "switchable"})
+    for (const std::string spec :
+         {"frn", "frn:tlu=false", "evonorm_b0", "evonorm_s0:num_groups=2", "switchable"})
       for (Mode mode : {Mode::train, Mode::eval}) {
         INFO(spec << ", " << shape_string(shape) << ", " << (mode == Mode::train ? "train" : "eval"));
         auto norm = make_normalizer<float>(spec, shape);

@@ -23,7 +23,8 @@ using Catch::Contains;
 // Sets every (C) parameter `name` that both normalizers have to the same values.
 void share_affine(Normalizer<double>& a, Normalizer<double>& b, const std::string& seed) {
   set_nontrivial_state(a, seed);
-  for (const std::string name : {"weight", "bias"}) b.set(name, a.parameter(name));
+  for (const std::string name : {"weight", "bias"})
+    b.set(name, a.parameter(name));
 }
 
 Tensor<double> logits(double in, double ln, double bn) {
@@ -66,9 +67,10 @@ TEST_CASE("switchable with the softmax weight on one kind equals that kind", "[f
     const char* spec;
     Tensor<double> logit;
   };
-  for (const OneKind& one : {OneKind{"instance:affine=true", logits(30, 0, 0)},
-                             OneKind{"group:num_groups=1", logits(0, 30, 0)},  // layer statistics, per-channel affine
-                             OneKind{"batch", logits(0, 0, 30)}})
+  for (const OneKind& one :
+       {OneKind{"instance:affine=true", logits(30, 0, 0)},
+        OneKind{"group:num_groups=1", logits(0, 30, 0)},  // layer statistics, per-channel affine
+        OneKind{"batch", logits(0, 0, 30)}})
     for (Mode mode : {Mode::train, Mode::eval}) {
       INFO(one.spec << ", " << (mode == Mode::train ? "train" : "eval"));
       auto sn = make_normalizer<double>("switchable", shape);
@@ -78,7 +80,8 @@ TEST_CASE("switchable with the softmax weight on one kind equals that kind", "[f
       sn->set("var_weight", one.logit);
       // Evaluation: the batch part uses the running statistics, as batch norm does.
       if (std::string(one.spec) == "batch")
-        for (const std::string name : {"running_mean", "running_var"}) other->set(name, sn->buffer(name));
+        for (const std::string name : {"running_mean", "running_var"})
+          other->set(name, sn->buffer(name));
       Results<double> got = run_normalizer(*sn, x, dy, mode);
       Results<double> expected = run_normalizer(*other, x, dy, mode);
       for (const std::string name : {"y", "dx", "dweight", "dbias"}) {
@@ -92,7 +95,8 @@ TEST_CASE("switchable with the softmax weight on one kind equals that kind", "[f
         }
       // The softmax's gradient vanishes with its weight saturated: e^-30-sized, not O(1).
       for (const std::string name : {"dmean_weight", "dvar_weight"})
-        for (std::size_t k = 0; k < 3; ++k) CHECK(std::abs(got[name].data()[k]) < 1e-9);
+        for (std::size_t k = 0; k < 3; ++k)
+          CHECK(std::abs(got[name].data()[k]) < 1e-9);
     }
 }
 
@@ -108,16 +112,22 @@ TEST_CASE("switchable with equal logits mixes the three kinds equally", "[family
   for (std::size_t n = 0; n < N; ++n)
     for (std::size_t c = 0; c < C; ++c) {
       double m_in = 0, m_ln = 0, m_bn = 0, v_in = 0, v_ln = 0, v_bn = 0;
-      for (std::size_t s = 0; s < S; ++s) m_in += at(n, c, s) / S;
+      for (std::size_t s = 0; s < S; ++s)
+        m_in += at(n, c, s) / S;
       for (std::size_t k = 0; k < C; ++k)
-        for (std::size_t s = 0; s < S; ++s) m_ln += at(n, k, s) / (C * S);
+        for (std::size_t s = 0; s < S; ++s)
+          m_ln += at(n, k, s) / (C * S);
       for (std::size_t k = 0; k < N; ++k)
-        for (std::size_t s = 0; s < S; ++s) m_bn += at(k, c, s) / (N * S);
-      for (std::size_t s = 0; s < S; ++s) v_in += std::pow(at(n, c, s) - m_in, 2) / S;
+        for (std::size_t s = 0; s < S; ++s)
+          m_bn += at(k, c, s) / (N * S);
+      for (std::size_t s = 0; s < S; ++s)
+        v_in += std::pow(at(n, c, s) - m_in, 2) / S;
       for (std::size_t k = 0; k < C; ++k)
-        for (std::size_t s = 0; s < S; ++s) v_ln += std::pow(at(n, k, s) - m_ln, 2) / (C * S);
+        for (std::size_t s = 0; s < S; ++s)
+          v_ln += std::pow(at(n, k, s) - m_ln, 2) / (C * S);
       for (std::size_t k = 0; k < N; ++k)
-        for (std::size_t s = 0; s < S; ++s) v_bn += std::pow(at(k, c, s) - m_bn, 2) / (N * S);
+        for (std::size_t s = 0; s < S; ++s)
+          v_bn += std::pow(at(k, c, s) - m_bn, 2) / (N * S);
       const double mean = (m_in + m_ln + m_bn) / 3, var = (v_in + v_ln + v_bn) / 3;
       for (std::size_t s = 0; s < S; ++s)
         CHECK(std::abs(y.data()[(n * C + c) * S + s] - (at(n, c, s) - mean) / std::sqrt(var + 1e-5)) < 1e-12);
@@ -132,7 +142,8 @@ TEST_CASE("frn: a sample's output and gradient do not depend on the rest of the 
     const Tensor<double> dy = random_tensor<double>(shape, "f2/frn/dy");
     Tensor<double> other_x = random_tensor<double>(shape, "f2/frn/other", -2.0, 5.0);
     Tensor<double> other_dy = random_tensor<double>(shape, "f2/frn/other_dy");
-    for (std::size_t i = 0; i < per_sample; ++i) other_x.data()[i] = x.data()[i], other_dy.data()[i] = dy.data()[i];
+    for (std::size_t i = 0; i < per_sample; ++i)
+      other_x.data()[i] = x.data()[i], other_dy.data()[i] = dy.data()[i];
     auto a = make_normalizer<double>("frn", shape);
     auto b = make_normalizer<double>("frn", shape);
     set_nontrivial_state(*a, "f2/frn");
@@ -192,11 +203,15 @@ TEST_CASE("evonorm_b0: evaluation uses running_var, which training updates as ba
     for (std::size_t c = 0; c < C; ++c) {
       const double* xr = x.data() + (n * C + c) * S;
       double m = 0, var = 0;
-      for (std::size_t s = 0; s < S; ++s) m += xr[s] / S;
-      for (std::size_t s = 0; s < S; ++s) var += (xr[s] - m) * (xr[s] - m) / S;
+      for (std::size_t s = 0; s < S; ++s)
+        m += xr[s] / S;
+      for (std::size_t s = 0; s < S; ++s)
+        var += (xr[s] - m) * (xr[s] - m) / S;
       for (std::size_t s = 0; s < S; ++s) {
-        const double d = std::max(std::sqrt(running_var.data()[c] + eps), v.data()[c] * xr[s] + std::sqrt(var + eps));
-        const double expected = xr[s] / d * b0->parameter("weight").data()[c] + b0->parameter("bias").data()[c];
+        const double d =
+            std::max(std::sqrt(running_var.data()[c] + eps), v.data()[c] * xr[s] + std::sqrt(var + eps));
+        const double expected =
+            xr[s] / d * b0->parameter("weight").data()[c] + b0->parameter("bias").data()[c];
         CHECK(std::abs(y.data()[(n * C + c) * S + s] - expected) < 1e-12);
       }
     }
@@ -209,7 +224,8 @@ TEST_CASE("evonorm_b0: evaluation uses running_var, which training updates as ba
     evo->set("running_var", running_var);
     bn->set("running_var", running_var);
     Tensor<double> ye, yb;
-    for (int step = 0; step < 2; ++step) evo->forward(x, ye, Mode::train), bn->forward(x, yb, Mode::train);
+    for (int step = 0; step < 2; ++step)
+      evo->forward(x, ye, Mode::train), bn->forward(x, yb, Mode::train);
     CHECK(describe_mismatch(evo->buffer("running_var"), bn->buffer("running_var"), Tolerance{0, 0}) == "");
     CHECK(evo->buffer("num_batches_tracked")() == 2);
   }
@@ -232,8 +248,10 @@ TEST_CASE("evonorm_s0 with v = 0 is x / 2 / sigma_G * weight + bias", "[family2]
     for (std::size_t g = 0; g < G; ++g) {
       const double* xr = x.data() + (n * G + g) * M;
       double m = 0, var = 0;
-      for (std::size_t i = 0; i < M; ++i) m += xr[i] / M;
-      for (std::size_t i = 0; i < M; ++i) var += (xr[i] - m) * (xr[i] - m) / M;
+      for (std::size_t i = 0; i < M; ++i)
+        m += xr[i] / M;
+      for (std::size_t i = 0; i < M; ++i)
+        var += (xr[i] - m) * (xr[i] - m) / M;
       for (std::size_t i = 0; i < M; ++i) {
         const std::size_t c = g * C / G + i / S;
         const double expected = xr[i] / 2 / std::sqrt(var + 1e-5) * s0->parameter("weight").data()[c] +
@@ -266,7 +284,9 @@ TEST_CASE("family2: bad values and shapes are one-line InputErrors", "[family2][
     INFO(spec);
     auto norm = make_normalizer<double>(spec, {1, 4, 1});
     Tensor<double> y;
-    CHECK_THAT(input_error_of([&] { norm->forward(random_tensor<double>({1, 4, 1}, "e"), y, Mode::train); }),
+    CHECK_THAT(input_error_of([&] {
+                 norm->forward(random_tensor<double>({1, 4, 1}, "e"), y, Mode::train);
+               }),
                Contains("more than 1 value per channel") && Contains("(1, 4, 1)"));
     CHECK_NOTHROW(norm->forward(random_tensor<double>({1, 4, 1}, "e"), y, Mode::eval));
   }
@@ -277,7 +297,8 @@ TEST_CASE("family2: a constant input gives finite outputs and gradients", "[fami
   Tensor<double> x = Tensor<double>::from_shape(shape);
   x.fill(0.7);
   const Tensor<double> dy = random_tensor<double>(shape, "f2/const/dy");
-  for (const std::string spec : {"frn", "frn:tlu=false", "evonorm_b0", "evonorm_s0:num_groups=2", "switchable"})
+  for (const std::string spec :
+       {"frn", "frn:tlu=false", "evonorm_b0", "evonorm_s0:num_groups=2", "switchable"})
     for (Mode mode : {Mode::train, Mode::eval}) {
       INFO(spec << ", " << (mode == Mode::train ? "train" : "eval"));
       auto norm = make_normalizer<double>(spec, shape);
