@@ -7,6 +7,7 @@
 // Forward caches only rstd = 1/sqrt(ν² + eps) per row; backward recomputes z from x.
 // A zero row has ν² = 0 and rstd = 1/sqrt(eps) (eps > 0 is checked), so no NaN.
 #include <cmath>
+#include <limits>
 
 #include "norms/core/parallel.hpp"
 #include "norms/core/reductions.hpp"
@@ -75,25 +76,34 @@ void frn_backward(T* dx, T* dgamma, T* dbeta, T* dtau, const T* dy, const T* x, 
   double* sum_dtau = row_sums + 2 * rows;  // (N·C): Σ_s dy·[τ wins]
   parallel_for(rows, 2 * S, [&](std::size_t row) {
     const std::size_t c = row % L.C;
-    const double g = double(gamma[c]), r = rstd[row], b = double(beta[c]);
+    const double g = double(gamma[c]), r = rstd[row];
+    // z as frn_forward computed it, so that the max picks the same side; no TLU: τ = -inf.
+    const T scale = T(g * r), shift = beta[c];
+    const T t = tau ? tau[c] : -std::numeric_limits<T>::infinity();
     const T* __restrict xr = x + row * S;
     const T* __restrict dyr = dy + row * S;
     T* __restrict dxr = dx + row * S;
+    // Fixed lanes, as in core/reductions.hpp: vectorizable and a summation order set by S alone.
+    double lane_dz_x[kernels::kLanes] = {}, lane_dz[kernels::kLanes] = {}, lane_dtau[kernels::kLanes] = {};
+    auto add = [&](std::size_t l, std::size_t s) {
+      const double share = share_of_z(xr[s] * scale + shift, t), d = double(dyr[s]);
+      lane_dz_x[l] += share * d * double(xr[s]);
+      lane_dz[l] += share * d;
+      lane_dtau[l] += d - share * d;
+    };
+    std::size_t s = 0;
+    for (; s + kernels::kLanes <= S; s += kernels::kLanes)
+      for (std::size_t l = 0; l < kernels::kLanes; ++l)
+        add(l, s + l);
+    for (std::size_t l = 0; s < S; ++s, ++l)
+      add(l, s);
     double dz_x = 0, dz_total = 0, dtau_total = 0;
-    for (std::size_t s = 0; s < S; ++s) {
-      const double xs = double(xr[s]), d = double(dyr[s]);
-      const double share = tau ? share_of_z(g * r * xs + b, double(tau[c])) : 1.0;
-      dz_x += share * d * xs;
-      dz_total += share * d;
-      dtau_total += (1.0 - share) * d;
-    }
+    for (std::size_t l = 0; l < kernels::kLanes; ++l)
+      dz_x += lane_dz_x[l], dz_total += lane_dz[l], dtau_total += lane_dtau[l];
     sum_dz_x[row] = dz_x, sum_dz[row] = dz_total, sum_dtau[row] = dtau_total;
-    const double through_nu = g * r * r * r * dz_x / double(S);  // γ·r³·mean(dz·x)
-    for (std::size_t s = 0; s < S; ++s) {
-      const double xs = double(xr[s]);
-      const double share = tau ? share_of_z(g * r * xs + b, double(tau[c])) : 1.0;
-      dxr[s] = T(g * r * share * double(dyr[s]) - through_nu * xs);
-    }
+    const double direct = g * r, through_nu = g * r * r * r * dz_x / double(S);  // γ·r and γ·r³·mean(dz·x)
+    for (std::size_t s = 0; s < S; ++s)
+      dxr[s] = T(direct * share_of_z(xr[s] * scale + shift, t) * double(dyr[s]) - through_nu * double(xr[s]));
   });
   // The parameter gradients: per channel over n, in order (thread-count independent).
   parallel_for(L.C, L.N, [&](std::size_t c) {
