@@ -137,14 +137,26 @@ class EvoNormB0 final : public Normalizer<T> {
       const double sb = batch_std_[c], si = instance_std_[row];
       const T* __restrict xr = x.data() + row * S;
       const T* __restrict dyr = dy.data() + row * S;
-      double a = 0, b = 0, e = 0, f = 0, h = 0;
-      for (std::size_t s = 0; s < S; ++s) {
+      // Fixed lanes, as in core/reductions.hpp: vectorizable and a summation order set by S alone.
+      constexpr std::size_t K = kernels::kLanes;
+      double a[K] = {}, b[K] = {}, e[K] = {}, f[K] = {}, h[K] = {};
+      auto add = [&](std::size_t l, std::size_t s) {
         const double xs = double(xr[s]), d_y = double(dyr[s]);
         const double inst = v * xs + si, d = std::max(sb, inst), share = share_of_instance(sb, inst);
-        const double dd = -d_y * g * xs / (d * d);
-        a += d_y * xs / d, b += d_y, e += share * dd * xs, f += share * dd, h += (1 - share) * dd;
-      }
-      sum_dy_yhat[row] = a, sum_dy[row] = b, sum_ddi_x[row] = e, sum_ddi[row] = f, sum_ddb[row] = h;
+        const double yhat = xs / d, dd = -d_y * g * yhat / d;
+        a[l] += d_y * yhat, b[l] += d_y, e[l] += share * dd * xs, f[l] += share * dd, h[l] += dd - share * dd;
+      };
+      std::size_t s = 0;
+      for (; s + K <= S; s += K)
+        for (std::size_t l = 0; l < K; ++l)
+          add(l, s + l);
+      for (std::size_t l = 0; s < S; ++s, ++l)
+        add(l, s);
+      double sums[5] = {};
+      for (std::size_t l = 0; l < K; ++l)
+        sums[0] += a[l], sums[1] += b[l], sums[2] += e[l], sums[3] += f[l], sums[4] += h[l];
+      sum_dy_yhat[row] = sums[0], sum_dy[row] = sums[1], sum_ddi_x[row] = sums[2], sum_ddi[row] = sums[3],
+      sum_ddb[row] = sums[4];
     });
     // Per channel over n, in order: the parameter gradients and the batch branch's Σ dd_B.
     double* dd_batch = dd_batch_.data();  // (C): Σ_{n,s} dd_B
@@ -176,8 +188,8 @@ class EvoNormB0 final : public Normalizer<T> {
       for (std::size_t s = 0; s < S; ++s) {
         const double xs = double(xr[s]), dyhat = double(dyr[s]) * g;
         const double inst = v * xs + si, d = std::max(sb, inst), share = share_of_instance(sb, inst);
-        const double dd = -dyhat * xs / (d * d);
-        dxr[s] = T(dyhat / d + v * share * dd + k_instance * (xs - mi) + k_batch * (xs - mb));
+        const double inv_d = 1.0 / d, dd = -dyhat * xs * inv_d * inv_d;
+        dxr[s] = T(dyhat * inv_d + v * share * dd + k_instance * (xs - mi) + k_batch * (xs - mb));
       }
     });
   }
