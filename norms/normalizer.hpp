@@ -58,6 +58,10 @@ class Normalizer {
   // redundant; the model builder drops it under bias=auto).
   virtual bool has_shift() const { return false; }
 
+  // True when the normalizer ends in its own nonlinearity (FRN's TLU, EvoNorm's max or sigmoid):
+  // the model builder then adds no separate activation layer after it.
+  virtual bool includes_activation() const { return false; }
+
   // By-name access; unknown names are InputErrors that list the valid names.
   Tensor<T>& parameter(const std::string& name);
   Tensor<T>& buffer(const std::string& name);

@@ -9,6 +9,12 @@ NormalizerInfo instance_norm_info();
 NormalizerInfo group_norm_info();
 NormalizerInfo weight_norm_info();
 NormalizerInfo identity_info();
+// --- family2: FRN, EvoNorm, Switchable (issue 10) ---
+NormalizerInfo frn_info();
+NormalizerInfo evonorm_b0_info();
+NormalizerInfo evonorm_s0_info();
+NormalizerInfo switchable_info();
+// --- end family2 ---
 
 const KindRegistry<NormalizerInfo>& normalizer_registry() {
   static const KindRegistry<NormalizerInfo> registry("normalizer", {
@@ -18,6 +24,12 @@ const KindRegistry<NormalizerInfo>& normalizer_registry() {
                                                                        group_norm_info(),
                                                                        weight_norm_info(),
                                                                        identity_info(),
+                                                                       // --- family2 ---
+                                                                       frn_info(),
+                                                                       evonorm_b0_info(),
+                                                                       evonorm_s0_info(),
+                                                                       switchable_info(),
+                                                                       // --- end family2 ---
                                                                    });
   return registry;
 }

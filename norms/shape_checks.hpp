@@ -17,6 +17,15 @@ inline std::size_t channels_of_example(const std::string& who, const Shape& exam
   return example[1];
 }
 
+// (N, C, *spatial) with at least one spatial dim, for normalizers whose statistics need one;
+// returns C.
+inline std::size_t spatial_channels_of_example(const std::string& who, const Shape& example) {
+  if (example.size() < 3 || shape_product(example, 1) == 0)
+    throw InputError(who + " expects input of shape (N, C, *spatial) with at least one spatial dim, got " +
+                     shape_string(example));
+  return example[1];
+}
+
 // x must have the example's rank and channel count (spatial dims may vary, as in PyTorch).
 // `who` is a literal and the message is built only on failure: no allocation on the hot path.
 template <class S>

@@ -18,6 +18,10 @@ Semantics follow normlab's contract, which follows PyTorch's:
   weight    torch._weight_norm(v, g, dim=0), what nn.utils.weight_norm computes; g: (out) here,
             (out, 1, ...) in PyTorch. Without a set g, g = ‖v‖ (the first forward returns v).
   none      identity
+  frn, evonorm_b0, evonorm_s0, switchable (family2, issue 10): none of them exists in torch 1.13, so
+            their fixtures come from short PyTorch autograd implementations of the issue's formulas
+            (family2_* below): autograd gives the gradients, the running buffers are updated by hand
+            as BatchNorm updates them.
 PyTorch never counts batches for instance norm (its num_batches_tracked stays 0) while normlab
 does (it needs the count for momentum=none, which PyTorch's instance norm rejects); instance
 fixtures therefore do not include num_batches_tracked.
@@ -142,6 +146,8 @@ def values_to_set(kind, names, shape, rng):
             values[name] = np.array(3.0)
         elif name == "g":
             values[name] = rng.uniform(0.5, 2.0, (shape[0],))
+        elif name in FAMILY2_VALUES:  # family2's own parameters (tau, v, mean_weight, var_weight)
+            values[name] = FAMILY2_VALUES[name](rng, C)
         else:
             raise ValueError(name)
     return values
@@ -149,6 +155,8 @@ def values_to_set(kind, names, shape, rng):
 
 def run_case(kind, spec, mode, dtype, x64, dy64, values):
     """Runs PyTorch; returns {output name: float64 array} named as `normlab apply` writes them."""
+    if kind in FAMILY2_KINDS:  # autograd implementations of the formulas (family2 block below)
+        return family2_run_case(kind, spec, mode, dtype, x64, dy64, values)
     tdtype = DTYPES[dtype]
     x = torch.tensor(x64, dtype=tdtype, requires_grad=True)
     dy = torch.tensor(dy64, dtype=tdtype)
@@ -233,6 +241,174 @@ def make_case(kind, variant, spec, names, rank, mode, dtype, seed):
         f.write("\n")
     return name
 
+# --- family2: frn, evonorm_b0, evonorm_s0, switchable (issue 10) ---------------------------------
+# None of these exists in torch 1.13: each is a short autograd implementation of the formula in
+# issue 10 (the gradients come from autograd; running buffers are updated by hand as
+# torch.nn.BatchNorm updates them: momentum, or the cumulative average for momentum=none, with the
+# unbiased variance). The cases have their own seeds (FAMILY2_SEED + i), so that adding other
+# families' cases to variants() does not change these.
+
+FAMILY2_KINDS = ("frn", "evonorm_b0", "evonorm_s0", "switchable")
+FAMILY2_SEED = 20000
+FAMILY2_README = ("frn, evonorm_b0, evonorm_s0 and switchable do not exist in torch 1.13: their fixtures "
+                  "come from the short PyTorch autograd\n"
+                  "implementations of the formulas in scripts/make_fixtures.py (family2_*), not from a torch "
+                  "module.\n")
+FAMILY2_VALUES = {
+    "tau": lambda rng, C: rng.normal(0.0, 0.5, (C,)),
+    "v": lambda rng, C: rng.normal(0.5, 0.7, (C,)),  # both signs: both branches of B0's max occur
+    "mean_weight": lambda rng, C: rng.normal(0.0, 1.0, (3,)),
+    "var_weight": lambda rng, C: rng.normal(0.0, 1.0, (3,)),
+}
+FAMILY2_AFFINE = ["weight", "bias"]
+FAMILY2_RUNNING = ["running_mean", "running_var"]
+
+
+def family2_variants():
+    """(kind, variant name, spec, names to set, ranks), as variants()."""
+    return [
+        ("frn", "set", "frn", FAMILY2_AFFINE + ["tau"], (2, 4)),
+        ("frn", "no_tlu", "frn:tlu=false,eps=1e-3", FAMILY2_AFFINE, (3,)),
+        ("evonorm_b0", "defaults", "evonorm_b0", [], (4,)),
+        ("evonorm_b0", "set", "evonorm_b0", FAMILY2_AFFINE + ["v", "running_var"], (3, 4)),
+        ("evonorm_b0", "momentum_none", "evonorm_b0:momentum=none,eps=1e-3",
+         FAMILY2_AFFINE + ["v", "running_var", "num_batches_tracked"], (4,)),
+        ("evonorm_s0", "g2", "evonorm_s0:num_groups=2", FAMILY2_AFFINE + ["v"], (3, 4)),
+        ("evonorm_s0", "g4", "evonorm_s0:num_groups=4,eps=1e-3", FAMILY2_AFFINE + ["v"], (4,)),
+        ("evonorm_s0", "g1", "evonorm_s0:num_groups=1", [], (3,)),
+        ("switchable", "defaults", "switchable", [], (4,)),
+        ("switchable", "set", "switchable", FAMILY2_AFFINE + ["mean_weight", "var_weight"] + FAMILY2_RUNNING, (3, 4)),
+        ("switchable", "momentum_none", "switchable:momentum=none,eps=1e-3",
+         FAMILY2_AFFINE + ["mean_weight", "var_weight"] + FAMILY2_RUNNING + ["num_batches_tracked"], (3,)),
+    ]
+
+
+def family2_channel_view(t, x):
+    """A (C) tensor viewed to broadcast against x: (N, C, *spatial)."""
+    return t.view((1, -1) + (1,) * (x.dim() - 2))
+
+
+def family2_update_running(buffers, name, batch_value, count, momentum):
+    """BatchNorm's running update of buffers[name] with a biased batch statistic (variance when
+    count is given: corrected to the unbiased one). num_batches_tracked counts first."""
+    value = batch_value * count / (count - 1) if count else batch_value
+    factor = momentum if momentum is not None else 1.0 / float(buffers["num_batches_tracked"])
+    buffers[name] = (1 - factor) * buffers[name] + factor * value
+
+
+def family2_frn(x, p, buffers, keys, training):
+    """y = max(weight·x/sqrt(ν² + eps) + bias, tau), ν² = mean of x² over the spatial dims."""
+    eps = float(keys.get("eps", "1e-6"))
+    nu2 = x.pow(2).mean(dim=tuple(range(2, x.dim())), keepdim=True) if x.dim() > 2 else x.pow(2)
+    y = x * torch.rsqrt(nu2 + eps) * family2_channel_view(p["weight"], x) + family2_channel_view(p["bias"], x)
+    return torch.max(y, family2_channel_view(p["tau"], x)) if "tau" in p else y
+
+
+def family2_evonorm_b0(x, p, buffers, keys, training):
+    """y = x / max(sqrt(var_B + eps), v·x + sqrt(var_I + eps)) · weight + bias."""
+    eps = float(keys.get("eps", "1e-5"))
+    spatial = tuple(range(2, x.dim()))
+    if training:
+        var_b = x.var(dim=(0,) + spatial, unbiased=False)
+        with torch.no_grad():
+            buffers["num_batches_tracked"] = buffers["num_batches_tracked"] + 1
+            family2_update_running(buffers, "running_var", var_b.detach(), x.numel() / x.shape[1], keys["momentum"])
+    else:
+        var_b = buffers["running_var"]
+    left = family2_channel_view((var_b + eps).sqrt(), x)
+    right = x * family2_channel_view(p["v"], x) + (x.var(dim=spatial, unbiased=False, keepdim=True) + eps).sqrt()
+    return x / torch.max(left, right) * family2_channel_view(p["weight"], x) + family2_channel_view(p["bias"], x)
+
+
+def family2_evonorm_s0(x, p, buffers, keys, training):
+    """y = x·sigmoid(v·x) / sqrt(var_G + eps) · weight + bias, var_G as nn.GroupNorm's."""
+    eps, groups = float(keys.get("eps", "1e-5")), int(keys.get("num_groups", "32"))
+    grouped = x.reshape(x.shape[0], groups, -1)
+    std = (grouped.var(dim=2, unbiased=False, keepdim=True) + eps).sqrt()
+    numerator = (x * torch.sigmoid(x * family2_channel_view(p["v"], x))).reshape(grouped.shape)
+    y = (numerator / std).reshape(x.shape)
+    return y * family2_channel_view(p["weight"], x) + family2_channel_view(p["bias"], x)
+
+
+def family2_switchable(x, p, buffers, keys, training):
+    """Softmax mixes of instance, layer and batch means and variances, as issue 10 defines them."""
+    eps = float(keys.get("eps", "1e-5"))
+    N, C = x.shape[:2]
+    flat = x.reshape(N, C, -1)
+    mean_in = flat.mean(-1, keepdim=True)
+    var_in = flat.var(-1, unbiased=False, keepdim=True)
+    second = var_in + mean_in ** 2
+    mean_ln = mean_in.mean(1, keepdim=True)
+    var_ln = second.mean(1, keepdim=True) - mean_ln ** 2
+    if training:
+        mean_bn = mean_in.mean(0, keepdim=True)
+        var_bn = second.mean(0, keepdim=True) - mean_bn ** 2
+        with torch.no_grad():
+            buffers["num_batches_tracked"] = buffers["num_batches_tracked"] + 1
+            family2_update_running(buffers, "running_mean", mean_bn.detach().reshape(C), 0, keys["momentum"])
+            family2_update_running(buffers, "running_var", var_bn.detach().reshape(C), N * flat.shape[2],
+                                   keys["momentum"])
+    else:
+        mean_bn = buffers["running_mean"].view(1, C, 1)
+        var_bn = buffers["running_var"].view(1, C, 1)
+    wm, wv = torch.softmax(p["mean_weight"], 0), torch.softmax(p["var_weight"], 0)
+    mean = wm[0] * mean_in + wm[1] * mean_ln + wm[2] * mean_bn
+    var = wv[0] * var_in + wv[1] * var_ln + wv[2] * var_bn
+    y = ((flat - mean) / (var + eps).sqrt()).reshape(x.shape)
+    return y * family2_channel_view(p["weight"], x) + family2_channel_view(p["bias"], x)
+
+
+def family2_state(kind, keys, C):
+    """normlab's parameters (name -> default) and buffers (name -> default) of a family2 kind."""
+    ones, zeros = np.ones(C), np.zeros(C)
+    params = {"weight": ones, "bias": zeros}
+    buffers = {}
+    if kind == "frn" and keys.get("tlu", "true") == "true":
+        params["tau"] = zeros
+    if kind in ("evonorm_b0", "evonorm_s0"):
+        params["v"] = ones
+    if kind == "evonorm_b0":
+        buffers = {"running_var": ones, "num_batches_tracked": np.array(0.0)}
+    if kind == "switchable":
+        params.update({"mean_weight": np.ones(3), "var_weight": np.ones(3)})
+        buffers = {"running_mean": zeros, "running_var": ones, "num_batches_tracked": np.array(0.0)}
+    return params, buffers
+
+
+def family2_run_case(kind, spec, mode, dtype, x64, dy64, values):
+    """run_case for a family2 kind: {output name: array} named as `normlab apply` writes them."""
+    _, keys = parse_spec(spec)
+    momentum = keys.get("momentum", "0.1")
+    keys["momentum"] = None if momentum == "none" else float(momentum)
+    tdtype = DTYPES[dtype]
+    x = torch.tensor(x64, dtype=tdtype, requires_grad=True)
+    params, buffers = family2_state(kind, keys, x64.shape[1])
+    params = {k: torch.tensor(values.get(k, v), dtype=tdtype, requires_grad=True) for k, v in params.items()}
+    buffers = {k: torch.tensor(values.get(k, v), dtype=tdtype) for k, v in buffers.items()}
+    forward = {"frn": family2_frn, "evonorm_b0": family2_evonorm_b0, "evonorm_s0": family2_evonorm_s0,
+               "switchable": family2_switchable}[kind]
+    y = forward(x, params, buffers, keys, mode == "train")
+    y.backward(torch.tensor(dy64, dtype=tdtype))
+    outputs = {"y": y, "dx": x.grad}
+    outputs.update({"d" + k: t.grad for k, t in params.items()})
+    if mode == "train":
+        outputs.update(buffers)
+    np_dtype = np.float32 if dtype == "f32" else np.float64
+    return {k: v.detach().numpy().astype(np_dtype) for k, v in outputs.items()}
+
+
+def make_family2_cases():
+    """Writes the family2 cases; returns how many."""
+    count = 0
+    for kind, variant, spec, names, ranks in family2_variants():
+        for rank in ranks:
+            for mode in MODES:
+                for dtype in DTYPES:
+                    make_case(kind, variant, spec, names, rank, mode, dtype, FAMILY2_SEED + count)
+                    count += 1
+    return count
+# --- end family2 -----------------------------------------------------------------------------------
+
 
 def main():
     torch.use_deterministic_algorithms(True)
@@ -249,9 +425,11 @@ def main():
                     seed += 1
                     make_case(kind, variant, spec, names, rank, mode, dtype, seed)
                     count += 1
+    count += make_family2_cases()
     with open(os.path.join(OUT, "README"), "w") as f:
         f.write("PyTorch parity fixtures, %s (torch %s). Regenerate with:\n"
                 "  /usr/bin/python3 scripts/make_fixtures.py\n" % (NOTE, torch.__version__))
+        f.write(FAMILY2_README)
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(OUT) for f in fs)
     print("make_fixtures.py: wrote %d cases, %.0f kB, to %s" % (count, total / 1024, os.path.relpath(OUT, ROOT)))
 

@@ -25,6 +25,15 @@ Shape parse_input_shape(const std::string& text) {
   return shape;
 }
 
+// Whether any normalization layer (also inside composite layers) includes its activation.
+bool has_norm_with_activation(const std::vector<std::pair<std::string, Layer<float>*>>& layers) {
+  for (const auto& [name, layer] : layers) {
+    const Normalizer<float>* norm = layer->activation_normalizer();
+    if ((norm && norm->includes_activation()) || has_norm_with_activation(layer->sublayers())) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 int model_command(int argc, char** argv, int first) {
@@ -60,6 +69,11 @@ int model_command(int argc, char** argv, int first) {
             << ", bias " << options.bias << "\n";
   std::cout << "input " << batched_shape_string(model.sample_shape) << ", " << model.num_classes
             << " classes\n\n";
+  std::vector<std::pair<std::string, Layer<float>*>> top;
+  for (auto& layer : model.layers()) top.push_back({"", layer.get()});
+  if (has_norm_with_activation(top))
+    std::cout << "note: " << options.norm << " includes its activation; no separate activation layer follows it "
+              << "(placement pre and post build the same model)\n";
   print_summary(std::cout, summarize(model));
   return 0;
 }

@@ -15,7 +15,10 @@ class NormLayer final : public Layer<T> {
   NormLayer(std::unique_ptr<Normalizer<T>> normalizer, const Shape& sample_shape)
       : normalizer_(std::move(normalizer)), sample_shape_(sample_shape) {}
 
-  std::string describe() const override { return normalizer_->describe(); }
+  // Says when the normalizer is also the layer's activation (no separate activation layer follows).
+  std::string describe() const override {
+    return normalizer_->describe() + (normalizer_->includes_activation() ? " + its activation" : "");
+  }
   Shape output_shape(const Shape& input) const override;
   const Tensor<T>& forward(const Tensor<T>& x, Mode mode) override;
   const Tensor<T>& backward(const Tensor<T>& dy) override;

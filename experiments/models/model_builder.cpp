@@ -84,9 +84,13 @@ template <class MakeLayer>
 void ModelBuilder<T>::hidden_block(const Shape& out_shape, const std::string& what, MakeLayer make_layer,
                                    ActivationKind act) {
   auto norm = make_norm(out_shape, where_next(what));
-  add(make_layer(keeps_bias(placement_ == Placement::pre ? norm.get() : nullptr)));
-  if (norm && placement_ == Placement::pre) add(std::move(norm));
-  add(std::make_unique<Activation<T>>(act));
+  // A normalizer that includes its activation (FRN with TLU, EvoNorm) replaces the activation
+  // layer: it directly follows the layer in both placements, so pre and post build the same model.
+  const bool replaces_act = norm && norm->activation_normalizer()->includes_activation();
+  const bool norm_first = placement_ == Placement::pre || replaces_act;
+  add(make_layer(keeps_bias(norm_first ? norm.get() : nullptr)));
+  if (norm && norm_first) add(std::move(norm));
+  if (!replaces_act) add(std::make_unique<Activation<T>>(act));
   if (norm && placement_ == Placement::post) add(std::move(norm));
 }
 

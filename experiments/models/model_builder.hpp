@@ -3,6 +3,8 @@
 //   pre:  Linear/Conv -> Norm -> act   (Ioffe & Szegedy's placement)
 //   post: Linear/Conv -> act -> Norm
 //   none: Linear/Conv -> act
+// A normalizer that includes its activation (Normalizer::includes_activation: FRN with TLU,
+// EvoNorm) takes the activation's place: Linear/Conv -> Norm in both placements.
 // decides biases (bias=auto drops the bias of a layer directly followed by a normalizer with a
 // shift; true/false override for every hidden layer), reparameterizes every hidden Linear and
 // Conv2d under weight normalization instead of adding a layer, and initializes weights.

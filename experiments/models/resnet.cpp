@@ -8,6 +8,8 @@
 //   post: conv1 -> relu -> norm1 -> conv2 -> norm2   (no activation precedes the add, so norm2
 //         stays at the end of the branch)
 //   none / weight norm: conv1 -> relu -> conv2
+//   a normalizer that includes its activation (FRN with TLU, EvoNorm), either placement:
+//         conv1 -> norm1 -> conv2 -> norm2   (norm1 replaces relu1; the ReLU after the add stays)
 // bias=auto drops the bias of every conv directly followed by a shifting normalizer.
 #include <memory>
 
@@ -36,10 +38,13 @@ std::unique_ptr<Layer<T>> basic_block(ModelBuilder<T>& builder, std::size_t in, 
   std::vector<Named> branch, shortcut;
   auto norm1 = builder.make_norm(out_shape, where + " norm1");
   auto norm2 = builder.make_norm(out_shape, where + " norm2");
-  const bool pre = builder.placement() == Placement::pre;
+  // A normalizer that includes its activation (FRN with TLU, EvoNorm) replaces relu1 and sits
+  // right after conv1 in both placements.
+  const bool replaces_act = norm1 && norm1->activation_normalizer()->includes_activation();
+  const bool pre = builder.placement() == Placement::pre || replaces_act;
   branch.emplace_back("conv1", builder.make_conv(conv1, builder.keeps_bias(pre ? norm1.get() : nullptr), "relu"));
   if (norm1 && pre) branch.emplace_back("norm1", std::move(norm1));
-  branch.emplace_back("relu1", std::make_unique<Activation<T>>(ActivationKind::relu));
+  if (!replaces_act) branch.emplace_back("relu1", std::make_unique<Activation<T>>(ActivationKind::relu));
   if (norm1) branch.emplace_back("norm1", std::move(norm1));
   branch.emplace_back("conv2", builder.make_conv(conv2, builder.keeps_bias(norm2.get()), "relu"));
   if (norm2) branch.emplace_back("norm2", std::move(norm2));

@@ -160,6 +160,25 @@ TEST_CASE("normlab apply: inputs a normalizer cannot take", "[apply][errors]") {
   check_error({"--norm", "weight", "--input", in.zero_row, "--mode", "eval"}, {"row 2", "zero norm"});
 }
 
+// --- family2 (issue 10) ---
+TEST_CASE("normlab apply: bad input to frn, evonorm_b0, evonorm_s0 and switchable", "[apply][errors]") {
+  const Inputs& in = inputs();  // x: (4, 3, 5); one_sample: (1, 3)
+  check_error({"--norm", "evonorm_s0:num_groups=2", "--input", in.x}, {"num_groups=2", "C=3", "valid: 1, 3"});
+  check_error({"--norm", "evonorm_s0", "--input", in.x}, {"num_groups=32", "C=3"});
+  for (const std::string kind : {"evonorm_b0", "evonorm_s0:num_groups=1", "switchable"})
+    check_error({"--norm", kind, "--input", in.one_sample}, {"spatial", "(1, 3)"});
+  check_error({"--norm", "frn:eps=0", "--input", in.x}, {"eps=0", "> 0"});
+  check_error({"--norm", "evonorm_b0:momentum=2", "--input", in.x}, {"momentum=2", "[0, 1]"});
+  check_error({"--norm", "frn:tlu=yes", "--input", in.x}, {"tlu=yes", "true or false"});
+  check_error({"--norm", "frn", "--input", in.x, "--param", "tau=" + in.w_bad_shape}, {"'tau'", "(3,)", "(5,)"});
+  check_error({"--norm", "frn:tlu=false", "--input", in.x, "--param", "tau=" + in.w}, {"'tau'", "weight, bias"});
+  check_error({"--norm", "evonorm_b0", "--input", in.x, "--param", "running_mean=" + in.w},
+              {"'running_mean'", "weight, bias, v, running_var, num_batches_tracked"});
+  check_error({"--norm", "switchable", "--input", in.x, "--param", "mean_weight=" + in.w_bad_shape},
+              {"'mean_weight'", "(3,)", "(5,)"});  // the (3) logits of instance, layer, batch
+}
+// --- end family2 ---
+
 TEST_CASE("normlab apply: an output path that is a file", "[apply][errors]") {
   const Inputs& in = inputs();
   TempDir tmp;

@@ -78,6 +78,14 @@ TEST_CASE("normlab apply reproduces PyTorch: weight norm", "[apply][parity]") {
 TEST_CASE("normlab apply reproduces PyTorch: identity", "[apply][parity]") {
   check_kind("none", 4);
 }
+// --- family2 (issue 10): fixtures from autograd implementations of the formulas ---
+TEST_CASE("normlab apply reproduces the formulas: frn, evonorm_b0, evonorm_s0, switchable", "[apply][parity]") {
+  check_kind("frn", 12);
+  check_kind("evonorm_b0", 16);
+  check_kind("evonorm_s0", 16);
+  check_kind("switchable", 16);
+}
+// --- end family2 ---
 
 TEST_CASE("normlab apply without --grad writes y (and the buffers in training mode) only", "[apply]") {
   std::size_t checked = 0;
