@@ -213,7 +213,8 @@ NormalizerInfo evonorm_b0_info() {
        /*running_buffers=*/true,
        /*min_rank=*/3,
        "",
-       {"evonorm_b0", "evonorm_b0:momentum=none,eps=1e-3"}});
+       {"evonorm_b0", "evonorm_b0:momentum=none,eps=1e-3"},
+       [](const Spec&) { return true; }});
 }
 
 }  // namespace normlab

@@ -175,7 +175,8 @@ NormalizerInfo evonorm_s0_info() {
        /*running_buffers=*/false,
        /*min_rank=*/3,
        "",
-       {"evonorm_s0:num_groups=4", "evonorm_s0:num_groups=2", "evonorm_s0:num_groups=1,eps=1e-3"}});
+       {"evonorm_s0:num_groups=4", "evonorm_s0:num_groups=2", "evonorm_s0:num_groups=1,eps=1e-3"},
+       [](const Spec&) { return true; }});
 }
 
 }  // namespace normlab

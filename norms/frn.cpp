@@ -185,7 +185,8 @@ NormalizerInfo frn_info() {
        /*running_buffers=*/false,
        /*min_rank=*/2,
        "",
-       {"frn", "frn:tlu=false", "frn:eps=1e-3"}});
+       {"frn", "frn:tlu=false", "frn:eps=1e-3"},
+       [](const Spec& spec) { return spec.get_bool("tlu"); }});
 }
 
 }  // namespace normlab

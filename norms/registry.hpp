@@ -37,6 +37,10 @@ struct NormalizerTraits {
   // Spec variants that every test loop (gradients, parity, bad input, thread count) exercises,
   // the first the typical one; each must accept inputs with 4 channels (or a (4, ...) weight).
   std::vector<std::string> examples;
+  // Whether a spec's normalizer includes its activation (FRN with its TLU, EvoNorm): the model
+  // builder then adds no activation after it, and placement does not apply. Empty: never. Agrees
+  // with Normalizer::includes_activation() of the normalizers it builds (tested).
+  std::function<bool(const Spec&)> includes_activation;
 };
 
 template <class T>

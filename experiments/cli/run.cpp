@@ -67,8 +67,9 @@ int run_command(int argc, char** argv, int first) {
   if (args.flag_set("dry-run")) {
     std::cout << config.name << ": " << plan.runs.size() << " runs into " << out_dir << "/\n";
     if (plan.combinations > plan.runs.size())
-      std::cout << "(" << plan.combinations << " combinations: placement does not apply to the identity and to "
-                << "weight reparameterizations, so their pre and post runs are one run, placement=n/a)\n";
+      std::cout << "(" << plan.combinations << " combinations: placement does not apply to the identity, weight "
+                << "reparameterizations and normalizers that include their activation, so their pre and post runs "
+                << "are one run, placement=n/a)\n";
     for (const auto& run : plan.runs) std::cout << run.id << "  " << run.label << "\n";
     return 0;
   }
@@ -88,8 +89,8 @@ int run_command(int argc, char** argv, int first) {
 
   std::printf("%s: %zu runs, %zu jobs, results in %s/\n", config.name.c_str(), plan.runs.size(), jobs, out_dir.c_str());
   if (plan.combinations > plan.runs.size())
-    std::printf("(%zu combinations; placement does not apply to the identity and weight reparameterizations: "
-                "placement=n/a, trained once)\n",
+    std::printf("(%zu combinations; placement does not apply to the identity, weight reparameterizations and "
+                "normalizers that include their activation: placement=n/a, trained once)\n",
                 plan.combinations);
   std::fflush(stdout);
   const SweepCounts counts = run_sweep(config, plan, options);

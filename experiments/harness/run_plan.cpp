@@ -52,9 +52,13 @@ RunConfig make_run(std::size_t index, const Assignment& a, const std::vector<std
   // The identity leaves out keys at their default value, so that a key added to normlab later
   // (with a default that keeps today's behaviour) does not change the ids of stored runs;
   // changing what a default means is a change of kResultVersion.
-  // Placement is where an activation normalizer sits; for the identity and for weight
-  // reparameterizations it changes nothing, so their pre and post runs are one run.
-  const bool placement_applies = normalizer_traits(run.model.norm).role == NormRole::activation;
+  // Placement is where an activation normalizer sits relative to its activation; for the identity,
+  // weight reparameterizations and normalizers that include their activation it changes nothing,
+  // so their pre and post runs are one run.
+  const NormalizerTraits& traits = normalizer_traits(run.model.norm);
+  const bool placement_applies =
+      traits.role == NormRole::activation &&
+      !(traits.includes_activation && traits.includes_activation(normalizer_registry().parse(run.model.norm)));
   KeyValues values, identity;
   for (const auto& key : config_keys()) {
     if (key.name != "lr" && !a.count(key.name)) continue;

@@ -128,7 +128,7 @@ TEST_CASE("slurm writes a job array over the shards and a merge job, with absolu
   CHECK_THAT(too_many.err, Catch::Contains("the sweep has 10 runs"));
 }
 
-TEST_CASE("--shard must be I/N with 0 <= I < N") {
+TEST_CASE("a shard must be I/N with 0 <= I < N") {
   TempDir dir("badshard");
   for (const char* bad : {"3/2", "a/b", "1", "-1/2", "0/0"}) {
     INFO(bad);

@@ -321,3 +321,20 @@ TEST_CASE("family2: which normalizers include their activation", "[family2]") {
 }
 
 }  // namespace normlab::testing
+
+namespace normlab::testing {
+
+// The registry's includes_activation trait (which the harness asks without building anything)
+// agrees with the normalizers it builds, for every registered kind and example.
+TEST_CASE("includes_activation: the registry trait agrees with every built normalizer", "[registry]") {
+  for (const NormalizerInfo& info : normalizer_registry())
+    for (const std::string& spec : info.traits.examples) {
+      INFO(spec);
+      const Shape shape = info.traits.role == NormRole::activation ? Shape{2, 4, 3, 3} : Shape{4, 3};
+      auto norm = make_normalizer<double>(spec, shape);
+      const bool trait = info.traits.includes_activation && info.traits.includes_activation(normalizer_registry().parse(spec));
+      CHECK(trait == norm->includes_activation());
+    }
+}
+
+}  // namespace normlab::testing
