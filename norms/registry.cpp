@@ -9,6 +9,13 @@ NormalizerInfo instance_norm_info();
 NormalizerInfo group_norm_info();
 NormalizerInfo weight_norm_info();
 NormalizerInfo identity_info();
+// family1 (issue 10): rms, batch_renorm, mean_only, weight_std, spectral
+NormalizerInfo rms_norm_info();
+NormalizerInfo batch_renorm_info();
+NormalizerInfo mean_only_norm_info();
+NormalizerInfo weight_std_info();
+NormalizerInfo spectral_norm_info();
+// end family1
 
 const KindRegistry<NormalizerInfo>& normalizer_registry() {
   static const KindRegistry<NormalizerInfo> registry("normalizer", {
@@ -18,6 +25,13 @@ const KindRegistry<NormalizerInfo>& normalizer_registry() {
                                                                        group_norm_info(),
                                                                        weight_norm_info(),
                                                                        identity_info(),
+                                                                       // family1 (issue 10)
+                                                                       rms_norm_info(),
+                                                                       batch_renorm_info(),
+                                                                       mean_only_norm_info(),
+                                                                       weight_std_info(),
+                                                                       spectral_norm_info(),
+                                                                       // end family1
                                                                    });
   return registry;
 }
