@@ -79,6 +79,15 @@ TEST_CASE("normlab apply reproduces PyTorch: identity", "[apply][parity]") {
   check_kind("none", 4);
 }
 
+// --- family1 (issue 10) ---
+TEST_CASE("normlab apply reproduces PyTorch: rms, batch_renorm, mean_only, weight_std, spectral", "[apply][parity]") {
+  for (const std::string kind : {"rms", "batch_renorm", "mean_only", "weight_std", "spectral"}) {
+    INFO("kind " << kind);
+    check_kind(kind, 8);
+  }
+}
+// --- end family1 ---
+
 TEST_CASE("normlab apply without --grad writes y (and the buffers in training mode) only", "[apply]") {
   std::size_t checked = 0;
   for (const auto& c : fixture_cases()) {
