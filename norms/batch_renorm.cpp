@@ -159,10 +159,14 @@ class BatchRenorm final : public Normalizer<T> {
     ensure_shape(dx, shape);
     kernels::channel_input_grad(dx.data(), dy.data(), x.data(), mean_.data(), a_.data(), b_.data(), k_.data(),
                                 layout_, grad_steps_.data());
+    // dweight = Σ dy·x̂·r + Σ dy·d, accumulated as two terms in batch norm's form (the first is
+    // batch norm's dγ with rstd·r), so that r = 1, d = 0 gives batch norm's bits under any
+    // floating-point contraction the compiler chooses.
     for (std::size_t c = 0; c < channels_; ++c) {
       const double r = training_ ? r_[c] : 1.0, d = training_ ? d_[c] : 0.0;
-      weight_grad_.data()[c] += T(r * rstd_[c] * sum_dy_centered_[c] + d * sum_dy_[c]);  // Σ dy·(x̂·r + d)
-      bias_grad_.data()[c] += T(sum_dy_[c]);                                            // Σ dy
+      weight_grad_.data()[c] += T(sum_dy_centered_[c] * (rstd_[c] * r));  // Σ dy·x̂·r
+      weight_grad_.data()[c] += T(d * sum_dy_[c]);                        // Σ dy·d
+      bias_grad_.data()[c] += T(sum_dy_[c]);                              // Σ dy
     }
   }
 
