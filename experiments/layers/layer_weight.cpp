@@ -32,9 +32,9 @@ void LayerWeight<T>::reset_scale() {
 }
 
 template <class T>
-const Tensor<T>& LayerWeight<T>::compute() {
+const Tensor<T>& LayerWeight<T>::compute(Mode mode) {
   if (!normalizer_) return v_;
-  normalizer_->forward(v_, w_, Mode::train);
+  normalizer_->forward(v_, w_, mode);
   return w_;
 }
 

@@ -33,8 +33,11 @@ class LayerWeight {
   // Under weight norm, sets g = ‖v‖ per row so that w = v (call after initializing v).
   void reset_scale();
 
-  // The weight for this forward; valid until the next compute().
-  const Tensor<T>& compute();
+  // The weight for this forward; valid until the next compute(). The mode reaches the
+  // reparameterization: spectral norm iterates u, v in training only, as PyTorch's does.
+  const Tensor<T>& compute(Mode mode = Mode::train);
+  // The reparameterization's spec ("weight", "spectral", ...), "" for a plain weight.
+  const std::string& spec() const { return weight_norm_spec_; }
   const Tensor<T>& value() const { return normalizer_ ? w_ : v_; }
 
   T* grad_buffer() { return normalizer_ ? w_grad_.data() : v_grad_.data(); }
