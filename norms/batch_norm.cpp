@@ -40,7 +40,10 @@ template <class T>
 class BatchNorm final : public Normalizer<T> {
  public:
   BatchNorm(const BatchNormOptions& options, const Shape& example)
-      : options_(options.stats), virtual_batch_size_(options.virtual_batch_size), rank_(example.size()), channels_(channels_of_example("batch norm", example)) {
+      : options_(options.stats),
+        virtual_batch_size_(options.virtual_batch_size),
+        rank_(example.size()),
+        channels_(channels_of_example("batch norm", example)) {
     const std::size_t C = channels_;
     if (options_.affine) {
       weight_ = Tensor<T>::from_shape({C});
@@ -83,16 +86,17 @@ class BatchNorm final : public Normalizer<T> {
     if (mode == Mode::train && virtual_batch_size_) {
       if (N % *virtual_batch_size_ != 0)
         throw InputError("batch norm: virtual_batch_size=" + std::to_string(*virtual_batch_size_) +
-                         " must divide the batch size in training, got input of shape " + shape_string(shape) +
-                         " (N=" + std::to_string(N) + ")");
+                         " must divide the batch size in training, got input of shape " +
+                         shape_string(shape) + " (N=" + std::to_string(N) + ")");
       chunks_ = N / *virtual_batch_size_;
     }
     layout_ = {N / chunks_, channels_, shape_product(shape, 2)};  // one chunk
     used_batch_stats_ = mode == Mode::train || !options_.track_running_stats;
     if (used_batch_stats_ && layout_.count_per_channel() <= 1)
-      throw InputError("batch norm: expected more than 1 value per channel when training, got input of shape " +
-                       shape_string(shape) +
-                       (chunks_ > 1 ? " in virtual batches of " + std::to_string(layout_.N) : std::string()));
+      throw InputError(
+          "batch norm: expected more than 1 value per channel when training, got input of shape " +
+          shape_string(shape) +
+          (chunks_ > 1 ? " in virtual batches of " + std::to_string(layout_.N) : std::string()));
     mean_.resize(chunks_ * channels_);  // no-op once the batch size is steady
     rstd_.resize(chunks_ * channels_);
     ensure_shape(y, shape);
@@ -153,7 +157,8 @@ class BatchNorm final : public Normalizer<T> {
         b_[c] = k_[c] = 0;  // running statistics are constants
       }
     }
-    kernels::channel_input_grad(dx, dy, x, mean, a_.data(), b_.data(), k_.data(), layout_, grad_steps_.data());
+    kernels::channel_input_grad(dx, dy, x, mean, a_.data(), b_.data(), k_.data(), layout_,
+                                grad_steps_.data());
     if (options_.affine)
       for (std::size_t c = 0; c < channels_; ++c) {
         weight_grad_.data()[c] += T(sum_dy_centered_[c] * rstd[c]);  // dγ = Σ dy·x̂
@@ -176,7 +181,7 @@ class BatchNorm final : public Normalizer<T> {
   std::vector<kernels::AffineStep<T>> affine_steps_;
   std::vector<kernels::InputGradStep<T>> grad_steps_;
   kernels::ChannelLayout layout_{0, 0, 0};  // of one chunk
-  std::size_t chunks_ = 1;                   // virtual batches in the last forward
+  std::size_t chunks_ = 1;                  // virtual batches in the last forward
   bool used_batch_stats_ = true;
 };
 
@@ -184,9 +189,10 @@ class BatchNorm final : public Normalizer<T> {
 
 NormalizerInfo batch_norm_info() {
   std::vector<KeyInfo> keys = running_stats_keys(/*affine=*/true, /*track_running_stats=*/true);
-  keys.push_back({"virtual_batch_size", "none",
-                  "ghost batch norm: in training, normalize each of N/K consecutive chunks of K samples alone "
-                  "(N must be a multiple of K); none: the whole batch"});
+  keys.push_back(
+      {"virtual_batch_size", "none",
+       "ghost batch norm: in training, normalize each of N/K consecutive chunks of K samples alone "
+       "(N must be a multiple of K); none: the whole batch"});
   // virtual_batch_size is not among the examples: no K divides every test loop's batch size; ghost
   // batch norm is checked in family_facts_test.
   return normalizer_info<BatchNorm, BatchNormOptions>(

@@ -114,9 +114,11 @@ class BatchRenorm final : public Normalizer<T> {
         shift_[c] = T(double(weight_.data()[c]) * d_[c] + double(bias_.data()[c]));
       }
       // var_ becomes the unbiased variance here; it is not needed afterwards.
-      for (std::size_t c = 0; c < channels_; ++c) var_[c] *= double(count) / double(count - 1);
+      for (std::size_t c = 0; c < channels_; ++c)
+        var_[c] *= double(count) / double(count - 1);
       running_.update(mean_.data(), var_.data());
-      for (std::size_t c = 0; c < channels_; ++c) scaled_rstd_[c] = rstd_[c] * r_[c];
+      for (std::size_t c = 0; c < channels_; ++c)
+        scaled_rstd_[c] = rstd_[c] * r_[c];
     } else {
       for (std::size_t c = 0; c < channels_; ++c) {
         mean_[c] = double(running_.mean.data()[c]);
@@ -204,7 +206,11 @@ NormalizerInfo batch_renorm_info() {
       // change with x (and with the running buffers each forward updates), while backward holds them
       // constant. They agree only where r and d are clipped to constants: rmax=1, dmax=0, or inside
       // the warmup. The unclipped regime, warmup ramp and facts are checked in family_facts_test.
-      {NormRole::activation, /*batch_statistics=*/true, /*running_buffers=*/true, /*min_rank=*/2, "",
+      {NormRole::activation,
+       /*batch_statistics=*/true,
+       /*running_buffers=*/true,
+       /*min_rank=*/2,
+       "",
        {"batch_renorm:rmax=1,dmax=0", "batch_renorm:rmax=1,dmax=0,momentum=none,eps=1e-3",
         "batch_renorm:warmup=1000000"}});
 }

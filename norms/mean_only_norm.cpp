@@ -26,7 +26,9 @@ template <class T>
 class MeanOnlyNorm final : public Normalizer<T> {
  public:
   MeanOnlyNorm(const MeanOnlyOptions& options, const Shape& example)
-      : options_(options), rank_(example.size()), channels_(channels_of_example("mean-only batch norm", example)) {
+      : options_(options),
+        rank_(example.size()),
+        channels_(channels_of_example("mean-only batch norm", example)) {
     const std::size_t C = channels_;
     if (options_.affine) {
       bias_ = Tensor<T>::from_shape({C});
@@ -70,7 +72,8 @@ class MeanOnlyNorm final : public Normalizer<T> {
       for (std::size_t c = 0; c < channels_; ++c)
         running_mean_.data()[c] = T((1.0 - factor) * double(running_mean_.data()[c]) + factor * mean_[c]);
     } else {
-      for (std::size_t c = 0; c < channels_; ++c) mean_[c] = double(running_mean_.data()[c]);
+      for (std::size_t c = 0; c < channels_; ++c)
+        mean_[c] = double(running_mean_.data()[c]);
     }
     ensure_shape(y, shape);
     // y = (x - mean)·1 + bias: batch norm's affine step with rstd = 1 and no weight.
@@ -92,13 +95,15 @@ class MeanOnlyNorm final : public Normalizer<T> {
     if (training_ || options_.affine)
       kernels::channel_grad_sums(sum_dy_.data(), sum_dy_centered_.data(), dy.data(), x.data(), mean_.data(),
                                  layout_);
-    for (std::size_t c = 0; c < channels_; ++c) k_[c] = training_ ? -sum_dy_[c] / count : 0.0;
+    for (std::size_t c = 0; c < channels_; ++c)
+      k_[c] = training_ ? -sum_dy_[c] / count : 0.0;
     ensure_shape(dx, shape);
     // dx = 1·dy + 0·(x - mean) + k
     kernels::channel_input_grad(dx.data(), dy.data(), x.data(), mean_.data(), ones_.data(), zeros_.data(),
                                 k_.data(), layout_, grad_steps_.data());
     if (options_.affine)
-      for (std::size_t c = 0; c < channels_; ++c) bias_grad_.data()[c] += T(sum_dy_[c]);
+      for (std::size_t c = 0; c < channels_; ++c)
+        bias_grad_.data()[c] += T(sum_dy_[c]);
   }
 
  private:
@@ -123,7 +128,11 @@ NormalizerInfo mean_only_norm_info() {
       "running_mean in evaluation",
       {{"momentum", "0.1", "running_mean factor, or none for a cumulative average"},
        {"affine", "true", "learnable per-channel bias"}},
-      {NormRole::activation, /*batch_statistics=*/true, /*running_buffers=*/true, /*min_rank=*/2, "",
+      {NormRole::activation,
+       /*batch_statistics=*/true,
+       /*running_buffers=*/true,
+       /*min_rank=*/2,
+       "",
        {"mean_only", "mean_only:affine=false", "mean_only:momentum=none"}});
 }
 

@@ -6,6 +6,7 @@
 // x, y, dy, dx: (N, L) row-major, L = the product of the non-batch dims; weight: (L) (held with
 // the shape x.shape[1:]); rstd: (N), the only statistic the forward caches (backward recomputes
 // x̂ = x·rstd from x).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -80,9 +81,11 @@ class RmsNorm final : public Normalizer<T> {
       rstd_[n] = r;
       const T scale = T(r);
       if (w)
-        for (std::size_t j = 0; j < L_; ++j) yr[j] = xr[j] * scale * w[j];
+        for (std::size_t j = 0; j < L_; ++j)
+          yr[j] = xr[j] * scale * w[j];
       else
-        for (std::size_t j = 0; j < L_; ++j) yr[j] = xr[j] * scale;
+        for (std::size_t j = 0; j < L_; ++j)
+          yr[j] = xr[j] * scale;
     });
   }
 
@@ -105,22 +108,34 @@ class RmsNorm final : public Normalizer<T> {
       double dot = 0;  // Σ dx̂·x, in a fixed order
       for (std::size_t j = 0; j < L_; ++j)
         dot += (w ? double(w[j]) : 1.0) * double(dyr[j]) * double(xr[j]);
-      const T direct = T(r);                                  // rstd
+      const T direct = T(r);                                   // rstd
       const T through_rms = T(-r * r * r * dot / double(L_));  // -rstd·x̂·mean(dx̂·x̂) = -(rstd³·mean(dx̂·x))·x
       if (w)
-        for (std::size_t j = 0; j < L_; ++j) dxr[j] = direct * w[j] * dyr[j] + through_rms * xr[j];
+        for (std::size_t j = 0; j < L_; ++j)
+          dxr[j] = direct * w[j] * dyr[j] + through_rms * xr[j];
       else
-        for (std::size_t j = 0; j < L_; ++j) dxr[j] = direct * dyr[j] + through_rms * xr[j];
+        for (std::size_t j = 0; j < L_; ++j)
+          dxr[j] = direct * dyr[j] + through_rms * xr[j];
     });
     if (!affine_) return;
-    // dweight: per element over the batch, n in order, in double (thread-count independent).
-    parallel_for(L_, 2 * N_, [&](std::size_t j) {
-      double total = 0;
-      for (std::size_t n = 0; n < N_; ++n)
-        total += double(dy.data()[n * L_ + j]) * double(x.data()[n * L_ + j]) * rstd_[n];
-      weight_grad_sum_[j] = total;
+    // dweight: per element over the batch in double, n in order for every element (so the result
+    // does not depend on the thread count); blocks of elements so the inner loop runs along rows.
+    constexpr std::size_t kBlock = 256;
+    parallel_for((L_ + kBlock - 1) / kBlock, 2 * N_ * kBlock, [&](std::size_t block) {
+      const std::size_t j0 = block * kBlock, j1 = std::min(L_, j0 + kBlock);
+      double* __restrict total = weight_grad_sum_.data();
+      for (std::size_t j = j0; j < j1; ++j)
+        total[j] = 0;
+      for (std::size_t n = 0; n < N_; ++n) {
+        const T* __restrict xr = x.data() + n * L_;
+        const T* __restrict dyr = dy.data() + n * L_;
+        const double r = rstd_[n];
+        for (std::size_t j = j0; j < j1; ++j)
+          total[j] += double(dyr[j]) * double(xr[j]) * r;
+      }
     });
-    for (std::size_t j = 0; j < L_; ++j) weight_grad_.data()[j] = T(double(weight_grad_.data()[j]) + weight_grad_sum_[j]);
+    for (std::size_t j = 0; j < L_; ++j)
+      weight_grad_.data()[j] = T(double(weight_grad_.data()[j]) + weight_grad_sum_[j]);
   }
 
  private:
@@ -136,8 +151,8 @@ class RmsNorm final : public Normalizer<T> {
   bool affine_;
   Shape normalized_shape_;
   std::size_t L_, N_ = 0;
-  Tensor<T> weight_, weight_grad_;      // x.shape[1:]
-  std::vector<double> rstd_;            // (N): 1/sqrt(mean(x²) + eps) of the last forward
+  Tensor<T> weight_, weight_grad_;       // x.shape[1:]
+  std::vector<double> rstd_;             // (N): 1/sqrt(mean(x²) + eps) of the last forward
   std::vector<double> weight_grad_sum_;  // (L): backward scratch
 };
 

@@ -43,9 +43,11 @@ Shape spectral_weight_shape_of(const Shape& example) {
 // z / max(‖z‖, eps) in place; z: (n) doubles.
 void normalize(double* z, std::size_t n, double eps) {
   double squares = 0;
-  for (std::size_t i = 0; i < n; ++i) squares += z[i] * z[i];
+  for (std::size_t i = 0; i < n; ++i)
+    squares += z[i] * z[i];
   const double scale = 1.0 / std::max(std::sqrt(squares), eps);
-  for (std::size_t i = 0; i < n; ++i) z[i] *= scale;
+  for (std::size_t i = 0; i < n; ++i)
+    z[i] *= scale;
 }
 
 // A normalized vector of standard normal entries (Box–Muller on mt19937_64: the same numbers on
@@ -61,7 +63,8 @@ Tensor<T> random_unit_vector(std::size_t n, std::mt19937_64& engine, double eps)
   }
   normalize(z.data(), n, eps);
   Tensor<T> t = Tensor<T>::from_shape({n});
-  for (std::size_t i = 0; i < n; ++i) t.data()[i] = T(z[i]);
+  for (std::size_t i = 0; i < n; ++i)
+    t.data()[i] = T(z[i]);
   return t;
 }
 
@@ -81,8 +84,9 @@ class SpectralNorm final : public Normalizer<T> {
 
   std::string kind() const override { return "spectral"; }
   std::string describe() const override {
-    return "SpectralNorm(" + shape_string(shape_) + ", n_power_iterations=" +
-           std::to_string(options_.n_power_iterations) + ", eps=" + format_number(options_.eps) + ", dim=0)";
+    return "SpectralNorm(" + shape_string(shape_) +
+           ", n_power_iterations=" + std::to_string(options_.n_power_iterations) +
+           ", eps=" + format_number(options_.eps) + ", dim=0)";
   }
   std::vector<BufferRef<T>> buffers() override { return {{"u", &u_}, {"v", &v_}}; }
 
@@ -92,7 +96,8 @@ class SpectralNorm final : public Normalizer<T> {
     if (mode == Mode::train) {
       // The power method in double from the stored u; u and v are rounded to T once per
       // iteration, as PyTorch keeps them in the weight's dtype.
-      for (std::size_t i = 0; i < rows_; ++i) u_work_[i] = double(u_.data()[i]);
+      for (std::size_t i = 0; i < rows_; ++i)
+        u_work_[i] = double(u_.data()[i]);
       for (long it = 0; it < options_.n_power_iterations; ++it) {
         multiply_transposed(v_work_.data(), W, u_work_.data());  // v = Wᵀu
         normalize(v_work_.data(), cols_, options_.eps);
@@ -103,17 +108,21 @@ class SpectralNorm final : public Normalizer<T> {
       }
     }
     // σ = uᵀ (W v) with the (rounded) buffers.
-    for (std::size_t j = 0; j < cols_; ++j) v_work_[j] = double(v_.data()[j]);
+    for (std::size_t j = 0; j < cols_; ++j)
+      v_work_[j] = double(v_.data()[j]);
     multiply(wv_.data(), W, v_work_.data());
     double sigma = 0;
-    for (std::size_t i = 0; i < rows_; ++i) sigma += double(u_.data()[i]) * wv_[i];
+    for (std::size_t i = 0; i < rows_; ++i)
+      sigma += double(u_.data()[i]) * wv_[i];
     if (!(sigma != 0) || !std::isfinite(sigma))
       throw InputError("spectral norm: σ = uᵀWv is " + format_number(sigma) + " for the weight " +
-                       shape_string(shape_) + ", so W/σ is undefined (a zero weight, or u, v orthogonal to it)");
+                       shape_string(shape_) +
+                       ", so W/σ is undefined (a zero weight, or u, v orthogonal to it)");
     sigma_ = sigma;
     ensure_shape(y, shape_);
     const T scale = T(1.0 / sigma);
-    for (std::size_t k = 0, n = rows_ * cols_; k < n; ++k) y.data()[k] = W[k] * scale;
+    for (std::size_t k = 0, n = rows_ * cols_; k < n; ++k)
+      y.data()[k] = W[k] * scale;
   }
 
   // With u, v constants and Ŵ = W/σ, σ = uᵀWv:
@@ -125,7 +134,8 @@ class SpectralNorm final : public Normalizer<T> {
     const T* W = w.data();
     const T* dW = dy.data();
     double inner = 0;  // ⟨dŴ, W⟩, in a fixed order
-    for (std::size_t k = 0, n = rows_ * cols_; k < n; ++k) inner += double(dW[k]) * double(W[k]);
+    for (std::size_t k = 0, n = rows_ * cols_; k < n; ++k)
+      inner += double(dW[k]) * double(W[k]);
     const double direct = 1.0 / sigma_;
     const double through_sigma = -inner / (sigma_ * sigma_);
     ensure_shape(dw, shape_);
@@ -144,16 +154,19 @@ class SpectralNorm final : public Normalizer<T> {
     for (std::size_t i = 0; i < rows_; ++i) {
       const T* row = W + i * cols_;
       double total = 0;
-      for (std::size_t j = 0; j < cols_; ++j) total += double(row[j]) * z[j];
+      for (std::size_t j = 0; j < cols_; ++j)
+        total += double(row[j]) * z[j];
       out[i] = total;
     }
   }
   // out = Wᵀ z; z: (rows), out: (cols); rows accumulated in order (contiguous inner loop)
   void multiply_transposed(double* out, const T* W, const double* z) const {
-    for (std::size_t j = 0; j < cols_; ++j) out[j] = 0;
+    for (std::size_t j = 0; j < cols_; ++j)
+      out[j] = 0;
     for (std::size_t i = 0; i < rows_; ++i) {
       const T* row = W + i * cols_;
-      for (std::size_t j = 0; j < cols_; ++j) out[j] += double(row[j]) * z[i];
+      for (std::size_t j = 0; j < cols_; ++j)
+        out[j] += double(row[j]) * z[i];
     }
   }
   // Rounds the double iterate to the buffer's dtype and continues from the rounded values, so the
@@ -186,7 +199,11 @@ NormalizerInfo spectral_norm_info() {
       // The test loops take finite differences of repeated training forwards, which iterate u and v
       // again each time; with enough iterations to converge, the output is a function of W alone
       // and those differences are exact. The default (one step) is checked in family_facts_test.
-      {NormRole::weight, false, false, 1, /*raw_weight_name=*/"orig",
+      {NormRole::weight,
+       false,
+       false,
+       1,
+       /*raw_weight_name=*/"orig",
        {"spectral:n_power_iterations=100", "spectral:n_power_iterations=100,eps=1e-6"}});
 }
 

@@ -18,7 +18,8 @@ Linear<T>::Linear(std::size_t in_features, std::size_t out_features, bool bias, 
 
 template <class T>
 std::string Linear<T>::describe() const {
-  return "Linear(" + std::to_string(in_) + ", " + std::to_string(out_) + ", bias=" + (has_bias_ ? "true" : "false") +
+  return "Linear(" + std::to_string(in_) + ", " + std::to_string(out_) +
+         ", bias=" + (has_bias_ ? "true" : "false") +
          (weight_.reparameterized() ? ", " + weight_.spec() : "") + ")";
 }
 

@@ -80,7 +80,8 @@ TEST_CASE("normlab apply reproduces PyTorch: identity", "[apply][parity]") {
 }
 
 // --- family1 (issue 10) ---
-TEST_CASE("normlab apply reproduces PyTorch: rms, batch_renorm, mean_only, weight_std, spectral", "[apply][parity]") {
+TEST_CASE("normlab apply reproduces PyTorch: rms, batch_renorm, mean_only, weight_std, spectral",
+          "[apply][parity]") {
   for (const std::string kind : {"rms", "batch_renorm", "mean_only", "weight_std", "spectral"}) {
     INFO("kind " << kind);
     check_kind(kind, 8);

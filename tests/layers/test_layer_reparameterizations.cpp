@@ -15,19 +15,22 @@ namespace {
 
 std::vector<std::string> names_of(const std::vector<ParameterRef<double>>& refs) {
   std::vector<std::string> names;
-  for (const auto& r : refs) names.push_back(r.name);
+  for (const auto& r : refs)
+    names.push_back(r.name);
   return names;
 }
 std::vector<std::string> names_of(const std::vector<BufferRef<double>>& refs) {
   std::vector<std::string> names;
-  for (const auto& r : refs) names.push_back(r.name);
+  for (const auto& r : refs)
+    names.push_back(r.name);
   return names;
 }
 
 double max_abs_difference(const Tensor<double>& a, const Tensor<double>& b) {
   REQUIRE(shape_of(a) == shape_of(b));
   double worst = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(a.data()[i] - b.data()[i]));
+  for (std::size_t i = 0; i < a.size(); ++i)
+    worst = std::max(worst, std::abs(a.data()[i] - b.data()[i]));
   return worst;
 }
 
@@ -49,9 +52,10 @@ TEST_CASE("Linear and Conv2d gradients under weight standardization and spectral
   Rng rng(21);
   // spectral in evaluation mode: u, v held, the function backward differentiates; in training
   // mode with enough iterations to converge, the output is a function of the weight alone.
-  const std::vector<std::pair<std::string, Mode>> cases = {
-      {"weight_std", Mode::train}, {"weight_std:eps=1e-3", Mode::eval}, {"spectral", Mode::eval},
-      {"spectral:n_power_iterations=200", Mode::train}};
+  const std::vector<std::pair<std::string, Mode>> cases = {{"weight_std", Mode::train},
+                                                           {"weight_std:eps=1e-3", Mode::eval},
+                                                           {"spectral", Mode::eval},
+                                                           {"spectral:n_power_iterations=200", Mode::train}};
   for (const auto& [spec, mode] : cases) {
     INFO(spec);
     Linear<double> linear(5, 3, true, spec);
@@ -79,7 +83,8 @@ TEST_CASE("spectral norm in a layer iterates u and v in training mode only") {
   const Tensor<double>& w = standardized.weight().compute();
   for (std::size_t o = 0; o < 4; ++o) {
     double mean = 0, squares = 0;
-    for (std::size_t j = 0; j < 6; ++j) mean += w(o, j) / 6, squares += w(o, j) * w(o, j) / 6;
+    for (std::size_t j = 0; j < 6; ++j)
+      mean += w(o, j) / 6, squares += w(o, j) * w(o, j) / 6;
     CHECK(std::abs(mean) < 1e-14);
     CHECK(std::abs(squares - 1) < 1e-4);  // var/(var + eps), eps = 1e-6
   }

@@ -6,8 +6,8 @@
 // Batch renorm: family_renorm_test.cpp; weight_std and spectral: family_weight_facts_test.cpp.
 #include <catch2/catch.hpp>
 
-#include <limits>
 #include <omp.h>
+#include <limits>
 
 #include "family_support.hpp"
 #include "finite_differences.hpp"
@@ -45,8 +45,10 @@ TEMPLATE_TEST_CASE("rms equals layer norm on zero-mean rows; dx differs by layer
     const std::size_t N = shape[0], L = shape_product(shape, 1);
     for (std::size_t n = 0; n < N; ++n) {  // zero-mean rows, to rounding
       double mean = 0;
-      for (std::size_t j = 0; j < L; ++j) mean += double(x.data()[n * L + j]);
-      for (std::size_t j = 0; j < L; ++j) x.data()[n * L + j] = T(double(x.data()[n * L + j]) - mean / double(L));
+      for (std::size_t j = 0; j < L; ++j)
+        mean += double(x.data()[n * L + j]);
+      for (std::size_t j = 0; j < L; ++j)
+        x.data()[n * L + j] = T(double(x.data()[n * L + j]) - mean / double(L));
     }
     const Tensor<T> dy = random_tensor<T>(shape, "rms/dy");
     Tensor<T> w = uniform_tensor<T>(Shape(shape.begin() + 1, shape.end()), "rms/w", -1.5, 1.5);
@@ -67,7 +69,8 @@ TEMPLATE_TEST_CASE("rms equals layer norm on zero-mean rows; dx differs by layer
         centering += double(w.data()[j]) * double(dy.data()[n * L + j]);
       }
       const double rstd = 1.0 / std::sqrt(squares / double(L) + 1e-5);
-      for (std::size_t j = 0; j < L; ++j) expected.data()[n * L + j] -= rstd * centering / double(L);
+      for (std::size_t j = 0; j < L; ++j)
+        expected.data()[n * L + j] -= rstd * centering / double(L);
     }
     CHECK(describe_mismatch(b["dx"], expected, sizeof(T) == 4 ? Tolerance{1e-5, 1e-5} : rounding<T>()) == "");
   }
@@ -78,7 +81,8 @@ TEMPLATE_TEST_CASE("rms: plain reference loop; eps none is the dtype's epsilon; 
   using T = TestType;
   const Shape shape{4, 3, 2};
   Tensor<T> x = random_tensor<T>(shape, "rms/ref/x", 0.3, 1.7);
-  for (std::size_t j = 0; j < 6; ++j) x.data()[2 * 6 + j] = T(0);  // row 2: all zeros
+  for (std::size_t j = 0; j < 6; ++j)
+    x.data()[2 * 6 + j] = T(0);  // row 2: all zeros
   const Tensor<T> w = uniform_tensor<T>({3, 2}, "rms/ref/w", -1.5, 1.5);
   auto rms = make_normalizer<T>("rms", shape);
   const double eps = double(std::numeric_limits<T>::epsilon());
@@ -89,9 +93,11 @@ TEMPLATE_TEST_CASE("rms: plain reference loop; eps none is the dtype's epsilon; 
   Tensor<double> y = Tensor<double>::from_shape(shape);
   for (std::size_t n = 0; n < 4; ++n) {
     double squares = 0;
-    for (std::size_t j = 0; j < 6; ++j) squares += double(x.data()[n * 6 + j]) * double(x.data()[n * 6 + j]);
+    for (std::size_t j = 0; j < 6; ++j)
+      squares += double(x.data()[n * 6 + j]) * double(x.data()[n * 6 + j]);
     const double rstd = 1.0 / std::sqrt(squares / 6 + eps);
-    for (std::size_t j = 0; j < 6; ++j) y.data()[n * 6 + j] = double(x.data()[n * 6 + j]) * rstd * double(w.data()[j]);
+    for (std::size_t j = 0; j < 6; ++j)
+      y.data()[n * 6 + j] = double(x.data()[n * 6 + j]) * rstd * double(w.data()[j]);
   }
   CHECK(describe_mismatch(got["y"], y, rounding<T>()) == "");
   for (std::size_t j = 0; j < 6; ++j) {
@@ -106,7 +112,8 @@ TEMPLATE_TEST_CASE("rms: plain reference loop; eps none is the dtype's epsilon; 
 
 // ---- ghost batch norm ---------------------------------------------------------------------------
 
-TEMPLATE_TEST_CASE("ghost batch norm with K = N is batch norm, bit for bit", "[family][ghost]", float, double) {
+TEMPLATE_TEST_CASE("ghost batch norm with K = N is batch norm, bit for bit", "[family][ghost]", float,
+                   double) {
   using T = TestType;
   for (const Shape& shape : kShapes) {
     const std::string ghost_spec = "batch:virtual_batch_size=" + std::to_string(shape[0]);
@@ -115,23 +122,25 @@ TEMPLATE_TEST_CASE("ghost batch norm with K = N is batch norm, bit for bit", "[f
     auto batch = make_normalizer<T>("batch", shape);
     set_nontrivial_state(*ghost, "ghost");
     set_nontrivial_state(*batch, "ghost");
-    const Tensor<T> x = random_tensor<T>(shape, "ghost/x", 0.3, 1.7), dy = random_tensor<T>(shape, "ghost/dy");
+    const Tensor<T> x = random_tensor<T>(shape, "ghost/x", 0.3, 1.7),
+                    dy = random_tensor<T>(shape, "ghost/dy");
     for (Mode mode : {Mode::train, Mode::train, Mode::eval})
       check_same_results(run_normalizer(*ghost, x, dy, mode), run_normalizer(*batch, x, dy, mode), kExact);
   }
 }
 
-TEMPLATE_TEST_CASE("ghost batch norm is batch norm called on each chunk in turn, bit for bit", "[family][ghost]",
-                   float, double) {
+TEMPLATE_TEST_CASE("ghost batch norm is batch norm called on each chunk in turn, bit for bit",
+                   "[family][ghost]", float, double) {
   using T = TestType;
-  for (const auto& [shape, K] : std::vector<std::pair<Shape, std::size_t>>{
-           {{6, 4}, 2}, {{6, 4, 5}, 3}, {{4, 4, 3, 3}, 1}}) {
+  for (const auto& [shape, K] :
+       std::vector<std::pair<Shape, std::size_t>>{{{6, 4}, 2}, {{6, 4, 5}, 3}, {{4, 4, 3, 3}, 1}}) {
     INFO("K=" << K << " on " << shape_string(shape));
     auto ghost = make_normalizer<T>("batch:virtual_batch_size=" + std::to_string(K), shape);
     auto batch = make_normalizer<T>("batch", shape);
     set_nontrivial_state(*ghost, "chunks");
     set_nontrivial_state(*batch, "chunks");
-    const Tensor<T> x = random_tensor<T>(shape, "chunks/x", 0.3, 1.7), dy = random_tensor<T>(shape, "chunks/dy");
+    const Tensor<T> x = random_tensor<T>(shape, "chunks/x", 0.3, 1.7),
+                    dy = random_tensor<T>(shape, "chunks/dy");
     const Results<T> got = run_normalizer(*ghost, x, dy, Mode::train);
     Results<T> expected;
     expected["y"] = x, expected["dx"] = x;
@@ -144,16 +153,18 @@ TEMPLATE_TEST_CASE("ghost batch norm is batch norm called on each chunk in turn,
       std::copy(y.data(), y.data() + y.size(), expected["y"].data() + n0 * row);
       std::copy(dx.data(), dx.data() + dx.size(), expected["dx"].data() + n0 * row);
     }
-    for (auto& p : batch->parameters()) expected["d" + p.name] = *p.grad;
-    for (auto& b : batch->buffers()) expected[b.name] = *b.value;
+    for (auto& p : batch->parameters())
+      expected["d" + p.name] = *p.grad;
+    for (auto& b : batch->buffers())
+      expected[b.name] = *b.value;
     check_same_results(got, expected, kExact);
     CHECK(got.at("num_batches_tracked")() == T(shape[0] / K));
   }
 }
 
 TEST_CASE("ghost batch norm: finite differences in training, per chunk statistics", "[family][ghost]") {
-  for (const auto& [shape, K] : std::vector<std::pair<Shape, std::size_t>>{
-           {{6, 4}, 3}, {{4, 3, 5}, 2}, {{2, 4, 3, 3}, 1}}) {
+  for (const auto& [shape, K] :
+       std::vector<std::pair<Shape, std::size_t>>{{{6, 4}, 3}, {{4, 3, 5}, 2}, {{2, 4, 3, 3}, 1}}) {
     INFO("K=" << K << " on " << shape_string(shape));
     auto ghost = make_normalizer<double>("batch:virtual_batch_size=" + std::to_string(K), shape);
     set_nontrivial_state(*ghost, "ghost/fd");
@@ -169,12 +180,14 @@ TEST_CASE("ghost batch norm: finite differences in training, per chunk statistic
       return weighted_sum(out, r);
     };
     std::size_t checked = check_against_differences(loss, x, dx, "dx");
-    for (auto& p : ghost->parameters()) checked += check_against_differences(loss, *p.value, *p.grad, p.name.c_str());
+    for (auto& p : ghost->parameters())
+      checked += check_against_differences(loss, *p.value, *p.grad, p.name.c_str());
     CHECK(checked == x.size() + 2 * shape[1]);
   }
 }
 
-TEST_CASE("ghost batch norm: dx assigned over garbage, and bit-identical with 1 and 2 threads", "[family][ghost]") {
+TEST_CASE("ghost batch norm: dx assigned over garbage, and bit-identical with 1 and 2 threads",
+          "[family][ghost]") {
   const Shape shape{8, 16, 32, 32};
   const Tensor<float> x = random_tensor<float>(shape, "ghost/threads/x", 0.3, 1.7);
   const Tensor<float> dy = random_tensor<float>(shape, "ghost/threads/dy");
@@ -189,13 +202,16 @@ TEST_CASE("ghost batch norm: dx assigned over garbage, and bit-identical with 1 
     out["dx"] = Tensor<float>::from_shape({7});
     out["dx"].fill(std::numeric_limits<float>::quiet_NaN());
     ghost->backward(x, dy, out["dx"]);
-    for (auto& p : ghost->parameters()) out["d" + p.name] = *p.grad;
-    for (auto& b : ghost->buffers()) out[b.name] = *b.value;
+    for (auto& p : ghost->parameters())
+      out["d" + p.name] = *p.grad;
+    for (auto& b : ghost->buffers())
+      out[b.name] = *b.value;
     runs.push_back(out);
   }
   omp_set_num_threads(saved);
   check_same_results(runs[1], runs[0], kExact);
-  for (std::size_t i = 0; i < runs[0]["dx"].size(); ++i) REQUIRE(std::isfinite(runs[0]["dx"].data()[i]));
+  for (std::size_t i = 0; i < runs[0]["dx"].size(); ++i)
+    REQUIRE(std::isfinite(runs[0]["dx"].data()[i]));
 }
 
 TEST_CASE("ghost batch norm: bad virtual batch sizes are clear InputErrors", "[family][ghost][errors]") {
@@ -210,7 +226,9 @@ TEST_CASE("ghost batch norm: bad virtual batch sizes are clear InputErrors", "[f
   CHECK_THAT(input_error_message([&] { ones->forward(x6, y, Mode::train); }),
              Contains("more than 1 value per channel") && Contains("virtual batches of 1"));
   for (const std::string value : {"0", "-2"})
-    CHECK_THAT(input_error_message([&] { make_normalizer<double>("batch:virtual_batch_size=" + value, {6, 3}); }),
+    CHECK_THAT(input_error_message([&] {
+                 make_normalizer<double>("batch:virtual_batch_size=" + value, {6, 3});
+               }),
                Contains("virtual_batch_size=" + value) && Contains(">= 1") && Contains("none"));
   CHECK_THROWS_AS(validate_normalizer_spec("batch:virtual_batch_size=2.5"), InputError);
   CHECK_NOTHROW(validate_normalizer_spec("batch:virtual_batch_size=none"));
@@ -218,18 +236,21 @@ TEST_CASE("ghost batch norm: bad virtual batch sizes are clear InputErrors", "[f
 
 // ---- mean_only ----------------------------------------------------------------------------------
 
-TEMPLATE_TEST_CASE("mean-only batch norm: plain reference in both modes; no variance buffer", "[family][mean_only]",
-                   float, double) {
+TEMPLATE_TEST_CASE("mean-only batch norm: plain reference in both modes; no variance buffer",
+                   "[family][mean_only]", float, double) {
   using T = TestType;
   const Shape shape{5, 4, 3};
-  const Tensor<T> x = random_tensor<T>(shape, "mean_only/x", 0.3, 1.7), dy = random_tensor<T>(shape, "mean_only/dy");
-  const Tensor<T> bias = random_tensor<T>({4}, "mean_only/b"), running = random_tensor<T>({4}, "mean_only/rm");
+  const Tensor<T> x = random_tensor<T>(shape, "mean_only/x", 0.3, 1.7),
+                  dy = random_tensor<T>(shape, "mean_only/dy");
+  const Tensor<T> bias = random_tensor<T>({4}, "mean_only/b"),
+                  running = random_tensor<T>({4}, "mean_only/rm");
   for (Mode mode : {Mode::train, Mode::eval}) {
     auto norm = make_normalizer<T>("mean_only", shape);
     norm->set("bias", bias);
     norm->set("running_mean", running);
     std::vector<std::string> names;
-    for (auto& b : norm->buffers()) names.push_back(b.name);
+    for (auto& b : norm->buffers())
+      names.push_back(b.name);
     CHECK(names == std::vector<std::string>{"running_mean", "num_batches_tracked"});
     Results<T> got = run_normalizer(*norm, x, dy, mode);
     const ChannelMoments m = channel_moments_of(x), g = channel_moments_of(dy);
@@ -240,13 +261,15 @@ TEMPLATE_TEST_CASE("mean-only batch norm: plain reference in both modes; no vari
       y.data()[i] = double(x.data()[i]) - center + double(bias.data()[c]);
       if (mode == Mode::train) dx.data()[i] -= g.mean[c];  // through μ_B
     }
-    for (std::size_t c = 0; c < 4; ++c) dbias.data()[c] = g.mean[c] * 15;
+    for (std::size_t c = 0; c < 4; ++c)
+      dbias.data()[c] = g.mean[c] * 15;
     CHECK(describe_mismatch(got["y"], y, rounding<T>()) == "");
     CHECK(describe_mismatch(got["dx"], dx, mode == Mode::eval ? kExact : rounding<T>()) == "");
     CHECK(describe_mismatch(got["dbias"], dbias, rounding<T>()) == "");
     Tensor<double> updated = cast<double>(running);
     if (mode == Mode::train)
-      for (std::size_t c = 0; c < 4; ++c) updated.data()[c] = 0.9 * updated.data()[c] + 0.1 * m.mean[c];
+      for (std::size_t c = 0; c < 4; ++c)
+        updated.data()[c] = 0.9 * updated.data()[c] + 0.1 * m.mean[c];
     CHECK(describe_mismatch(got["running_mean"], updated, rounding<T>()) == "");
     CHECK(got["num_batches_tracked"]() == T(mode == Mode::train ? 1 : 0));
   }

@@ -38,7 +38,8 @@ RenormReference renorm_reference(const Tensor<double>& x, const RenormInputs& in
   for (std::size_t c = 0; c < C; ++c) {
     const double sigma = std::sqrt(in.running_var.data()[c] + in.eps);
     out.r[c] = frozen ? frozen->r[c] : std::clamp(std::sqrt(m.var[c] + in.eps) / sigma, 1 / in.rmax, in.rmax);
-    out.d[c] = frozen ? frozen->d[c] : std::clamp((m.mean[c] - in.running_mean.data()[c]) / sigma, -in.dmax, in.dmax);
+    out.d[c] = frozen ? frozen->d[c]
+                      : std::clamp((m.mean[c] - in.running_mean.data()[c]) / sigma, -in.dmax, in.dmax);
   }
   for (std::size_t i = 0; i < x.size(); ++i) {
     const std::size_t c = (i / S) % C;
@@ -49,8 +50,13 @@ RenormReference renorm_reference(const Tensor<double>& x, const RenormInputs& in
 }
 
 RenormInputs inputs_of(Normalizer<double>& norm, double eps, double rmax, double dmax) {
-  return {norm.parameter("weight"), norm.parameter("bias"), norm.buffer("running_mean"), norm.buffer("running_var"),
-          eps, rmax, dmax};
+  return {norm.parameter("weight"),
+          norm.parameter("bias"),
+          norm.buffer("running_mean"),
+          norm.buffer("running_var"),
+          eps,
+          rmax,
+          dmax};
 }
 
 }  // namespace
@@ -74,12 +80,13 @@ TEMPLATE_TEST_CASE("batch renorm with rmax=1, dmax=0 is batch norm, bit for bit"
   }
 }
 
-TEMPLATE_TEST_CASE("batch renorm with running statistics equal to the batch's has r = 1, d = 0", "[family][renorm]",
-                   float, double) {
+TEMPLATE_TEST_CASE("batch renorm with running statistics equal to the batch's has r = 1, d = 0",
+                   "[family][renorm]", float, double) {
   using T = TestType;
   for (const Shape& shape : kShapes) {
     INFO(shape_string(shape));
-    const Tensor<T> x = random_tensor<T>(shape, "renorm/r1/x", 0.3, 1.7), dy = random_tensor<T>(shape, "renorm/r1/dy");
+    const Tensor<T> x = random_tensor<T>(shape, "renorm/r1/x", 0.3, 1.7),
+                    dy = random_tensor<T>(shape, "renorm/r1/dy");
     auto renorm = make_normalizer<T>("batch_renorm", shape);
     auto batch = make_normalizer<T>("batch", shape);
     set_nontrivial_state(*renorm, "renorm/r1");
@@ -98,7 +105,8 @@ TEMPLATE_TEST_CASE("batch renorm with running statistics equal to the batch's ha
 
 // The unclipped and partly clipped regimes against the reference; backward against finite
 // differences of the reference with this forward's r and d frozen.
-TEST_CASE("batch renorm: plain reference, running updates, and gradients with r, d frozen", "[family][renorm]") {
+TEST_CASE("batch renorm: plain reference, running updates, and gradients with r, d frozen",
+          "[family][renorm]") {
   struct Variant {
     std::string spec;
     double eps, rmax, dmax;
@@ -175,7 +183,8 @@ TEST_CASE("batch renorm: the warmup schedule is the documented one", "[family][r
   CHECK(ramp_clipped);
 }
 
-TEST_CASE("batch renorm: bad values are InputErrors that name the key and the rule", "[family][renorm][errors]") {
+TEST_CASE("batch renorm: bad values are InputErrors that name the key and the rule",
+          "[family][renorm][errors]") {
   const Shape shape{4, 3};
   const auto error_of = [&](const std::string& spec) {
     return input_error_message([&] { make_normalizer<double>(spec, shape); });

@@ -55,7 +55,8 @@ ChannelMoments channel_moments_of(const Tensor<T>& x) {
   ChannelMoments m{std::vector<double>(C, 0.0), std::vector<double>(C, 0.0)};
   for (std::size_t c = 0; c < C; ++c) {
     for (std::size_t n = 0; n < N; ++n)
-      for (std::size_t s = 0; s < S; ++s) m.mean[c] += double(x.data()[(n * C + c) * S + s]);
+      for (std::size_t s = 0; s < S; ++s)
+        m.mean[c] += double(x.data()[(n * C + c) * S + s]);
     m.mean[c] /= double(N * S);
     for (std::size_t n = 0; n < N; ++n)
       for (std::size_t s = 0; s < S; ++s) {
@@ -70,7 +71,8 @@ ChannelMoments channel_moments_of(const Tensor<T>& x) {
 template <class T>
 Tensor<T> vector_tensor(const std::vector<double>& v) {
   Tensor<T> t = Tensor<T>::from_shape({v.size()});
-  for (std::size_t i = 0; i < v.size(); ++i) t.data()[i] = T(v[i]);
+  for (std::size_t i = 0; i < v.size(); ++i)
+    t.data()[i] = T(v[i]);
   return t;
 }
 

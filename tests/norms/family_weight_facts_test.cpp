@@ -24,7 +24,8 @@ double largest_eigenvalue(std::vector<double> a, std::size_t n) {
     double off = 0, diag = 0;
     for (std::size_t p = 0; p < n; ++p) {
       diag += a[p * n + p] * a[p * n + p];
-      for (std::size_t q = p + 1; q < n; ++q) off += a[p * n + q] * a[p * n + q];
+      for (std::size_t q = p + 1; q < n; ++q)
+        off += a[p * n + q] * a[p * n + q];
     }
     if (off <= 1e-32 * diag) break;
     for (std::size_t p = 0; p < n; ++p)
@@ -46,7 +47,8 @@ double largest_eigenvalue(std::vector<double> a, std::size_t n) {
       }
   }
   double largest = a[0];
-  for (std::size_t p = 1; p < n; ++p) largest = std::max(largest, a[p * n + p]);
+  for (std::size_t p = 1; p < n; ++p)
+    largest = std::max(largest, a[p * n + p]);
   return largest;
 }
 
@@ -62,7 +64,8 @@ double largest_singular_value(const Tensor<T>& w) {
   std::vector<double> gram(n * n, 0.0);
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < n; ++j)
-      for (std::size_t k = 0; k < inner; ++k) gram[i * n + j] += at(i, k) * at(j, k);
+      for (std::size_t k = 0; k < inner; ++k)
+        gram[i * n + j] += at(i, k) * at(j, k);
   return std::sqrt(largest_eigenvalue(gram, n));
 }
 
@@ -70,7 +73,8 @@ double largest_singular_value(const Tensor<T>& w) {
 template <class T>
 double norm_of(const Tensor<T>& a) {
   double squares = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) squares += double(a.data()[i]) * double(a.data()[i]);
+  for (std::size_t i = 0; i < a.size(); ++i)
+    squares += double(a.data()[i]) * double(a.data()[i]);
   return std::sqrt(squares);
 }
 
@@ -83,11 +87,13 @@ TEST_CASE("the Jacobi eigensolver of these tests finds the largest eigenvalue", 
   const double h[3] = {1, 2, 3}, hh = 14;
   double q[9], a[9] = {};
   for (int i = 0; i < 3; ++i)
-    for (int j = 0; j < 3; ++j) q[i * 3 + j] = (i == j ? 1.0 : 0.0) - 2 * h[i] * h[j] / hh;
+    for (int j = 0; j < 3; ++j)
+      q[i * 3 + j] = (i == j ? 1.0 : 0.0) - 2 * h[i] * h[j] / hh;
   const double d[3] = {1, 4, 2};
   for (int i = 0; i < 3; ++i)
     for (int j = 0; j < 3; ++j)
-      for (int k = 0; k < 3; ++k) a[i * 3 + j] += q[i * 3 + k] * d[k] * q[j * 3 + k];
+      for (int k = 0; k < 3; ++k)
+        a[i * 3 + j] += q[i * 3 + k] * d[k] * q[j * 3 + k];
   CHECK(std::abs(largest_eigenvalue(std::vector<double>(a, a + 9), 3) - 4) <= 1e-13);
 }
 
@@ -100,7 +106,8 @@ TEMPLATE_TEST_CASE("spectral norm: σ converges to the largest singular value un
     const double sigma_max = largest_singular_value(w);
     auto norm = make_normalizer<T>("spectral", shape);  // one power step per training forward
     Tensor<T> y;
-    for (int step = 0; step < 2000; ++step) norm->forward(w, y, Mode::train);
+    for (int step = 0; step < 2000; ++step)
+      norm->forward(w, y, Mode::train);
     const double sigma = norm_of(w) / norm_of(y);  // y = W/σ
     CHECK(std::abs(sigma - sigma_max) <= (sizeof(T) == 4 ? 1e-5 : 1e-10) * sigma_max);
     // At the fixed point, evaluation (no iteration) gives the same output.
@@ -110,9 +117,10 @@ TEMPLATE_TEST_CASE("spectral norm: σ converges to the largest singular value un
   }
 }
 
-TEMPLATE_TEST_CASE("spectral norm: u, v start as deterministic unit vectors; evaluation leaves them; one training "
-                   "step is v = normalize(Wᵀu), u = normalize(Wv)",
-                   "[family][spectral]", float, double) {
+TEMPLATE_TEST_CASE(
+    "spectral norm: u, v start as deterministic unit vectors; evaluation leaves them; one training "
+    "step is v = normalize(Wᵀu), u = normalize(Wv)",
+    "[family][spectral]", float, double) {
   using T = TestType;
   const Shape shape{4, 3, 2};
   const Tensor<T> w = random_tensor<T>(shape, "spectral/step/w", 0.3, 1.0);
@@ -128,9 +136,11 @@ TEMPLATE_TEST_CASE("spectral norm: u, v start as deterministic unit vectors; eva
   const auto divided = [&](const std::vector<double>& u, const std::vector<double>& v) {
     double sigma = 0;
     for (std::size_t i = 0; i < 4; ++i)
-      for (std::size_t j = 0; j < 6; ++j) sigma += u[i] * double(w.data()[i * 6 + j]) * v[j];
+      for (std::size_t j = 0; j < 6; ++j)
+        sigma += u[i] * double(w.data()[i * 6 + j]) * v[j];
     Tensor<double> out = cast<double>(w);
-    for (std::size_t k = 0; k < out.size(); ++k) out.data()[k] /= sigma;
+    for (std::size_t k = 0; k < out.size(); ++k)
+      out.data()[k] /= sigma;
     return out;
   };
   std::vector<double> u(u0.data(), u0.data() + 4), v(v0.data(), v0.data() + 6);
@@ -143,11 +153,15 @@ TEMPLATE_TEST_CASE("spectral norm: u, v start as deterministic unit vectors; eva
   // One training step.
   std::vector<double> wtu(6, 0.0), wv(4, 0.0);
   for (std::size_t i = 0; i < 4; ++i)
-    for (std::size_t j = 0; j < 6; ++j) wtu[j] += double(w.data()[i * 6 + j]) * u[i];
-  for (std::size_t j = 0; j < 6; ++j) v[j] = wtu[j] / norm_of(vector_tensor<double>(wtu));
+    for (std::size_t j = 0; j < 6; ++j)
+      wtu[j] += double(w.data()[i * 6 + j]) * u[i];
+  for (std::size_t j = 0; j < 6; ++j)
+    v[j] = wtu[j] / norm_of(vector_tensor<double>(wtu));
   for (std::size_t i = 0; i < 4; ++i)
-    for (std::size_t j = 0; j < 6; ++j) wv[i] += double(w.data()[i * 6 + j]) * v[j];
-  for (std::size_t i = 0; i < 4; ++i) u[i] = wv[i] / norm_of(vector_tensor<double>(wv));
+    for (std::size_t j = 0; j < 6; ++j)
+      wv[i] += double(w.data()[i * 6 + j]) * v[j];
+  for (std::size_t i = 0; i < 4; ++i)
+    u[i] = wv[i] / norm_of(vector_tensor<double>(wv));
   norm->forward(w, y, Mode::train);
   CHECK(describe_mismatch(norm->buffer("u"), vector_tensor<double>(u), rounding<T>()) == "");
   CHECK(describe_mismatch(norm->buffer("v"), vector_tensor<double>(v), rounding<T>()) == "");
@@ -179,7 +193,8 @@ TEST_CASE("spectral norm: bad values and a zero weight are InputErrors", "[famil
     return input_error_message([&] { make_normalizer<double>(spec, {3, 4}); });
   };
   CHECK_THAT(error_of("spectral:n_power_iterations=0"), Contains("n_power_iterations=0") && Contains(">= 1"));
-  CHECK_THAT(error_of("spectral:n_power_iterations=1.5"), Contains("n_power_iterations=1.5") && Contains("integer"));
+  CHECK_THAT(error_of("spectral:n_power_iterations=1.5"),
+             Contains("n_power_iterations=1.5") && Contains("integer"));
   CHECK_THAT(error_of("spectral:eps=0"), Contains("eps=0") && Contains("> 0"));
   auto norm = make_normalizer<double>("spectral", {3, 4});
   Tensor<double> zero = Tensor<double>::from_shape({3, 4}), y;
@@ -188,13 +203,15 @@ TEST_CASE("spectral norm: bad values and a zero weight are InputErrors", "[famil
              Contains("σ") && Contains("(3, 4)"));
 }
 
-TEMPLATE_TEST_CASE("weight standardization: plain reference; a constant row gives 0 and the formula's gradient",
-                   "[family][weight_std]", float, double) {
+TEMPLATE_TEST_CASE(
+    "weight standardization: plain reference; a constant row gives 0 and the formula's gradient",
+    "[family][weight_std]", float, double) {
   using T = TestType;
   const Shape shape{4, 3, 2, 2};
   const std::size_t L = 12;
   Tensor<T> w = random_tensor<T>(shape, "weight_std/w", 0.3, 1.7);
-  for (std::size_t j = 0; j < L; ++j) w.data()[1 * L + j] = T(0.7);  // row 1: constant
+  for (std::size_t j = 0; j < L; ++j)
+    w.data()[1 * L + j] = T(0.7);  // row 1: constant
   const Tensor<T> dy = random_tensor<T>(shape, "weight_std/dy");
   auto norm = make_normalizer<T>("weight_std", shape);
   CHECK(norm->parameters().empty());
@@ -204,11 +221,15 @@ TEMPLATE_TEST_CASE("weight standardization: plain reference; a constant row give
   Tensor<double> y = cast<double>(w), dx = cast<double>(dy);
   for (std::size_t o = 0; o < 4; ++o) {
     double mean = 0, var = 0, mean_dy = 0;
-    for (std::size_t j = 0; j < L; ++j) mean += double(w.data()[o * L + j]) / L, mean_dy += double(dy.data()[o * L + j]) / L;
-    for (std::size_t j = 0; j < L; ++j) var += std::pow(double(w.data()[o * L + j]) - mean, 2) / L;
-    for (std::size_t j = 0; j < L; ++j) y.data()[o * L + j] = (double(w.data()[o * L + j]) - mean) / std::sqrt(var + eps);
+    for (std::size_t j = 0; j < L; ++j)
+      mean += double(w.data()[o * L + j]) / L, mean_dy += double(dy.data()[o * L + j]) / L;
+    for (std::size_t j = 0; j < L; ++j)
+      var += std::pow(double(w.data()[o * L + j]) - mean, 2) / L;
+    for (std::size_t j = 0; j < L; ++j)
+      y.data()[o * L + j] = (double(w.data()[o * L + j]) - mean) / std::sqrt(var + eps);
     if (o == 1)  // the constant row: (dŵ - mean dŵ)/sqrt(eps)
-      for (std::size_t j = 0; j < L; ++j) dx.data()[o * L + j] = (double(dy.data()[o * L + j]) - mean_dy) / std::sqrt(eps);
+      for (std::size_t j = 0; j < L; ++j)
+        dx.data()[o * L + j] = (double(dy.data()[o * L + j]) - mean_dy) / std::sqrt(eps);
   }
   CHECK(describe_mismatch(got["y"], y, rounding<T>()) == "");
   for (std::size_t j = 0; j < L; ++j) {

@@ -18,7 +18,8 @@ constexpr double kFdTolerance = 1e-6;
 // Σ y·r
 inline double weighted_sum(const Tensor<double>& y, const Tensor<double>& r) {
   double total = 0;
-  for (std::size_t i = 0; i < y.size(); ++i) total += y.data()[i] * r.data()[i];
+  for (std::size_t i = 0; i < y.size(); ++i)
+    total += y.data()[i] * r.data()[i];
   return total;
 }
 
