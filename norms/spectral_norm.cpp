@@ -8,7 +8,8 @@
 // as constants (as PyTorch does) and goes through σ.
 //
 // u and v start as normalized normal vectors from a fixed seed (kInitSeed), so that a normalizer
-// is reproducible; set them (set("u", ...)) to start elsewhere, e.g. from a run's seed.
+// is reproducible; reseed() draws them from another seed (the model builder passes one from the
+// run's initialization stream), and set("u", ...) sets them outright.
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -76,9 +77,7 @@ class SpectralNorm final : public Normalizer<T> {
         shape_(spectral_weight_shape_of(example)),
         rows_(shape_[0]),
         cols_(shape_product(shape_, 1)) {
-    std::mt19937_64 engine(kInitSeed);
-    u_ = random_unit_vector<T>(rows_, engine, options_.eps);
-    v_ = random_unit_vector<T>(cols_, engine, options_.eps);
+    reseed(kInitSeed);
     u_work_.resize(rows_), v_work_.resize(cols_), wv_.resize(rows_);
   }
 
@@ -89,6 +88,14 @@ class SpectralNorm final : public Normalizer<T> {
            ", eps=" + format_number(options_.eps) + ", dim=0)";
   }
   std::vector<BufferRef<T>> buffers() override { return {{"u", &u_}, {"v", &v_}}; }
+
+  // u and v as normalized normal vectors from `seed`.
+  void reseed(std::uint64_t seed) override {
+    std::mt19937_64 engine(seed);
+    u_ = random_unit_vector<T>(rows_, engine, options_.eps);
+    v_ = random_unit_vector<T>(cols_, engine, options_.eps);
+  }
+  bool has_random_state() const override { return true; }
 
   void forward(const Tensor<T>& w, Tensor<T>& y, Mode mode) override {
     check_same_shape("spectral norm", "W", w.shape(), shape_);

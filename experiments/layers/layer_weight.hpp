@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "experiments/util/rng.hpp"
 #include "norms/normalizer.hpp"
 
 namespace normlab {
@@ -32,6 +33,9 @@ class LayerWeight {
   Tensor<T>& direction() { return v_; }
   // Under weight norm, sets g = ‖v‖ per row so that w = v (call after initializing v).
   void reset_scale();
+  // Redraws a reparameterization's random state (spectral norm's u, v) with a seed from `rng`;
+  // draws nothing from rng otherwise, so models without one initialize exactly as before.
+  void reseed(Rng& rng);
 
   // The weight for this forward; valid until the next compute(). The mode reaches the
   // reparameterization: spectral norm iterates u, v in training only, as PyTorch's does.
