@@ -1,0 +1,54 @@
+// A steady-state forward and backward of the family1 normalizers (issue 10) allocates nothing:
+// caches are sized once, or resized to the same size. Counted by replacing the global operator
+// new for this test executable (the count is only read here).
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include <catch2/catch.hpp>
+
+#include "test_support.hpp"
+
+namespace {
+std::atomic<long> allocations{0};
+}
+
+void* operator new(std::size_t size) {
+  ++allocations;
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+namespace normlab::testing {
+
+TEST_CASE("family1 normalizers allocate nothing per forward and backward in steady state",
+          "[family][allocations]") {
+  for (const std::string spec :
+       {"rms", "rms:elementwise_affine=false", "batch_renorm", "batch:virtual_batch_size=2", "mean_only",
+        "weight_std", "spectral", "spectral:n_power_iterations=3"})
+    for (const Shape& shape : {Shape{8, 4}, Shape{8, 4, 6}}) {
+      INFO(spec << " on " << shape_string(shape));
+      auto norm = make_normalizer<float>(spec, shape);
+      const Tensor<float> x = random_tensor<float>(shape, "alloc/x", 0.3, 1.7);
+      const Tensor<float> dy = random_tensor<float>(shape, "alloc/dy");
+      Tensor<float> y, dx;
+      for (Mode mode : {Mode::train, Mode::eval}) {  // the first pass sizes y, dx and every cache
+        norm->forward(x, y, mode);
+        norm->backward(x, dy, dx);
+      }
+      const long before = allocations.load();
+      for (Mode mode : {Mode::train, Mode::eval, Mode::train}) {
+        norm->forward(x, y, mode);
+        norm->backward(x, dy, dx);
+      }
+      CHECK(allocations.load() - before == 0);
+    }
+}
+
+}  // namespace normlab::testing
