@@ -121,7 +121,7 @@ class SpectralNorm final : public Normalizer<T> {
     double sigma = 0;
     for (std::size_t i = 0; i < rows_; ++i)
       sigma += double(u_.data()[i]) * wv_[i];
-    if (!(sigma != 0) || !std::isfinite(sigma))
+    if (sigma == 0 || !std::isfinite(sigma))
       throw InputError("spectral norm: σ = uᵀWv is " + format_number(sigma) + " for the weight " +
                        shape_string(shape_) +
                        ", so W/σ is undefined (a zero weight, or u, v orthogonal to it)");
