@@ -3,6 +3,12 @@
 // x: (N, C, *spatial), viewed as (N, C, S). Statistics per channel over N and S. Training uses
 // the batch statistics (biased variance) and updates the running buffers (unbiased variance);
 // evaluation uses the running buffers, unless track_running_stats=false.
+//
+// Ghost batch normalization (Hoffer et al., 2017) is the key virtual_batch_size=K (Keras's name):
+// in training the batch is split into N/K consecutive chunks of K samples, each normalized
+// exactly as batch norm normalizes it alone, in order, so the running buffers are updated once per
+// chunk (as calling torch's BatchNorm on each chunk in turn). N must be a multiple of K in
+// training; evaluation takes any N and is plain batch norm. Without the key, one chunk of N.
 #include <cmath>
 
 #include "norms/kernels/channel_kernels.hpp"
@@ -15,11 +21,29 @@ namespace normlab {
 
 namespace {
 
+struct BatchNormOptions {
+  RunningStatsOptions stats;
+  std::optional<std::size_t> virtual_batch_size;  // none: the whole batch
+
+  static BatchNormOptions parse(const Spec& spec) {
+    BatchNormOptions options{RunningStatsOptions::parse(spec), std::nullopt};
+    if (spec.raw("virtual_batch_size") != "none") {
+      const long k = spec.get_int("virtual_batch_size");
+      if (k < 1) spec.fail("virtual_batch_size", "must be >= 1, or none for the whole batch");
+      options.virtual_batch_size = std::size_t(k);
+    }
+    return options;
+  }
+};
+
 template <class T>
 class BatchNorm final : public Normalizer<T> {
  public:
-  BatchNorm(const RunningStatsOptions& options, const Shape& example)
-      : options_(options), rank_(example.size()), channels_(channels_of_example("batch norm", example)) {
+  BatchNorm(const BatchNormOptions& options, const Shape& example)
+      : options_(options.stats),
+        virtual_batch_size_(options.virtual_batch_size),
+        rank_(example.size()),
+        channels_(channels_of_example("batch norm", example)) {
     const std::size_t C = channels_;
     if (options_.affine) {
       weight_ = Tensor<T>::from_shape({C});
@@ -40,7 +64,8 @@ class BatchNorm final : public Normalizer<T> {
     return "BatchNorm(" + std::to_string(channels_) + ", eps=" + format_number(options_.eps) +
            ", momentum=" + (options_.momentum ? format_number(*options_.momentum) : "none") +
            ", affine=" + bool_string(options_.affine) +
-           ", track_running_stats=" + bool_string(options_.track_running_stats) + ")";
+           ", track_running_stats=" + bool_string(options_.track_running_stats) +
+           (virtual_batch_size_ ? ", virtual_batch_size=" + std::to_string(*virtual_batch_size_) : "") + ")";
   }
   bool has_shift() const override { return options_.affine; }
 
@@ -56,47 +81,74 @@ class BatchNorm final : public Normalizer<T> {
   void forward(const Tensor<T>& x, Tensor<T>& y, Mode mode) override {
     const auto& shape = x.shape();  // (N, C, *spatial)
     check_channels("batch norm", shape, rank_, channels_);
-    layout_ = {shape[0], channels_, shape_product(shape, 2)};
-    used_batch_stats_ = mode == Mode::train || !options_.track_running_stats;
-    const std::size_t count = layout_.count_per_channel();
-    if (used_batch_stats_) {
-      if (count <= 1)
-        throw InputError(
-            "batch norm: expected more than 1 value per channel when training, got input of shape " +
-            shape_string(shape));
-      kernels::channel_moments(mean_.data(), var_.data(), x.data(), layout_);
-      for (std::size_t c = 0; c < channels_; ++c)
-        rstd_[c] = 1.0 / std::sqrt(var_[c] + options_.eps);
-      if (mode == Mode::train && options_.track_running_stats) {
-        // var_ becomes the unbiased variance here; it is not needed afterwards.
-        for (std::size_t c = 0; c < channels_; ++c)
-          var_[c] *= double(count) / double(count - 1);
-        running_.update(mean_.data(), var_.data());
-      }
-    } else {
-      for (std::size_t c = 0; c < channels_; ++c) {
-        mean_[c] = double(running_.mean.data()[c]);
-        rstd_[c] = 1.0 / std::sqrt(double(running_.var.data()[c]) + options_.eps);
-      }
+    const std::size_t N = shape[0];
+    chunks_ = 1;
+    if (mode == Mode::train && virtual_batch_size_) {
+      if (N % *virtual_batch_size_ != 0)
+        throw InputError("batch norm: virtual_batch_size=" + std::to_string(*virtual_batch_size_) +
+                         " must divide the batch size in training, got input of shape " +
+                         shape_string(shape) + " (N=" + std::to_string(N) + ")");
+      chunks_ = N / *virtual_batch_size_;
     }
+    layout_ = {N / chunks_, channels_, shape_product(shape, 2)};  // one chunk
+    used_batch_stats_ = mode == Mode::train || !options_.track_running_stats;
+    if (used_batch_stats_ && layout_.count_per_channel() <= 1)
+      throw InputError(
+          "batch norm: expected more than 1 value per channel when training, got input of shape " +
+          shape_string(shape) +
+          (chunks_ > 1 ? " in virtual batches of " + std::to_string(layout_.N) : std::string()));
+    mean_.resize(chunks_ * channels_);  // no-op once the batch size is steady
+    rstd_.resize(chunks_ * channels_);
     ensure_shape(y, shape);
-    kernels::channel_normalize(y.data(), x.data(), mean_.data(), rstd_.data(), gamma(), beta(), layout_,
-                               affine_steps_.data());
+    const std::size_t chunk_size = layout_.N * channels_ * layout_.S;
+    for (std::size_t k = 0; k < chunks_; ++k)
+      forward_chunk(x.data() + k * chunk_size, y.data() + k * chunk_size, mean_.data() + k * channels_,
+                    rstd_.data() + k * channels_, mode);
   }
 
   void backward(const Tensor<T>& x, const Tensor<T>& dy, Tensor<T>& dx) override {
     const auto& shape = x.shape();
     check_same_shape("batch norm backward", "dy", dy.shape(), shape);
-    if (shape[0] != layout_.N || shape_product(shape, 2) != layout_.S)
+    if (shape[0] != layout_.N * chunks_ || shape_product(shape, 2) != layout_.S)
       throw InputError("batch norm backward: x of shape " + shape_string(shape) +
                        " is not the last forward's input");
+    ensure_shape(dx, shape);
+    const std::size_t chunk_size = layout_.N * channels_ * layout_.S;
+    for (std::size_t k = 0; k < chunks_; ++k)
+      backward_chunk(x.data() + k * chunk_size, dy.data() + k * chunk_size, dx.data() + k * chunk_size,
+                     mean_.data() + k * channels_, rstd_.data() + k * channels_);
+  }
+
+ private:
+  // One (virtual) batch: x, y: (layout_.N, C, S); mean, rstd: (C) written.
+  void forward_chunk(const T* x, T* y, double* mean, double* rstd, Mode mode) {
+    if (used_batch_stats_) {
+      const std::size_t count = layout_.count_per_channel();
+      kernels::channel_moments(mean, var_.data(), x, layout_);
+      for (std::size_t c = 0; c < channels_; ++c)
+        rstd[c] = 1.0 / std::sqrt(var_[c] + options_.eps);
+      if (mode == Mode::train && options_.track_running_stats) {
+        // var_ becomes the unbiased variance here; it is not needed afterwards.
+        for (std::size_t c = 0; c < channels_; ++c)
+          var_[c] *= double(count) / double(count - 1);
+        running_.update(mean, var_.data());
+      }
+    } else {
+      for (std::size_t c = 0; c < channels_; ++c) {
+        mean[c] = double(running_.mean.data()[c]);
+        rstd[c] = 1.0 / std::sqrt(double(running_.var.data()[c]) + options_.eps);
+      }
+    }
+    kernels::channel_normalize(y, x, mean, rstd, gamma(), beta(), layout_, affine_steps_.data());
+  }
+
+  // The backward of forward_chunk: dx assigned, dγ and dβ accumulated.
+  void backward_chunk(const T* x, const T* dy, T* dx, const double* mean, const double* rstd) {
     const double count = double(layout_.count_per_channel());
     const bool need_sums = used_batch_stats_ || options_.affine;
-    if (need_sums)
-      kernels::channel_grad_sums(sum_dy_.data(), sum_dy_centered_.data(), dy.data(), x.data(), mean_.data(),
-                                 layout_);
+    if (need_sums) kernels::channel_grad_sums(sum_dy_.data(), sum_dy_centered_.data(), dy, x, mean, layout_);
     for (std::size_t c = 0; c < channels_; ++c) {
-      const double g = options_.affine ? double(weight_.data()[c]) : 1.0, r = rstd_[c];
+      const double g = options_.affine ? double(weight_.data()[c]) : 1.0, r = rstd[c];
       a_[c] = g * r;  // the direct term: γ·rstd·dy
       if (used_batch_stats_) {
         b_[c] = -g * r * r * r * sum_dy_centered_[c] / count;  // through the variance: -γ·rstd·x̂·mean(dy·x̂)
@@ -105,38 +157,47 @@ class BatchNorm final : public Normalizer<T> {
         b_[c] = k_[c] = 0;  // running statistics are constants
       }
     }
-    ensure_shape(dx, shape);
-    kernels::channel_input_grad(dx.data(), dy.data(), x.data(), mean_.data(), a_.data(), b_.data(), k_.data(),
-                                layout_, grad_steps_.data());
+    kernels::channel_input_grad(dx, dy, x, mean, a_.data(), b_.data(), k_.data(), layout_,
+                                grad_steps_.data());
     if (options_.affine)
       for (std::size_t c = 0; c < channels_; ++c) {
-        weight_grad_.data()[c] += T(sum_dy_centered_[c] * rstd_[c]);  // dγ = Σ dy·x̂
-        bias_grad_.data()[c] += T(sum_dy_[c]);                        // dβ = Σ dy
+        weight_grad_.data()[c] += T(sum_dy_centered_[c] * rstd[c]);  // dγ = Σ dy·x̂
+        bias_grad_.data()[c] += T(sum_dy_[c]);                       // dβ = Σ dy
       }
   }
 
- private:
   const T* gamma() const { return options_.affine ? weight_.data() : nullptr; }
   const T* beta() const { return options_.affine ? bias_.data() : nullptr; }
 
   RunningStatsOptions options_;
+  std::optional<std::size_t> virtual_batch_size_;
   std::size_t rank_, channels_;
   Tensor<T> weight_, bias_, weight_grad_, bias_grad_;  // (C) each
   RunningStats<T> running_;
-  // Per-channel caches, (C) each, sized once: statistics of the last forward and backward scratch.
-  std::vector<double> mean_, var_, rstd_, sum_dy_, sum_dy_centered_, a_, b_, k_;
+  // Statistics of the last forward, (chunks·C): one (C) block per virtual batch.
+  std::vector<double> mean_, rstd_;
+  // Per-channel scratch, (C) each, sized once.
+  std::vector<double> var_, sum_dy_, sum_dy_centered_, a_, b_, k_;
   std::vector<kernels::AffineStep<T>> affine_steps_;
   std::vector<kernels::InputGradStep<T>> grad_steps_;
-  kernels::ChannelLayout layout_{0, 0, 0};
+  kernels::ChannelLayout layout_{0, 0, 0};  // of one chunk
+  std::size_t chunks_ = 1;                  // virtual batches in the last forward
   bool used_batch_stats_ = true;
 };
 
 }  // namespace
 
 NormalizerInfo batch_norm_info() {
-  return normalizer_info<BatchNorm, RunningStatsOptions>(
+  std::vector<KeyInfo> keys = running_stats_keys(/*affine=*/true, /*track_running_stats=*/true);
+  keys.push_back(
+      {"virtual_batch_size", "none",
+       "ghost batch norm: in training, normalize each of N/K consecutive chunks of K samples alone "
+       "(N must be a multiple of K); none: the whole batch"});
+  // virtual_batch_size is not among the examples: no K divides every test loop's batch size; ghost
+  // batch norm is checked in family_facts_test.
+  return normalizer_info<BatchNorm, BatchNormOptions>(
       "batch", "batch normalization: per channel over the batch and spatial dims (torch.nn.BatchNorm2d)",
-      running_stats_keys(/*affine=*/true, /*track_running_stats=*/true),
+      keys,
       {NormRole::activation, /*batch_statistics=*/true, /*running_buffers=*/true, /*min_rank=*/2, "",
        {"batch", "batch:affine=false", "batch:track_running_stats=false", "batch:momentum=none,eps=1e-3"}});
 }

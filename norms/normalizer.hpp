@@ -13,6 +13,7 @@
 // per-group statistics (mean, rstd), and backward recomputes x̂ from x.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,6 +54,11 @@ class Normalizer {
 
   virtual std::vector<ParameterRef<T>> parameters() { return {}; }
   virtual std::vector<BufferRef<T>> buffers() { return {}; }
+
+  // Redraws the normalizer's random initial state from `seed` (spectral norm's u and v); a no-op for
+  // normalizers without one. The model builder passes a seed from the run's initialization stream.
+  virtual void reseed(std::uint64_t /*seed*/) {}
+  virtual bool has_random_state() const { return false; }
 
   // True when the normalizer adds a learnable shift after normalizing (a preceding bias is then
   // redundant; the model builder drops it under bias=auto).

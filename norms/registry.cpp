@@ -2,35 +2,30 @@
 
 namespace normlab {
 
-// One line per normalizer; each is defined in its own file.
+// One line per normalizer; each is defined in its own file. The order is the order of `normlab
+// list`, of tables and legends, and gives each kind its colour and marker in figures: the five
+// textbook members and the baseline first, as in every earlier figure.
 NormalizerInfo batch_norm_info();
 NormalizerInfo layer_norm_info();
 NormalizerInfo instance_norm_info();
 NormalizerInfo group_norm_info();
 NormalizerInfo weight_norm_info();
 NormalizerInfo identity_info();
-// --- family2: FRN, EvoNorm, Switchable (issue 10) ---
+NormalizerInfo rms_norm_info();
+NormalizerInfo batch_renorm_info();
+NormalizerInfo mean_only_norm_info();
+NormalizerInfo switchable_info();
 NormalizerInfo frn_info();
 NormalizerInfo evonorm_b0_info();
 NormalizerInfo evonorm_s0_info();
-NormalizerInfo switchable_info();
-// --- end family2 ---
+NormalizerInfo weight_std_info();
+NormalizerInfo spectral_norm_info();
 
 const KindRegistry<NormalizerInfo>& normalizer_registry() {
-  static const KindRegistry<NormalizerInfo> registry("normalizer", {
-                                                                       batch_norm_info(),
-                                                                       layer_norm_info(),
-                                                                       instance_norm_info(),
-                                                                       group_norm_info(),
-                                                                       weight_norm_info(),
-                                                                       identity_info(),
-                                                                       // --- family2 ---
-                                                                       frn_info(),
-                                                                       evonorm_b0_info(),
-                                                                       evonorm_s0_info(),
-                                                                       switchable_info(),
-                                                                       // --- end family2 ---
-                                                                   });
+  static const KindRegistry<NormalizerInfo> registry(
+      "normalizer", {batch_norm_info(), layer_norm_info(), instance_norm_info(), group_norm_info(), weight_norm_info(),
+                     identity_info(), rms_norm_info(), batch_renorm_info(), mean_only_norm_info(), switchable_info(),
+                     frn_info(), evonorm_b0_info(), evonorm_s0_info(), weight_std_info(), spectral_norm_info()});
   return registry;
 }
 

@@ -22,6 +22,14 @@ Semantics follow normlab's contract, which follows PyTorch's:
             their fixtures come from short PyTorch autograd implementations of the issue's formulas
             (family2_* below): autograd gives the gradients, the running buffers are updated by hand
             as BatchNorm updates them.
+  family1 (issue 10), see the block "family1" below:
+  rms           torch 1.13 has no nn.RMSNorm: a short autograd implementation of the formula
+  batch_renorm  no PyTorch module: a short autograd implementation of Ioffe (2017), r and d detached
+  batch:virtual_batch_size=K   nn.BatchNorm1d/2d called on each chunk of K samples in turn
+  mean_only     no PyTorch module: autograd of y = x - mean + bias
+  weight_std    no PyTorch module: autograd of timm's StdConv2d standardization
+  spectral      torch.nn.utils.spectral_norm's own hook (dim 0) on a holder of the weight, with u and
+                v set explicitly (PyTorch draws them from its global RNG at registration)
 PyTorch never counts batches for instance norm (its num_batches_tracked stays 0) while normlab
 does (it needs the count for momentum=none, which PyTorch's instance norm rejects); instance
 fixtures therefore do not include num_batches_tracked.
@@ -33,6 +41,7 @@ import json
 import os
 import shutil
 import sys
+import zlib
 
 try:
     import numpy as np
@@ -130,6 +139,10 @@ def build(spec, shape):
 
 def values_to_set(kind, names, shape, rng):
     """Non-trivial values (float64) for every name to set, in the shapes normlab holds them."""
+    # --- family1 (issue 10) ---
+    if kind in FAMILY1_KINDS:
+        return family1_values(kind, names, shape, rng)
+    # --- end family1 ---
     C = shape[1]
     affine_shape = shape[1:] if kind == "layer" else (C,)  # layer norm: elementwise over (C, *spatial)
     values = {}
@@ -158,6 +171,13 @@ def run_case(kind, spec, mode, dtype, x64, dy64, values):
     if kind in FAMILY2_KINDS:  # autograd implementations of the formulas (family2 block below)
         return family2_run_case(kind, spec, mode, dtype, x64, dy64, values)
     tdtype = DTYPES[dtype]
+    # --- family1 (issue 10) ---
+    runner = family1_runner(kind, spec)
+    if runner is not None:
+        outputs = runner(spec, mode, tdtype, x64, dy64, values)
+        np_dtype = np.float32 if dtype == "f32" else np.float64
+        return {k: v.detach().numpy().astype(np_dtype) for k, v in outputs.items()}
+    # --- end family1 ---
     x = torch.tensor(x64, dtype=tdtype, requires_grad=True)
     dy = torch.tensor(dy64, dtype=tdtype)
     outputs = {}
@@ -426,12 +446,245 @@ def main():
                     make_case(kind, variant, spec, names, rank, mode, dtype, seed)
                     count += 1
     count += make_family2_cases()
+    # --- family1 (issue 10): seeds from the case name, so other blocks' cases do not shift them ---
+    for kind, variant, spec, names, ranks in family1_variants():
+        for rank in ranks:
+            for mode in MODES:
+                for dtype in DTYPES:
+                    name = "%s_%s_%dd_%s_%s" % (kind, variant, rank, mode, dtype)
+                    make_case(kind, variant, spec, names, rank, mode, dtype, zlib.crc32(name.encode()))
+                    count += 1
+    # --- end family1 ---
     with open(os.path.join(OUT, "README"), "w") as f:
         f.write("PyTorch parity fixtures, %s (torch %s). Regenerate with:\n"
                 "  /usr/bin/python3 scripts/make_fixtures.py\n" % (NOTE, torch.__version__))
         f.write(FAMILY2_README)
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(OUT) for f in fs)
     print("make_fixtures.py: wrote %d cases, %.0f kB, to %s" % (count, total / 1024, os.path.relpath(OUT, ROOT)))
+
+
+# ==== family1 (issue 10): rms, batch_renorm, ghost batch norm, mean_only, weight_std, spectral ====
+# Where PyTorch 1.13 has no module, a short autograd implementation of the formula of the issue
+# (and of the kind's `normlab list` doc); PyTorch's own modules otherwise.
+
+FAMILY1_KINDS = ("rms", "batch_renorm", "mean_only", "weight_std", "spectral")
+
+
+def family1_variants():
+    """(kind, variant name, spec, names to set, ranks), as variants()."""
+    stats = ["weight", "bias", "running_mean", "running_var"]
+    return [
+        ("rms", "defaults", "rms", [], (2, 4)),
+        ("rms", "set", "rms:eps=1e-3", ["weight"], (3,)),
+        ("rms", "no_affine", "rms:elementwise_affine=false", [], (3,)),
+        ("batch_renorm", "set", "batch_renorm", stats, (2, 4)),
+        ("batch_renorm", "clipped", "batch_renorm:rmax=1.5,dmax=0.2,momentum=none", stats + ["num_batches_tracked"],
+         (3,)),
+        # num_batches_tracked = 3 with warmup = 3: the first ramp step, rmax 5/3, dmax 5/3
+        ("batch_renorm", "ramp", "batch_renorm:warmup=3", stats + ["num_batches_tracked"], (4,)),
+        ("batch", "ghost3", "batch:virtual_batch_size=3", stats, (2,)),
+        ("batch", "ghost1", "batch:virtual_batch_size=1,momentum=0.2", stats, (3, 4)),
+        ("mean_only", "set", "mean_only", ["bias", "running_mean"], (2, 4)),
+        ("mean_only", "no_affine", "mean_only:affine=false,momentum=none", ["running_mean", "num_batches_tracked"],
+         (3,)),
+        ("weight_std", "defaults", "weight_std", [], (2, 4)),
+        ("weight_std", "eps", "weight_std:eps=1e-3", [], (3,)),
+        ("spectral", "set", "spectral", ["u", "v"], (2, 4)),
+        ("spectral", "iterations", "spectral:n_power_iterations=3,eps=1e-6", ["u", "v"], (3,)),
+    ]
+
+
+def family1_runner(kind, spec):
+    """The runner of a family1 case, or None for the other kinds."""
+    if kind == "batch" and "virtual_batch_size" in spec:
+        return family1_ghost_batch
+    return {"rms": family1_rms, "batch_renorm": family1_batch_renorm, "mean_only": family1_mean_only,
+            "weight_std": family1_weight_std, "spectral": family1_spectral}.get(kind)
+
+
+def family1_values(kind, names, shape, rng):
+    """values_to_set for family1 kinds: rms's weight is elementwise over x.shape[1:]; spectral's u
+    (out) and v (rest) are normalized normal vectors."""
+    values = {}
+    for name in names:
+        if name == "weight" and kind == "rms":
+            values[name] = rng.uniform(0.5, 1.5, shape[1:]) * rng.choice([-1.0, 1.0], shape[1:])
+        elif name in ("u", "v"):
+            z = rng.normal(0.0, 1.0, (shape[0],) if name == "u" else (int(np.prod(shape[1:])),))
+            values[name] = z / np.linalg.norm(z)
+        else:
+            values.update(values_to_set("batch", [name], shape, rng))
+    return values
+
+
+def family1_tensor(values, name, tdtype, default):
+    return torch.tensor(values[name], dtype=tdtype) if name in values else default
+
+
+def family1_channel_view(t, x):
+    """A (C) tensor viewed to broadcast against x: (N, C, *spatial)."""
+    return t.reshape((1, -1) + (1,) * (x.dim() - 2))
+
+
+def family1_update(running, batch_value, factor):
+    return (1 - factor) * running + factor * batch_value
+
+
+def family1_rms(spec, mode, tdtype, x64, dy64, values):
+    # torch 1.13 has no nn.RMSNorm: torch.nn.RMSNorm(x.shape[1:]) of PyTorch >= 2.4 as a formula.
+    _, keys = parse_spec(spec)
+    x = torch.tensor(x64, dtype=tdtype, requires_grad=True)
+    eps = keys.get("eps", "none")
+    eps = torch.finfo(tdtype).eps if eps == "none" else float(eps)
+    dims = tuple(range(1, x.dim()))
+    y = x * torch.rsqrt(x.pow(2).mean(dims, keepdim=True) + eps)
+    outputs = {}
+    weight = None
+    if boolean(keys, "elementwise_affine", "true"):
+        weight = family1_tensor(values, "weight", tdtype, torch.ones(x.shape[1:], dtype=tdtype)).requires_grad_(True)
+        y = y * weight
+    y.backward(torch.tensor(dy64, dtype=tdtype))
+    outputs["y"], outputs["dx"] = y, x.grad
+    if weight is not None:
+        outputs["dweight"] = weight.grad
+    return outputs
+
+
+def family1_batch_renorm(spec, mode, tdtype, x64, dy64, values):
+    # No PyTorch module: Batch Renormalization (Ioffe 2017) as normlab's `list` doc states it.
+    _, keys = parse_spec(spec)
+    eps = float(keys.get("eps", "1e-5"))
+    momentum = keys.get("momentum", "0.1")
+    rmax, dmax, warmup = float(keys.get("rmax", "3")), float(keys.get("dmax", "5")), int(keys.get("warmup", "0"))
+    x = torch.tensor(x64, dtype=tdtype, requires_grad=True)
+    C = x.shape[1]
+    weight = family1_tensor(values, "weight", tdtype, torch.ones(C, dtype=tdtype)).requires_grad_(True)
+    bias = family1_tensor(values, "bias", tdtype, torch.zeros(C, dtype=tdtype)).requires_grad_(True)
+    running_mean = family1_tensor(values, "running_mean", tdtype, torch.zeros(C, dtype=tdtype))
+    running_var = family1_tensor(values, "running_var", tdtype, torch.ones(C, dtype=tdtype))
+    t = float(values.get("num_batches_tracked", 0.0))
+    view = lambda c: family1_channel_view(c, x)
+    outputs = {}
+    if mode == "train":
+        dims = [0] + list(range(2, x.dim()))
+        count = x.numel() // C
+        mean_b, var_b = x.mean(dims), x.var(dims, unbiased=False)
+        sigma_b = torch.sqrt(var_b + eps)
+        sigma = torch.sqrt(running_var + eps)  # before this batch's update
+        if t < warmup:
+            rmax_t, dmax_t = 1.0, 0.0
+        elif t < 2 * warmup:
+            f = (t - warmup + 1) / warmup
+            rmax_t, dmax_t = 1 + (rmax - 1) * f, dmax * f
+        else:
+            rmax_t, dmax_t = rmax, dmax
+        r = torch.clamp(sigma_b.detach() / sigma, 1 / rmax_t, rmax_t)
+        d = torch.clamp((mean_b.detach() - running_mean) / sigma, -dmax_t, dmax_t)
+        y = view(weight) * ((x - view(mean_b)) / view(sigma_b) * view(r) + view(d)) + view(bias)
+        factor = 1.0 / (t + 1) if momentum == "none" else float(momentum)
+        with torch.no_grad():
+            outputs["running_mean"] = family1_update(running_mean, mean_b, factor)
+            outputs["running_var"] = family1_update(running_var, var_b * count / (count - 1), factor)
+            outputs["num_batches_tracked"] = torch.tensor(t + 1, dtype=tdtype)
+    else:
+        y = view(weight) * (x - view(running_mean)) / view(torch.sqrt(running_var + eps)) + view(bias)
+    y.backward(torch.tensor(dy64, dtype=tdtype))
+    outputs.update({"y": y, "dx": x.grad, "dweight": weight.grad, "dbias": bias.grad})
+    return outputs
+
+
+def family1_ghost_batch(spec, mode, tdtype, x64, dy64, values):
+    # Ghost batch norm: PyTorch's BatchNorm called on each chunk of K samples in turn (training).
+    _, keys = parse_spec(spec)
+    K = int(keys.pop("virtual_batch_size"))
+    plain = "batch" + (":" + ",".join("%s=%s" % kv for kv in keys.items()) if keys else "")
+    module = build(plain, x64.shape).to(tdtype)
+    with torch.no_grad():
+        for name, value in values.items():
+            getattr(module, name).copy_(torch.tensor(value, dtype=tdtype))
+    module.train(mode == "train")
+    x = torch.tensor(x64, dtype=tdtype, requires_grad=True)
+    y = torch.cat([module(chunk) for chunk in torch.split(x, K)]) if mode == "train" else module(x)
+    y.backward(torch.tensor(dy64, dtype=tdtype))
+    outputs = {"y": y, "dx": x.grad}
+    for name, p in module.named_parameters():
+        outputs["d" + name] = p.grad
+    if mode == "train":
+        for name, b in module.named_buffers():
+            outputs[name] = b.to(tdtype)
+    return outputs
+
+
+def family1_mean_only(spec, mode, tdtype, x64, dy64, values):
+    # No PyTorch module: y = x - μ_B + bias (Salimans & Kingma 2016), running_mean in evaluation.
+    _, keys = parse_spec(spec)
+    momentum = keys.get("momentum", "0.1")
+    x = torch.tensor(x64, dtype=tdtype, requires_grad=True)
+    C = x.shape[1]
+    running_mean = family1_tensor(values, "running_mean", tdtype, torch.zeros(C, dtype=tdtype))
+    t = float(values.get("num_batches_tracked", 0.0))
+    outputs = {}
+    if mode == "train":
+        mean_b = x.mean([0] + list(range(2, x.dim())))
+        y = x - family1_channel_view(mean_b, x)
+        factor = 1.0 / (t + 1) if momentum == "none" else float(momentum)
+        with torch.no_grad():
+            outputs["running_mean"] = family1_update(running_mean, mean_b, factor)
+            outputs["num_batches_tracked"] = torch.tensor(t + 1, dtype=tdtype)
+    else:
+        y = x - family1_channel_view(running_mean, x)
+    bias = None
+    if boolean(keys, "affine", "true"):
+        bias = family1_tensor(values, "bias", tdtype, torch.zeros(C, dtype=tdtype)).requires_grad_(True)
+        y = y + family1_channel_view(bias, x)
+    y.backward(torch.tensor(dy64, dtype=tdtype))
+    outputs["y"], outputs["dx"] = y, x.grad
+    if bias is not None:
+        outputs["dbias"] = bias.grad
+    return outputs
+
+
+def family1_weight_std(spec, mode, tdtype, x64, dy64, values):
+    # No PyTorch module: timm's StdConv2d standardization, per output row, biased variance.
+    _, keys = parse_spec(spec)
+    eps = float(keys.get("eps", "1e-6"))
+    w = torch.tensor(x64, dtype=tdtype, requires_grad=True)
+    dims = tuple(range(1, w.dim()))
+    y = (w - w.mean(dims, keepdim=True)) / torch.sqrt(w.var(dims, unbiased=False, keepdim=True) + eps)
+    y.backward(torch.tensor(dy64, dtype=tdtype))
+    return {"y": y, "dx": w.grad}
+
+
+class Family1WeightHolder(torch.nn.Module):
+    """A module whose forward returns its (reparameterized) weight, for torch.nn.utils.spectral_norm."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.zeros(shape))
+
+    def forward(self):
+        return self.weight
+
+
+def family1_spectral(spec, mode, tdtype, x64, dy64, values):
+    # PyTorch's own torch.nn.utils.spectral_norm (dim 0), with u and v set explicitly.
+    _, keys = parse_spec(spec)
+    holder = Family1WeightHolder(x64.shape).to(tdtype)
+    holder = torch.nn.utils.spectral_norm(holder, n_power_iterations=int(keys.get("n_power_iterations", "1")),
+                                          eps=float(keys.get("eps", "1e-12")), dim=0)
+    with torch.no_grad():
+        holder.weight_orig.copy_(torch.tensor(x64, dtype=tdtype))
+        holder.weight_u.copy_(torch.tensor(values["u"], dtype=tdtype))
+        holder.weight_v.copy_(torch.tensor(values["v"], dtype=tdtype))
+    holder.train(mode == "train")
+    y = holder()
+    y.backward(torch.tensor(dy64, dtype=tdtype))
+    outputs = {"y": y, "dx": holder.weight_orig.grad}
+    if mode == "train":
+        outputs["u"], outputs["v"] = holder.weight_u.clone(), holder.weight_v.clone()
+    return outputs
+
+# ==== end family1 ====
 
 
 if __name__ == "__main__":

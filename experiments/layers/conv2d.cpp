@@ -152,7 +152,7 @@ std::string Conv2d<T>::describe() const {
   return "Conv2d(" + std::to_string(g_.in_channels) + ", " + std::to_string(g_.out_channels) +
          ", kernel_size=" + std::to_string(g_.kernel) + ", stride=" + std::to_string(g_.stride) +
          ", padding=" + std::to_string(g_.padding) + ", bias=" + (has_bias_ ? "true" : "false") +
-         (weight_.reparameterized() ? ", weight_norm" : "") + ")";
+         (weight_.reparameterized() ? ", " + weight_.spec() : "") + ")";
 }
 
 template <class T>
@@ -175,7 +175,7 @@ const T* Conv2d<T>::col_of(std::size_t n, T* scratch) const {
 }
 
 template <class T>
-const Tensor<T>& Conv2d<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
+const Tensor<T>& Conv2d<T>::forward(const Tensor<T>& x, Mode mode) {
   if (x.dimension() != 4 || x.shape()[1] != g_.in_channels || x.shape()[2] + 2 * g_.padding < g_.kernel ||
       x.shape()[3] + 2 * g_.padding < g_.kernel)
     output_shape(shape_of(x));  // throws
@@ -184,7 +184,7 @@ const Tensor<T>& Conv2d<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
   Ho_ = (H_ + 2 * g_.padding - g_.kernel) / g_.stride + 1, Wo_ = (W_ + 2 * g_.padding - g_.kernel) / g_.stride + 1;
   const std::size_t S = Ho_ * Wo_;
   x_ = &x;
-  w_ = &weight_.compute();
+  w_ = &weight_.compute(mode);
   ensure_dims(y_, std::array<std::size_t, 4>{N, O, Ho_, Wo_});
   if (!col_is_input()) col_.resize(thread_slots() * K * S);  // a no-op once the input size is steady
   parallel_for(N, O * K * S, [&](std::size_t n) {

@@ -32,9 +32,14 @@ void LayerWeight<T>::reset_scale() {
 }
 
 template <class T>
-const Tensor<T>& LayerWeight<T>::compute() {
+void LayerWeight<T>::reseed(Rng& rng) {
+  if (normalizer_ && normalizer_->has_random_state()) normalizer_->reseed(rng.next_u64());
+}
+
+template <class T>
+const Tensor<T>& LayerWeight<T>::compute(Mode mode) {
   if (!normalizer_) return v_;
-  normalizer_->forward(v_, w_, Mode::train);
+  normalizer_->forward(v_, w_, mode);
   return w_;
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "experiments/util/rng.hpp"
 #include "norms/normalizer.hpp"
 
 namespace normlab {
@@ -32,9 +33,15 @@ class LayerWeight {
   Tensor<T>& direction() { return v_; }
   // Under weight norm, sets g = ‖v‖ per row so that w = v (call after initializing v).
   void reset_scale();
+  // Redraws a reparameterization's random state (spectral norm's u, v) with a seed from `rng`;
+  // draws nothing from rng otherwise, so models without one initialize exactly as before.
+  void reseed(Rng& rng);
 
-  // The weight for this forward; valid until the next compute().
-  const Tensor<T>& compute();
+  // The weight for this forward; valid until the next compute(). The mode reaches the
+  // reparameterization: spectral norm iterates u, v in training only, as PyTorch's does.
+  const Tensor<T>& compute(Mode mode = Mode::train);
+  // The reparameterization's spec ("weight", "spectral", ...), "" for a plain weight.
+  const std::string& spec() const { return weight_norm_spec_; }
   const Tensor<T>& value() const { return normalizer_ ? w_ : v_; }
 
   T* grad_buffer() { return normalizer_ ? w_grad_.data() : v_grad_.data(); }

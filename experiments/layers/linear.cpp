@@ -18,8 +18,9 @@ Linear<T>::Linear(std::size_t in_features, std::size_t out_features, bool bias, 
 
 template <class T>
 std::string Linear<T>::describe() const {
-  return "Linear(" + std::to_string(in_) + ", " + std::to_string(out_) + ", bias=" + (has_bias_ ? "true" : "false") +
-         (weight_.reparameterized() ? ", weight_norm" : "") + ")";
+  return "Linear(" + std::to_string(in_) + ", " + std::to_string(out_) +
+         ", bias=" + (has_bias_ ? "true" : "false") +
+         (weight_.reparameterized() ? ", " + weight_.spec() : "") + ")";
 }
 
 template <class T>
@@ -31,11 +32,11 @@ Shape Linear<T>::output_shape(const Shape& input) const {
 }
 
 template <class T>
-const Tensor<T>& Linear<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
+const Tensor<T>& Linear<T>::forward(const Tensor<T>& x, Mode mode) {
   if (x.dimension() != 2 || x.shape()[1] != in_) output_shape(shape_of(x));  // throws
   const std::size_t N = x.shape()[0];
   x_ = &x;
-  w_ = &weight_.compute();
+  w_ = &weight_.compute(mode);
   ensure_dims(y_, std::array<std::size_t, 2>{N, out_});
   T beta = T(0);
   if (has_bias_) {  // y starts as b in every row, and the GEMM adds x·Wᵀ to it

@@ -76,6 +76,7 @@ std::unique_ptr<Conv2d<T>> ModelBuilder<T>::make_conv(const ConvGeometry& geomet
   auto conv = std::make_unique<Conv2d<T>>(geometry, bias, weight_norm_ ? options_.norm : "");
   init_.fill(conv->weight().direction(), conv->fan_in(), conv->fan_out(), activation_gain(gain_activation), rng_);
   conv->weight().reset_scale();
+  conv->weight().reseed(rng_);
   return conv;
 }
 
@@ -104,6 +105,7 @@ void ModelBuilder<T>::hidden_linear(std::size_t out_features, ActivationKind act
     auto linear = std::make_unique<Linear<T>>(in, out_features, bias, weight_norm_ ? options_.norm : "");
     init_.fill(linear->weight().direction(), in, out_features, activation_gain(activation_name(act)), rng_);
     linear->weight().reset_scale();
+    linear->weight().reseed(rng_);
     return linear;
   }, act);
 }

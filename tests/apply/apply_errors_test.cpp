@@ -178,6 +178,34 @@ TEST_CASE("normlab apply: bad input to frn, evonorm_b0, evonorm_s0 and switchabl
               {"'mean_weight'", "(3,)", "(5,)"});  // the (3) logits of instance, layer, batch
 }
 // --- end family2 ---
+// --- family1 (issue 10) ---
+TEST_CASE(
+    "normlab apply: bad values and inputs of rms, batch_renorm, ghost batch norm, mean_only, weight_std, "
+    "spectral",
+    "[apply][errors]") {
+  const Inputs& in = inputs();
+  // x: (4, 3, 5)
+  check_error({"--norm", "batch:virtual_batch_size=3", "--input", in.x},
+              {"virtual_batch_size=3", "must divide", "N=4"});
+  check_error({"--norm", "batch:virtual_batch_size=0", "--input", in.x}, {"virtual_batch_size=0", ">= 1"});
+  check_error({"--norm", "batch_renorm:rmax=0.5", "--input", in.x}, {"rmax=0.5", ">= 1"});
+  check_error({"--norm", "batch_renorm:dmax=-1", "--input", in.x}, {"dmax=-1", ">= 0"});
+  check_error({"--norm", "batch_renorm:warmup=2.5", "--input", in.x}, {"warmup=2.5", "integer"});
+  check_error({"--norm", "batch_renorm", "--input", in.one_sample},
+              {"more than 1 value per channel", "(1, 3)"});
+  check_error({"--norm", "rms:eps=0", "--input", in.x}, {"eps=0", "> 0"});
+  check_error({"--norm", "rms", "--input", in.x, "--param", "weight=" + in.w},
+              {"'weight'", "(3, 5)", "(3,)"});
+  check_error({"--norm", "rms", "--input", in.x, "--param", "bias=" + in.w}, {"'bias'", "it has: weight"});
+  check_error({"--norm", "mean_only:momentum=-1", "--input", in.x}, {"momentum=-1", "[0, 1]"});
+  check_error({"--norm", "mean_only", "--input", in.x, "--param", "running_var=" + in.w},
+              {"'running_var'", "bias, running_mean, num_batches_tracked"});
+  check_error({"--norm", "weight_std:eps=-1", "--input", in.x}, {"eps=-1", "> 0"});
+  check_error({"--norm", "spectral:n_power_iterations=0", "--input", in.x}, {"n_power_iterations=0", ">= 1"});
+  check_error({"--norm", "spectral", "--input", in.x, "--param", "u=" + in.w_bad_shape},
+              {"'u'", "(4,)", "(5,)"});
+}
+// --- end family1 ---
 
 TEST_CASE("normlab apply: an output path that is a file", "[apply][errors]") {
   const Inputs& in = inputs();

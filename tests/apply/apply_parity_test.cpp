@@ -87,6 +87,16 @@ TEST_CASE("normlab apply reproduces the formulas: frn, evonorm_b0, evonorm_s0, s
 }
 // --- end family2 ---
 
+// --- family1 (issue 10) ---
+TEST_CASE("normlab apply reproduces PyTorch: rms, batch_renorm, mean_only, weight_std, spectral",
+          "[apply][parity]") {
+  for (const std::string kind : {"rms", "batch_renorm", "mean_only", "weight_std", "spectral"}) {
+    INFO("kind " << kind);
+    check_kind(kind, 8);
+  }
+}
+// --- end family1 ---
+
 TEST_CASE("normlab apply without --grad writes y (and the buffers in training mode) only", "[apply]") {
   std::size_t checked = 0;
   for (const auto& c : fixture_cases()) {
