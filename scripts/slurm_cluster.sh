@@ -39,7 +39,7 @@ daemons=(slurmd slurmctld munged)   # in stopping order; started in the reverse 
 
 pid_of() { # the recorded pid of daemon $1, or nothing
   local file=$dir/run/$1.pid
-  [[ -s $file ]] && cat "$file" || true
+  if [[ -s $file ]]; then cat "$file"; fi
 }
 alive() { [[ -n $1 ]] && kill -0 "$1" 2>/dev/null; }
 
@@ -181,7 +181,7 @@ fail() {
 }
 
 start() {
-  local missing=() tool started name state
+  local missing=() tool started name
   for tool in munged slurmctld slurmd sbatch sinfo scontrol; do
     command -v "$tool" >/dev/null || missing+=("$tool")
   done
