@@ -21,7 +21,6 @@ usage: test_slurm.py --normlab PATH/TO/normlab --source SOURCE_DIR [--keep]
 """
 import argparse
 import csv
-import io
 import json
 import os
 import re
@@ -250,6 +249,9 @@ def slurm_sweep(normlab, source, env, work):
     array, merge = match.groups()
     for script in ["sweep.sbatch", "merge.sbatch"]:
         check((out / "slurm" / script).is_file(), f"normlab slurm wrote {out / 'slurm' / script}")
+    sweep = out / "slurm" / "sweep.sbatch"
+    check(sweep.is_file() and "SLURM_ARRAY_TASK_ID" in sweep.read_text(),
+          "sweep.sbatch chooses its shard by SLURM_ARRAY_TASK_ID")
 
     began = time.monotonic()
     states = wait_for_job(array, env, SWEEP_TIMEOUT, "sweep array")
@@ -258,6 +260,9 @@ def slurm_sweep(normlab, source, env, work):
     states = wait_for_job(merge, env, SWEEP_TIMEOUT, "merge job")
     merged = check(states is not None and list(states.values()) == ["COMPLETED"], f"the merge job completes: {states}")
     say(f"array and merge finished in {time.monotonic() - began:.1f} s")
+    shards = [out / "shards" / str(i) for i in range(SHARDS)]
+    check(all(shard.is_dir() for shard in shards),
+          f"every array task wrote its shard's store: {', '.join(str(s) for s in shards if not s.is_dir()) or 'all there'}")
     if not merged:
         show_logs(out / "slurm", work)
         return
@@ -281,7 +286,7 @@ def main():
 
     missing = [tool for tool in TOOLS if which(tool) is None]
     if missing:
-        print(f"skipped: slurm-wlm is not installed (missing {', '.join(missing)}; scripts/setup.sh installs "
+        print(f"skipped: slurm-wlm or munge is not installed (missing {', '.join(missing)}; scripts/setup.sh installs "
               "slurm-wlm and munge)")
         return 0
     if os.geteuid() != 0:
