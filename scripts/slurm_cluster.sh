@@ -139,7 +139,7 @@ start_daemon() { # name, command...: runs the command in the foreground mode, in
 }
 
 stop_all() {
-  local name pid deadline
+  local deadline
   if [[ -f $conf ]] && alive "$(pid_of slurmctld)"; then
     # Jobs first, so that no job step (slurmstepd) outlives its slurmd.
     local jobs
@@ -157,12 +157,25 @@ stop_all() {
       sleep 0.5
     done
   fi
-  for name in "${daemons[@]}"; do
+  # The slurm daemons together (each takes about 2 s to exit), then munged, which they authenticate through.
+  stop_daemons slurmd slurmctld
+  stop_daemons munged
+}
+
+stop_daemons() { # names...: SIGTERM to each one's recorded pid, wait (SIGKILL after 15 s), forget the pid
+  local name pid deadline signalled=()
+  for name in "$@"; do
     pid=$(pid_of "$name")
     if alive "$pid"; then
       kill -TERM "$pid" 2>/dev/null || true
-      deadline=$((SECONDS + 15))
-      while alive "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
+      signalled+=("$name")
+    fi
+  done
+  deadline=$((SECONDS + 15))
+  for name in "$@"; do
+    pid=$(pid_of "$name")
+    if [[ " ${signalled[*]} " == *" $name "* ]]; then
+      while alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
       if alive "$pid"; then
         log "$name (pid $pid) ignored SIGTERM for 15 s: SIGKILL"
         kill -KILL "$pid" 2>/dev/null || true
