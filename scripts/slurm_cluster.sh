@@ -17,7 +17,8 @@
 # per task unless --cpus-per-task), proctrack/linuxproc, task/none, no cgroups, no accounting database
 # (sacct does not work; finished jobs stay visible to `scontrol show job` for an hour, MinJobAge, and
 # are logged in DIR/log/jobcomp.txt). A job whose afterok dependency can never be met (a task of the
-# array failed) is cancelled instead of pending forever (kill_invalid_depend). The controller and node daemon listen on two free TCP ports
+# array failed) is cancelled instead of pending forever (kill_invalid_depend). Batch jobs start as soon
+# as a core is free (batch_sched_delay=0; Slurm's default batches their starts every 3 s). The controller and node daemon listen on two free TCP ports
 # chosen at start, so that several such clusters can run side by side on one machine. The daemons'
 # logs are DIR/log/{munged,slurmctld,slurmd}.log; `start` prints their tails when it fails.
 # stdout carries only the export line; progress goes to stderr.
@@ -90,6 +91,7 @@ TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 SchedulerType=sched/backfill
+SchedulerParameters=batch_sched_delay=0
 MpiDefault=none
 SwitchType=switch/none
 JobAcctGatherType=jobacct_gather/none

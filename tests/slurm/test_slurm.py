@@ -174,13 +174,17 @@ def smoke_check(env, work):
     return ok
 
 
-def show_logs(*directories):
-    for directory in directories:
-        for path in sorted(Path(directory).rglob("*")):
-            if path.is_file() and path.suffix in (".out", ".err", ".log") and path.stat().st_size:
-                text = path.read_text(errors="replace").splitlines()
-                print(f"--- {path} (last 30 lines)")
-                print("\n".join(text[-30:]))
+def show_logs(out, work):
+    """What tells why a job failed: the sbatch scripts, the jobs' output (under DIR, or slurm-*.out in
+    the submission directory), the node daemon's log."""
+    paths = sorted((out / "slurm").glob("*.sbatch"))
+    paths += sorted(p for p in out.rglob("*") if p.suffix in (".out", ".err", ".log"))
+    paths += sorted(work.glob("slurm-*.out")) + [work / "cluster" / "log" / "slurmd.log"]
+    for path in paths:
+        if path.is_file() and path.stat().st_size:
+            text = path.read_text(errors="replace").splitlines()
+            print(f"--- {path} (last 30 lines)")
+            print("\n".join(text[-30:]))
 
 
 def read_rows(path, ignore):
@@ -255,16 +259,17 @@ def slurm_sweep(normlab, source, env, work):
 
     began = time.monotonic()
     states = wait_for_job(array, env, SWEEP_TIMEOUT, "sweep array")
-    check(states is not None and len(states) == SHARDS and set(states.values()) == {"COMPLETED"},
-          f"the {SHARDS} array tasks complete: {states}")
+    tasks_ok = check(states is not None and len(states) == SHARDS and set(states.values()) == {"COMPLETED"},
+                     f"the {SHARDS} array tasks complete: {states}")
     states = wait_for_job(merge, env, SWEEP_TIMEOUT, "merge job")
     merged = check(states is not None and list(states.values()) == ["COMPLETED"], f"the merge job completes: {states}")
     say(f"array and merge finished in {time.monotonic() - began:.1f} s")
     shards = [out / "shards" / str(i) for i in range(SHARDS)]
     check(all(shard.is_dir() for shard in shards),
           f"every array task wrote its shard's store: {', '.join(str(s) for s in shards if not s.is_dir()) or 'all there'}")
+    if not (tasks_ok and merged):
+        show_logs(out, work)
     if not merged:
-        show_logs(out / "slurm", work)
         return
 
     local = work / "local"
