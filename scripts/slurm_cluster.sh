@@ -12,16 +12,18 @@
 # e.g.   dir=$(mktemp -d) && eval "$(scripts/slurm_cluster.sh start "$dir")" && sbatch --wrap hostname
 #        ... && scripts/slurm_cluster.sh stop "$dir" && rm -rf "$dir"
 #
-# The cluster: one node named $(hostname -s) (reached at 127.0.0.1, so the name need not resolve) with this machine's CPUs (nproc) and its memory less 1 GiB
-# (free -m), one partition `debug` (the default, no time limit), select/cons_tres with CR_Core (one core
-# per task unless --cpus-per-task), proctrack/linuxproc, task/none, no cgroups, no accounting database
-# (sacct does not work; finished jobs stay visible to `scontrol show job` for an hour, MinJobAge, and
-# are logged in DIR/log/jobcomp.txt). A job whose afterok dependency can never be met (a task of the
-# array failed) is cancelled instead of pending forever (kill_invalid_depend). Batch jobs start as soon
-# as a core is free (batch_sched_delay=0; Slurm's default batches their starts every 3 s). The controller and node daemon listen on two free TCP ports
-# chosen at start, so that several such clusters can run side by side on one machine. The daemons'
-# logs are DIR/log/{munged,slurmctld,slurmd}.log; `start` prints their tails when it fails.
-# stdout carries only the export line; progress goes to stderr.
+# The cluster: one node named $(hostname -s), reached at 127.0.0.1 (so the name need not resolve), with
+# this machine's CPUs (nproc) and its memory less 1 GiB (free -m); one partition `debug` (the default,
+# no time limit); select/cons_tres with CR_Core (one core per task unless --cpus-per-task; memory is
+# not allocated); proctrack/linuxproc, task/none, no cgroups; no accounting database (sacct does not
+# work: finished jobs stay visible to `scontrol show job` for an hour, MinJobAge, and are logged in
+# DIR/log/jobcomp.txt). A job whose afterok dependency can never be met (a task of the array failed)
+# is cancelled instead of pending forever (kill_invalid_depend). Batch jobs start as soon as a core
+# is free (batch_sched_delay=0; Slurm's default batches their starts every 3 s). The controller and
+# the node daemon listen on two free TCP ports chosen at start, so that several such clusters can run
+# side by side on one machine. The daemons' logs are DIR/log/{munged,slurmctld,slurmd}.log (their
+# stdout and stderr DIR/log/*.out); `start` prints their tails when it fails. stdout carries only the
+# export line; progress goes to stderr.
 set -euo pipefail
 
 usage() {
@@ -49,7 +51,9 @@ free_port() { # a TCP port on which nothing listens on this machine, from a rang
   local port
   for _ in $(seq 200); do
     port=$((20000 + RANDOM % 30000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && ! grep -q ":$(printf %04X "$port") " /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
+    # Nothing answers a connection, and no socket of any state uses the port (hex in /proc/net/tcp*).
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null &&
+      ! grep -q ":$(printf %04X "$port") " /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
       echo "$port"
       return
     fi
@@ -236,7 +240,9 @@ start() {
   echo "export SLURM_CONF=$conf"
 }
 
-munge_works() { munge --socket="$socket" --string=ping </dev/null 2>/dev/null | unmunge --socket="$socket" >/dev/null 2>&1; }
+munge_works() { # a credential made and decoded through this cluster's munged
+  munge --socket="$socket" --string=ping </dev/null 2>/dev/null | unmunge --socket="$socket" >/dev/null 2>&1
+}
 node_idle() {
   local state
   state=$(sinfo --noheader --format=%T 2>/dev/null) || return 1
