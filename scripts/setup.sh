@@ -2,6 +2,8 @@
 # Installs everything normlab needs on Debian 12, from Debian's own packages only.
 # Usage: scripts/setup.sh [--torch]   (--torch adds python3-torch, needed only to
 # regenerate PyTorch fixtures and to run scripts/compare_pytorch.py)
+# slurm-wlm and munge are for the real-Slurm test (tests/slurm, scripts/slurm_cluster.sh): a
+# one-node cluster on localhost; none of their services is enabled or started by normlab.
 set -euo pipefail
 
 packages=(
@@ -10,6 +12,7 @@ packages=(
   libboost-dev libboost-math-dev zlib1g-dev
   libbenchmark-dev catch2 libfmt-dev libtomlplusplus-dev
   python3 python3-numpy python3-matplotlib python3-pandas
+  slurm-wlm slurm-client munge
 )
 if [[ "${1:-}" == "--torch" ]]; then
   packages+=(python3-torch)
