@@ -22,6 +22,7 @@ def parse_args(argv):
                "  lr_stability      lr_stability, curves\n"
                "  init_sensitivity  init_sensitivity, curves\n"
                "  running_stats     running_stats, curves\n"
+               "  family            family, batch_size, curves\n"
                "  any other         curves (and distributions when layer statistics were recorded)\n"
                "--tables adds summary.md and summary.tex. Errors in the inputs: one line, exit status 2.\n"
                "See results/README.md for what each figure shows.",

@@ -1,6 +1,6 @@
 """Which figures each preset gets. A results directory from any other configuration gets the
 generic curves figure (and the activation distributions when layer statistics were recorded)."""
-from . import batch_size, curves, distributions, init_sensitivity, ioffe, lr_stability, placement, running_stats
+from . import batch_size, curves, distributions, family, init_sensitivity, ioffe, lr_stability, placement, running_stats
 
 PRESET_FIGURES = {
     "quickstart": [curves.draw, distributions.draw],
@@ -10,6 +10,7 @@ PRESET_FIGURES = {
     "lr_stability": [lr_stability.draw, curves.draw],
     "init_sensitivity": [init_sensitivity.draw, curves.draw],
     "running_stats": [running_stats.draw, curves.draw],
+    "family": [family.draw, batch_size.draw, curves.draw],
 }
 USES_LAYER = {ioffe.draw, running_stats.draw, distributions.draw}
 

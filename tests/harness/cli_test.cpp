@@ -36,7 +36,7 @@ void check_same_results(const std::string& a, const std::string& b) {
 TEST_CASE("every preset runs in --quick form") {
   TempDir dir("presets");
   for (const char* preset : {"quickstart", "ioffe2015", "wuhe2018", "placement", "lr_stability", "init_sensitivity",
-                             "running_stats"}) {
+                             "running_stats", "family"}) {
     INFO(preset);
     const std::string config = kConfigs + preset + ".toml";
     const Outcome dry = run_normlab({"run", config, "--quick", "--dry-run"}, dir.path());

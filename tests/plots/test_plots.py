@@ -37,6 +37,7 @@ EXPECTED = {
     "lr_stability": ["lr_stability", "curves"],
     "init_sensitivity": ["init_sensitivity", "curves"],
     "running_stats": ["running_stats", "curves"],
+    "family": ["family", "batch_size", "curves"],
     "generic": ["curves"],
 }
 SYNTHETIC_EXTRA = {"quickstart": ["distributions"], "generic": ["distributions"]}  # they record layer stats
