@@ -1,25 +1,11 @@
 // A steady-state training step allocates nothing in the layers and the model: they own their
 // outputs and gradients and resize only when a shape changes. Counted by replacing the global
 // operator new for this test executable. (Normalizers are left out: norms/ is checked on its own.)
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
 #include <catch2/catch.hpp>
 
+#include "allocation_counter.hpp"
+
 #include "experiments/models/model.hpp"
-
-namespace {
-std::atomic<long> allocations{0};
-}
-
-void* operator new(std::size_t size) {
-  ++allocations;
-  if (void* p = std::malloc(size ? size : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace normlab;
 
@@ -45,10 +31,10 @@ TEST_CASE("a steady-state training step of the layers allocates nothing") {
       model.backward(dlogits);
     };
     step();  // the first step sizes every buffer
-    const long before = allocations.load();
+    const long before = normlab::testing::allocation_count();
     step();
     step();
     model.forward(x, Mode::eval);
-    CHECK(allocations.load() - before == 0);
+    CHECK(normlab::testing::allocation_count() - before == 0);
   }
 }

@@ -1,30 +1,14 @@
 // A steady-state forward and backward of every registered normalizer allocates nothing:
 // caches are sized once, or resized to the same size. Counted by replacing the global operator
 // new for this test executable (the count is only read here).
-#include <atomic>
-#include <cstdlib>
-#include <new>
 
 #include <catch2/catch.hpp>
+
+#include "allocation_counter.hpp"
 
 #include "registry_cases.hpp"
 #include "test_support.hpp"
 
-namespace {
-std::atomic<long> allocations{0};
-}
-
-void* operator new(std::size_t size) {
-  ++allocations;
-  if (void* p = std::malloc(size ? size : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
 
 namespace normlab::testing {
 
@@ -43,12 +27,12 @@ TEST_CASE("every registered normalizer allocates nothing per forward and backwar
       norm->forward(x, y, mode);
       norm->backward(x, dy, dx);
     }
-    const long before = allocations.load();
+    const long before = normlab::testing::allocation_count();
     for (Mode mode : {Mode::train, Mode::eval, Mode::train}) {
       norm->forward(x, y, mode);
       norm->backward(x, dy, dx);
     }
-    CHECK(allocations.load() - before == 0);
+    CHECK(normlab::testing::allocation_count() - before == 0);
   }
 }
 

@@ -11,24 +11,6 @@ namespace normlab::testing {
 
 namespace {
 
-// The message of the InputError that `action` throws; fails the test if it throws nothing or
-// something else, or if the message is not a single line.
-std::string input_error(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const InputError& e) {
-    const std::string message = e.what();
-    INFO("message: " << message);
-    CHECK(message.find('\n') == std::string::npos);
-    CHECK(!message.empty());
-    return message;
-  } catch (const std::exception& e) {
-    FAIL("expected an InputError, got another exception: " << e.what());
-  }
-  FAIL("expected an InputError, nothing was thrown");
-  return "";
-}
-
 std::string make_error(const std::string& spec, const Shape& shape) {
   return input_error([&] { make_normalizer<double>(spec, shape); });
 }

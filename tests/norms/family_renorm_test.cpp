@@ -187,7 +187,7 @@ TEST_CASE("batch renorm: bad values are InputErrors that name the key and the ru
           "[family][renorm][errors]") {
   const Shape shape{4, 3};
   const auto error_of = [&](const std::string& spec) {
-    return input_error_message([&] { make_normalizer<double>(spec, shape); });
+    return input_error([&] { make_normalizer<double>(spec, shape); });
   };
   CHECK_THAT(error_of("batch_renorm:rmax=0.5"), Contains("rmax=0.5") && Contains(">= 1"));
   CHECK_THAT(error_of("batch_renorm:dmax=-1"), Contains("dmax=-1") && Contains(">= 0"));
@@ -199,7 +199,7 @@ TEST_CASE("batch renorm: bad values are InputErrors that name the key and the ru
   auto renorm = make_normalizer<double>("batch_renorm", {1, 3});
   Tensor<double> y;
   const Tensor<double> one = random_tensor<double>({1, 3}, "renorm/one");
-  CHECK_THAT(input_error_message([&] { renorm->forward(one, y, Mode::train); }),
+  CHECK_THAT(input_error([&] { renorm->forward(one, y, Mode::train); }),
              Contains("more than 1 value per channel") && Contains("(1, 3)"));
   CHECK_NOTHROW(renorm->forward(one, y, Mode::eval));
 }

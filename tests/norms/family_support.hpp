@@ -32,19 +32,6 @@ void check_same_results(const Results<T>& got, const Results<T>& expected, Toler
   }
 }
 
-// The one-line message of the InputError that `action` throws (the test fails otherwise).
-inline std::string input_error_message(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const InputError& e) {
-    const std::string message = e.what();
-    CHECK(message.find('\n') == std::string::npos);
-    return message;
-  }
-  FAIL("expected an InputError, nothing was thrown");
-  return "";
-}
-
 // Per-channel mean and biased variance in double, in the plainest order; x: (N, C, S).
 struct ChannelMoments {
   std::vector<double> mean, var;

@@ -2,12 +2,14 @@
 // a normalizer that collect everything it produces.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 
 #include "experiments/util/rng.hpp"
 #include "fixtures/fixture_cases.hpp"
+#include "norms/core/errors.hpp"
 #include "norms/registry.hpp"
 
 namespace normlab::testing {
@@ -79,6 +81,24 @@ void set_nontrivial_state(Normalizer<T>& norm, const std::string& seed) {
     if (b.name == "running_mean") norm.set(b.name, random_tensor<T>(shape, seed + "/rm", 0.0, 0.7));
     if (b.name == "running_var") norm.set(b.name, uniform_tensor<T>(shape, seed + "/rv", 0.3, 2.0));
   }
+}
+
+// The message of the InputError that `action` throws; fails the test if it throws nothing or
+// something else, or if the message is not a single line.
+inline std::string input_error(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    INFO("message: " << message);
+    CHECK(message.find('\n') == std::string::npos);
+    CHECK(!message.empty());
+    return message;
+  } catch (const std::exception& e) {
+    FAIL("expected an InputError, got another exception: " << e.what());
+  }
+  FAIL("expected an InputError, nothing was thrown");
+  return "";
 }
 
 }  // namespace normlab::testing

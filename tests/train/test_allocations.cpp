@@ -2,25 +2,10 @@
 // progress callbacks, after warm-up, on steps that record nothing.
 #include <catch2/catch.hpp>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
+#include "allocation_counter.hpp"
 #include "experiments/data/make_dataset.hpp"
 #include "experiments/train/trainer.hpp"
 
-namespace {
-std::atomic<bool> counting{false};
-std::atomic<std::size_t> allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  if (counting) ++allocations;
-  if (void* p = std::malloc(size ? size : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 using namespace normlab;
 
@@ -89,10 +74,14 @@ TrainOptions steady_options(const std::string& optimizer) {
 
 std::size_t allocations_in_steady_state(Model<float>& model, const Dataset& data, const TrainOptions& options) {
   NullSink sink;
-  allocations = 0;
-  train(model, data, options, sink, [](std::size_t step, std::size_t) { counting = step >= 5 && step < 35; });
-  counting = false;
-  return allocations;
+  // The counts when step 5 and the last step up to 35 are reported (a run that diverges stops early).
+  long at_start = 0, at_end = 0;
+  train(model, data, options, sink, [&](std::size_t step, std::size_t) {
+    if (step == 5) at_start = normlab::testing::allocation_count();
+    if (step >= 5 && step <= 35) at_end = normlab::testing::allocation_count();
+  });
+  REQUIRE(at_end >= at_start);
+  return std::size_t(at_end - at_start);
 }
 
 std::size_t allocations_with(const std::string& model_spec, const std::string& norm, const std::string& optimizer) {
