@@ -4,7 +4,11 @@
 #include <set>
 #include <tuple>
 
+#include <fmt/format.h>
+
 #include "experiments/data/make_dataset.hpp"
+#include "experiments/harness/run_footprint.hpp"
+#include "experiments/models/model_registry.hpp"
 #include "norms/core/errors.hpp"
 
 namespace normlab {
@@ -32,9 +36,12 @@ void check_run_combinations(const SweepConfig& config, const RunPlan& plan) {
   struct DataFacts {
     Shape sample_shape;
     std::size_t classes = 0, train = 0;  // train: the training samples the run will have
+    double elements = 0;                 // of both splits together
   };
   std::map<std::string, DataFacts> shapes;  // data spec -> facts
-  std::set<std::tuple<std::string, std::string, std::string, std::string, std::string, std::string>> built;
+  using ModelKey = std::tuple<std::string, std::string, std::string, std::string, std::string, std::string>;
+  std::map<ModelKey, ModelFootprint> built;
+  const double memory = physical_memory_bytes();
   for (const auto& run : plan.runs) {
     if (!shapes.count(run.data)) {
       try {
@@ -44,7 +51,9 @@ void check_run_combinations(const SweepConfig& config, const RunPlan& plan) {
         const bool generated = dataset_registry().find(spec.kind()).traits.generated;
         const Dataset data = make_dataset(generated ? small_data_spec(run.data) : run.data, run.train.seed);
         const std::size_t train = generated ? std::size_t(spec.get_int("train")) : data.train.size();
-        shapes[run.data] = {data.sample_shape, data.num_classes, train};
+        const double test = generated ? double(spec.get_int("test")) : double(data.test.size());
+        shapes[run.data] = {data.sample_shape, data.num_classes, train,
+                            (double(train) + test) * double(shape_product(data.sample_shape))};
       } catch (const InputError& e) {
         const SweepAxis* axis = config.find("data");
         throw InputError((axis ? axis->source : config.file) + ": key 'data': " + e.what());
@@ -57,14 +66,38 @@ void check_run_combinations(const SweepConfig& config, const RunPlan& plan) {
                        " is larger than the " + std::to_string(facts.train) + " training samples of data " + run.data +
                        "; use a batch_size <= " + std::to_string(facts.train));
     const ModelOptions& m = run.model;
-    if (!built.insert({run.data, m.model, m.norm, m.placement, m.bias, m.init}).second) continue;
-    try {
-      Rng rng = Rng::stream(0, "init");
-      build_model<float>(m, facts.sample_shape, facts.classes, rng);
-    } catch (const InputError& e) {
-      throw InputError(config.file + ": the runs with model " + m.model + ", norm " + m.norm + ", placement " +
-                       m.placement + ", data " + run.data + " cannot be built: " + e.what());
+    const std::string what = "the runs with model " + m.model + ", norm " + m.norm + ", placement " + m.placement +
+                             ", data " + run.data;
+    const ModelKey key{run.data, m.model, m.norm, m.placement, m.bias, m.init};
+    if (!built.count(key)) {
+      // Refuse an impossible model from its spec before allocating it.
+      const Spec model_spec = model_registry().check(m.model);
+      const auto& bound = model_registry().find(model_spec.kind()).traits.parameter_bound;
+      if (bound) {
+        ModelFootprint estimate;
+        estimate.parameters = bound(model_spec, facts.sample_shape, facts.classes);
+        if (run_bytes(estimate, 0, 0) > memory)
+          throw InputError(config.file + ": " + what + ": the model has up to " +
+                           fmt::format("{:.3g}", estimate.parameters) + " parameters, which need about " +
+                           gib(run_bytes(estimate, 0, 0)) + " with their gradients and optimizer state; this machine "
+                           "has " + gib(memory) + " (use smaller widths)");
+      }
+      try {
+        Rng rng = Rng::stream(0, "init");
+        Model<float> model = build_model<float>(m, facts.sample_shape, facts.classes, rng);
+        built[key] = model_footprint(model, facts.sample_shape);
+      } catch (const InputError& e) {
+        throw InputError(config.file + ": " + what + " cannot be built: " + e.what());
+      } catch (const std::bad_alloc&) {
+        throw InputError(config.file + ": " + what + ": the model does not fit in this machine's memory (" +
+                         gib(memory) + "); use smaller widths");
+      }
     }
+    const double bytes = run_bytes(built[key], run.train.batch_size, facts.elements);
+    if (bytes > memory)
+      throw InputError(config.file + ": " + what + ", batch_size " + std::to_string(run.train.batch_size) +
+                       " would need about " + gib(bytes) + " of memory; this machine has " + gib(memory) +
+                       " (use a smaller model, batch or data set)");
   }
 }
 

@@ -42,6 +42,16 @@ void resolve_mlp_sizes(const Spec& spec, Shape& sample_shape, std::size_t& num_c
   num_classes = resolve_size(spec, "out", num_classes, "classes");
 }
 
+// Linear layers with biases, and up to 4 values per feature for a normalizer.
+double mlp_parameter_bound(const Spec& spec, const Shape& sample_shape, std::size_t num_classes) {
+  double previous = double(shape_product(sample_shape)), total = 0;
+  for (const std::size_t width : parse_widths(spec, "widths")) {
+    total += (previous + 1) * double(width) + 4 * double(width);
+    previous = double(width);
+  }
+  return total + (previous + 1) * double(num_classes);
+}
+
 }  // namespace
 
 ModelInfo mlp_info() {
@@ -52,7 +62,7 @@ ModelInfo mlp_info() {
        {"out", "auto", "outputs; auto = the dataset's number of classes"},
        {"act", "relu", "relu | sigmoid | tanh"},
        {"dropout", "0", "dropout probability after every hidden block (0 = no dropout layer)"}},
-      {build_mlp<float>, build_mlp<double>}, {resolve_mlp_sizes, "in", "out"});
+      {build_mlp<float>, build_mlp<double>}, {resolve_mlp_sizes, "in", "out", mlp_parameter_bound});
 }
 
 }  // namespace normlab

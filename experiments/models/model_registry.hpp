@@ -24,6 +24,10 @@ struct ModelTraits {
   // num_classes hold what the data says (empty / 0 when unknown) and are updated in place.
   std::function<void(const Spec& spec, Shape& sample_shape, std::size_t& num_classes)> resolve_sizes;
   std::string input_key, classes_key;  // the keys resolve_sizes reads, for messages ("in", "out")
+  // An upper bound of the learnable values (weights, biases, normalizer parameters) of the model
+  // for samples of sample_shape, from the spec alone, so that validation can refuse an impossible
+  // model before allocating it.
+  std::function<double(const Spec& spec, const Shape& sample_shape, std::size_t num_classes)> parameter_bound;
 };
 
 using ModelInfo = KindEntry<PerDtype<ModelFactory>, ModelTraits>;

@@ -11,6 +11,7 @@
 //   a normalizer that includes its activation (FRN with TLU, EvoNorm), either placement:
 //         conv1 -> norm1 -> conv2 -> norm2   (norm1 replaces relu1; the ReLU after the add stays)
 // bias=auto drops the bias of every conv directly followed by a shifting normalizer.
+#include <algorithm>
 #include <memory>
 
 #include "experiments/layers/pooling.hpp"
@@ -78,13 +79,30 @@ void build_resnet(ModelBuilder<T>& builder, const Spec& spec, std::size_t num_cl
   builder.output_linear(num_classes);
 }
 
+namespace {
+
+// Per stage (width·2^s channels): n blocks of two 3x3 convolutions, a projection, normalizers.
+double resnet_parameter_bound(const Spec& spec, const Shape& sample_shape, std::size_t num_classes) {
+  const double depth = double(spec.get_int("depth")), width = double(spec.get_int("width"));
+  const double blocks = std::max(1.0, (depth - 2) / 6), in = sample_shape.empty() ? 1 : double(sample_shape[0]);
+  double total = (9 * in + 5) * width, previous = width;
+  for (int stage = 0; stage < 3; ++stage) {
+    const double channels = width * double(1 << stage);
+    total += blocks * 2 * (9 * channels + 5) * channels + (previous + 5) * channels;
+    previous = channels;
+  }
+  return total + (previous + 1) * double(num_classes);
+}
+
+}  // namespace
+
 ModelInfo resnet_info() {
   return kind_entry<ModelInfo>("resnet",
                                "CIFAR-style ResNet (He et al. 2016) for 32x32 inputs: 3 stages of basic blocks, "
                                "normalizers inside the residual branch",
                                {{"depth", "8", "6n+2: 8, 14, 20, ... (n basic blocks per stage)"},
                                 {"width", "16", "channels of the first stage (then 2x and 4x)"}},
-                               {build_resnet<float>, build_resnet<double>});
+                               {build_resnet<float>, build_resnet<double>}, {{}, "", "", resnet_parameter_bound});
 }
 
 }  // namespace normlab

@@ -30,13 +30,27 @@ void build_vgg(ModelBuilder<T>& builder, const Spec& spec, std::size_t num_class
   builder.output_linear(num_classes);
 }
 
+namespace {
+
+// 3x3 convolutions with biases, up to 4 values per channel for a normalizer, the output Linear.
+double vgg_parameter_bound(const Spec& spec, const Shape& sample_shape, std::size_t num_classes) {
+  double previous = sample_shape.empty() ? 1 : double(sample_shape[0]), total = 0;
+  for (const std::size_t width : parse_widths(spec, "widths")) {
+    total += (9 * previous + 1) * double(width) + 4 * double(width);
+    previous = double(width);
+  }
+  return total + (previous + 1) * double(num_classes);
+}
+
+}  // namespace
+
 ModelInfo vgg_info() {
   return kind_entry<ModelInfo>(
       "vgg", "small VGG-style CNN: per width conv3x3 -> norm -> act, then 2x2 pooling; global average pool -> Linear",
       {{"widths", "16x32x64", "channels of the conv blocks, separated by x"},
        {"act", "relu", "relu | sigmoid | tanh"},
        {"pool", "max", "max | avg: the 2x2 pooling after each block"}},
-      {build_vgg<float>, build_vgg<double>});
+      {build_vgg<float>, build_vgg<double>}, {{}, "", "", vgg_parameter_bound});
 }
 
 }  // namespace normlab
