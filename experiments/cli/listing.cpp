@@ -15,8 +15,13 @@ namespace {
 template <class Entry>
 FamilyListing listing_of(const KindRegistry<Entry>& registry, std::string config_key, std::string title,
                          std::function<std::string(std::size_t)> traits_json = {}) {
-  FamilyListing listing{registry.family(), std::move(config_key), std::move(title), {}, std::move(traits_json)};
+  FamilyListing listing{registry.family(), std::move(config_key), std::move(title), {}, std::move(traits_json), {}};
   for (const auto& entry : registry) listing.kinds.push_back(&entry);
+  return listing;
+}
+
+FamilyListing with_text(FamilyListing listing, std::function<std::string(std::size_t)> traits_text) {
+  listing.traits_text = std::move(traits_text);
   return listing;
 }
 
@@ -39,16 +44,27 @@ std::string normalizer_traits_json(std::size_t index) {
 FamilyListing losses_listing() {
   static const std::vector<KindInfo> losses = {{"cross_entropy", "softmax cross-entropy from logits (stable)", {}, {}},
                                                {"mse", "mean squared error against one-hot targets", {}, {}}};
-  FamilyListing listing{"loss", "loss", "losses (loss)", {}, {}};
+  FamilyListing listing{"loss", "loss", "losses (loss)", {}, {}, {}};
   for (const auto& k : losses) listing.kinds.push_back(&k);
   return listing;
+}
+
+std::string normalizer_traits_text(std::size_t index) {
+  const NormalizerTraits& t = normalizer_registry().entries().at(index).traits;
+  std::string text = std::string("role: ") + role_name(t.role);
+  if (t.batch_statistics) text += "; batch statistics";
+  if (t.running_buffers) text += "; running buffers";
+  if (t.min_rank >= 3) text += "; needs spatial dims";
+  if (t.includes_activation) text += "; may include its activation";
+  return text;
 }
 
 }  // namespace
 
 std::vector<FamilyListing> all_listings() {
   return {
-      listing_of(normalizer_registry(), "norm", "normalizers (--norm)", normalizer_traits_json),
+      with_text(listing_of(normalizer_registry(), "norm", "normalizers (--norm)", normalizer_traits_json),
+                normalizer_traits_text),
       listing_of(model_registry(), "model", "models (--model)"),
       listing_of(init_registry(), "init", "initializations (--init)"),
       listing_of(dataset_registry(), "data", "datasets (data)"),
@@ -60,8 +76,10 @@ std::vector<FamilyListing> all_listings() {
 
 void print_text(std::ostream& out, const FamilyListing& family) {
   out << family.title << ":\n";
-  for (const KindInfo* k : family.kinds) {
+  for (std::size_t i = 0; i < family.kinds.size(); ++i) {
+    const KindInfo* k = family.kinds[i];
     out << "  " << k->kind << "  " << k->doc << "\n";
+    if (family.traits_text) out << "      [" << family.traits_text(i) << "]\n";
     for (const auto& key : k->keys)
       out << "      " << key.name << "=" << (key.default_value.empty() ? "(required)" : key.default_value) << "  "
           << key.doc << "\n";

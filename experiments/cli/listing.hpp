@@ -18,6 +18,8 @@ struct FamilyListing {
   std::vector<const KindInfo*> kinds;
   // The JSON members of a kind's traits (`"role": "activation", ...`), or "" for families without.
   std::function<std::string(std::size_t index)> traits_json;
+  // The same in words for the text listing ("activation; batch statistics, running buffers"), or "".
+  std::function<std::string(std::size_t index)> traits_text;
 };
 
 // Every family, normalizers first.
