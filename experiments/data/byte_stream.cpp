@@ -14,7 +14,9 @@ namespace normlab {
 
 namespace {
 
-gzFile as_gz(void* file) { return static_cast<gzFile>(file); }
+gzFile as_gz(void* file) {
+  return static_cast<gzFile>(file);
+}
 
 }  // namespace
 
@@ -57,7 +59,8 @@ std::vector<std::uint8_t> ByteStream::read_exactly(std::size_t n, const std::str
   while (bytes.size() < n) {
     const std::size_t chunk = std::min(kChunk, n - bytes.size()), before = bytes.size();
     // Geometric growth, but never past n: memory follows the data actually present.
-    if (before + chunk > bytes.capacity()) bytes.reserve(std::min(n, std::max(2 * bytes.capacity(), before + chunk)));
+    if (before + chunk > bytes.capacity())
+      bytes.reserve(std::min(n, std::max(2 * bytes.capacity(), before + chunk)));
     bytes.resize(before + chunk);
     const std::size_t got = read(bytes.data() + before, chunk);
     bytes.resize(before + got);

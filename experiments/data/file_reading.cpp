@@ -43,17 +43,20 @@ IdxContents read_idx(const std::string& path, std::uint32_t magic, std::size_t d
                      " bytes, shorter than its " + std::to_string(header) + "-byte header");
   const std::uint32_t found = big_endian_u32(bytes);
   if (found != magic)
-    throw InputError(path + ": wrong magic number " + hex(found) + " for an IDX " + what + " file (expected " +
-                     hex(magic) + ")");
+    throw InputError(path + ": wrong magic number " + hex(found) + " for an IDX " + what +
+                     " file (expected " + hex(magic) + ")");
   IdxContents contents;
-  for (std::size_t d = 0; d < dims; ++d) contents.sizes.push_back(big_endian_u32(bytes + 4 + 4 * d));
+  for (std::size_t d = 0; d < dims; ++d)
+    contents.sizes.push_back(big_endian_u32(bytes + 4 + 4 * d));
   // "12 images of 28 x 28" or "12 labels".
   std::string described = std::to_string(contents.sizes[0]) + " " + what;
-  for (std::size_t d = 1; d < dims; ++d) described += (d == 1 ? " of " : " x ") + std::to_string(contents.sizes[d]);
+  for (std::size_t d = 1; d < dims; ++d)
+    described += (d == 1 ? " of " : " x ") + std::to_string(contents.sizes[d]);
   const auto payload =
       checked_product(contents.sizes, 1, std::size_t(std::numeric_limits<std::ptrdiff_t>::max()) - header);
   if (!payload)
-    throw InputError(path + ": its header (" + described + ") describes more than 2^63 bytes (corrupt header)");
+    throw InputError(path + ": its header (" + described +
+                     ") describes more than 2^63 bytes (corrupt header)");
   const std::string promised = "that its header (" + described + ") describes";
   contents.data = stream.read_exactly(*payload, "of data " + promised);
   stream.expect_end(header + *payload, "(header included) " + promised);

@@ -18,9 +18,13 @@ namespace normlab {
 
 namespace {
 
-[[noreturn]] void bad(const std::string& path, const std::string& why) { throw_npy_error(path, why); }
+[[noreturn]] void bad(const std::string& path, const std::string& why) {
+  throw_npy_error(path, why);
+}
 
-const char* dtype_descr(Dtype d) { return d == Dtype::float32 ? "<f4" : "<f8"; }
+const char* dtype_descr(Dtype d) {
+  return d == Dtype::float32 ? "<f4" : "<f8";
+}
 
 template <class T>
 constexpr Dtype dtype_of() {
@@ -31,7 +35,8 @@ constexpr Dtype dtype_of() {
 
 std::size_t npy_header_size(std::string_view file_start, std::uint64_t file_size, const std::string& path) {
   if (file_start.size() < 8 || file_start.compare(0, 6, "\x93NUMPY") != 0) bad(path, "no NumPy magic string");
-  const int major = static_cast<unsigned char>(file_start[6]), minor = static_cast<unsigned char>(file_start[7]);
+  const int major = static_cast<unsigned char>(file_start[6]),
+            minor = static_cast<unsigned char>(file_start[7]);
   if ((major != 1 && major != 2 && major != 3) || minor != 0)
     bad(path, "unsupported format version " + std::to_string(major) + "." + std::to_string(minor) +
                   " (1.0, 2.0 and 3.0 are supported)");
@@ -61,7 +66,8 @@ NpyHeader parse_npy_header(std::string_view file_start, std::uint64_t file_size,
   else if (descr == "<f8" || descr == "=f8" || descr == "f8")
     h.dtype = Dtype::float64;
   else
-    bad(path, "dtype '" + printable_excerpt(descr) + "' is not supported; use float32 (<f4) or float64 (<f8)");
+    bad(path,
+        "dtype '" + printable_excerpt(descr) + "' is not supported; use float32 (<f4) or float64 (<f8)");
   if (dict.fortran_order) bad(path, "Fortran-ordered arrays are not supported; save a C-contiguous array");
   h.shape = dict.shape;
   h.data_offset = header_end;
@@ -69,14 +75,15 @@ NpyHeader parse_npy_header(std::string_view file_start, std::uint64_t file_size,
   // The byte size, checked before anything trusts it: it must fit in a signed 64-bit offset
   // (xtensor's strides are signed), and then match the file's real size exactly.
   const std::size_t item = h.dtype == Dtype::float32 ? 4 : 8;
-  const auto data_bytes = checked_product(h.shape, item, std::size_t(std::numeric_limits<std::ptrdiff_t>::max()));
+  const auto data_bytes =
+      checked_product(h.shape, item, std::size_t(std::numeric_limits<std::ptrdiff_t>::max()));
   if (!data_bytes)
     bad(path, "shape " + shape_string(h.shape) + " of " + std::to_string(item) +
                   "-byte values is too large: its byte size overflows 64 bits");
   const std::uint64_t expected = std::uint64_t(h.data_offset) + *data_bytes;  // both below 2^63
   if (file_size != expected)
-    bad(path, "expected " + std::to_string(expected) + " bytes for shape " + shape_string(h.shape) + ", found " +
-                  std::to_string(file_size));
+    bad(path, "expected " + std::to_string(expected) + " bytes for shape " + shape_string(h.shape) +
+                  ", found " + std::to_string(file_size));
   return h;
 }
 
@@ -84,7 +91,8 @@ NpyHeader read_npy_header(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("cannot open '" + path + "': " + std::strerror(errno));
   struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) throw InputError("cannot open '" + path + "': " + std::strerror(errno));
+  if (::stat(path.c_str(), &info) != 0)
+    throw InputError("cannot open '" + path + "': " + std::strerror(errno));
   if (!S_ISREG(info.st_mode)) bad(path, "not a regular file");
   const std::uint64_t file_size = std::uint64_t(info.st_size);
   // The fixed prefix first, then exactly the header it declares (bounded by the file's size).
@@ -106,12 +114,13 @@ Tensor<T> read_npy(const std::string& path) {
   Tensor<T> t = Tensor<T>::from_shape(h.shape);
   std::ifstream in(path, std::ios::binary);
   in.seekg(std::streamoff(h.data_offset));
-  if (!in.read(reinterpret_cast<char*>(t.data()), std::streamsize(t.size() * sizeof(T)))) bad(path, "truncated data");
+  if (!in.read(reinterpret_cast<char*>(t.data()), std::streamsize(t.size() * sizeof(T))))
+    bad(path, "truncated data");
   return t;
 }
 
 template <class T>
-void write_npy(const std::string& path, const Tensor<T>& tensor) {
+std::string encode_npy(const Tensor<T>& tensor) {
   const std::string shape = shape_string(shape_of(tensor));
   std::string header = std::string("{'descr': '") + dtype_descr(dtype_of<T>()) +
                        "', 'fortran_order': False, 'shape': " + shape + ", }";
@@ -126,11 +135,18 @@ void write_npy(const std::string& path, const Tensor<T>& tensor) {
   bytes += char(header.size() >> 8);
   bytes += header;
   bytes.append(reinterpret_cast<const char*>(tensor.data()), tensor.size() * sizeof(T));
-  write_file_atomically(path, bytes);
+  return bytes;
+}
+
+template <class T>
+void write_npy(const std::string& path, const Tensor<T>& tensor) {
+  write_file_atomically(path, encode_npy(tensor));
 }
 
 template Tensor<float> read_npy<float>(const std::string&);
 template Tensor<double> read_npy<double>(const std::string&);
+template std::string encode_npy<float>(const Tensor<float>&);
+template std::string encode_npy<double>(const Tensor<double>&);
 template void write_npy<float>(const std::string&, const Tensor<float>&);
 template void write_npy<double>(const std::string&, const Tensor<double>&);
 

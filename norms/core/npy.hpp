@@ -39,6 +39,11 @@ std::size_t npy_header_size(std::string_view file_start, std::uint64_t file_size
 template <class T>
 Tensor<T> read_npy(const std::string& path);
 
+// The bytes of a version 1.0 .npy file holding `tensor` (C order, little-endian, header padded
+// so that the data starts on a 64-byte boundary).
+template <class T>
+std::string encode_npy(const Tensor<T>& tensor);
+
 // Writes atomically (a temporary file in the same directory, then a rename), so a reader never
 // sees a half-written file.
 template <class T>

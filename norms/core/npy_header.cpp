@@ -32,12 +32,16 @@ namespace {
 enum Key { kDescr, kFortranOrder, kShape, kKeyCount };
 constexpr const char* kKeyNames[kKeyCount] = {"descr", "fortran_order", "shape"};
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 bool is_identifier_char(char c) {
   return is_digit(c) || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 // Python's whitespace between tokens inside brackets (newlines included).
-bool is_whitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+bool is_whitespace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
 
 // One pass over the header text. Each read_* consumes one value of its grammar from pos_ or
 // fails naming the byte offset; no method recurses or looks back.
@@ -89,7 +93,8 @@ class HeaderReader {
   bool at_end() const { return pos_ >= text_.size(); }
   char peek() const { return text_[pos_]; }
   void skip_whitespace() {
-    while (!at_end() && is_whitespace(peek())) ++pos_;
+    while (!at_end() && is_whitespace(peek()))
+      ++pos_;
   }
 
   [[noreturn]] void fail(const std::string& why) const {
@@ -195,7 +200,8 @@ class HeaderReader {
     }
     if (!at_end() && (is_identifier_char(peek()) || peek() == '.')) {
       pos_ = start;
-      fail("'shape' dimension '" + printable_excerpt(token_at(start), 24) + "' is not a non-negative integer");
+      fail("'shape' dimension '" + printable_excerpt(token_at(start), 24) +
+           "' is not a non-negative integer");
     }
     if (text_[start] == '0' && pos_ - start > 1) {
       const std::string digits(text_.substr(start, pos_ - start));

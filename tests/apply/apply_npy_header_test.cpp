@@ -20,7 +20,8 @@ std::string write_crafted(const TempDir& dir, const std::string& name, const std
   std::string bytes = "\x93NUMPY";
   bytes += char(major);
   bytes += char(0);
-  for (int i = 0; i < (major == 1 ? 2 : 4); ++i) bytes += char((dict.size() >> (8 * i)) & 0xff);
+  for (int i = 0; i < (major == 1 ? 2 : 4); ++i)
+    bytes += char((dict.size() >> (8 * i)) & 0xff);
   bytes += dict;
   for (std::size_t i = 0; i < data_bytes / 4; ++i) {
     const float v = 0.5f + float(i % 7);
@@ -40,19 +41,19 @@ std::string dict_with(const std::string& descr, const std::string& shape) {
 
 TEST_CASE("normlab apply: long .npy headers are errors or valid, never a crash", "[apply][errors][issue12]") {
   TempDir dir;
-  check_apply_error({"--norm", "batch", "--input",
-                     write_crafted(dir, "long_descr.npy", dict_with("'" + std::string(50000, 'a') + "'", "(4,)"),
-                                   1, 16)},
-                    {"long_descr.npy", "dtype 'aaaa", "not supported"});
+  check_apply_error(
+      {"--norm", "batch", "--input",
+       write_crafted(dir, "long_descr.npy", dict_with("'" + std::string(50000, 'a') + "'", "(4,)"), 1, 16)},
+      {"long_descr.npy", "dtype 'aaaa", "not supported"});
   check_apply_error({"--norm", "batch", "--input",
                      write_crafted(dir, "unclosed.npy", "{'descr': '<f4" + std::string(60000, ' '), 1)},
                     {"unclosed.npy", "unterminated string"});
   // Long runs of spaces inside the shape and after a key are legal: the run succeeds.
-  const std::string spaces = write_crafted(
-      dir, "spaces.npy",
-      "{'descr'" + std::string(30000, ' ') + ": '<f4', 'fortran_order': False, 'shape': (2," +
-          std::string(30000, ' ') + "3), }\n",
-      1, 24);
+  const std::string spaces =
+      write_crafted(dir, "spaces.npy",
+                    "{'descr'" + std::string(30000, ' ') + ": '<f4', 'fortran_order': False, 'shape': (2," +
+                        std::string(30000, ' ') + "3), }\n",
+                    1, 24);
   const RunResult r = run_normlab({"apply", "--norm", "batch", "--input", spaces, "--out", dir / "out"}, dir);
   INFO("stderr: " << r.err);
   CHECK(r.exit_code == 0);
@@ -64,10 +65,11 @@ TEST_CASE("normlab apply: .npy shapes whose size overflows are input errors", "[
   const std::string x = dir / "x.npy";
   write_npy<float>(x, Tensor<float>::from_shape({4, 3}));
   int i = 0;
-  for (const std::string shape : {"(4611686018427387904,)", "(4294967296, 4294967296)",
-                                  "(1099511627776, 1099511627776)", "(2305843009213693952, 2, 2, 2)",
-                                  "(0, 1099511627776, 1099511627776)", "(4611686018427387904, 4)"}) {
-    const std::string file = write_crafted(dir, "overflow" + std::to_string(i++) + ".npy", dict_with("'<f4'", shape));
+  for (const std::string shape :
+       {"(4611686018427387904,)", "(4294967296, 4294967296)", "(1099511627776, 1099511627776)",
+        "(2305843009213693952, 2, 2, 2)", "(0, 1099511627776, 1099511627776)", "(4611686018427387904, 4)"}) {
+    const std::string file =
+        write_crafted(dir, "overflow" + std::to_string(i++) + ".npy", dict_with("'<f4'", shape));
     INFO("shape " << shape);
     for (const std::string norm : {"batch", "layer", "group:num_groups=1", "none"})
       check_apply_error({"--norm", norm, "--input", file}, {file, "too large", "overflows"});

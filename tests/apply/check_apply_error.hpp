@@ -16,7 +16,8 @@ namespace normlab::testing {
 
 // Runs apply with `args` (an --out is added) twice, into a fresh path and into an existing empty
 // directory, and checks the error contract; each of `expected` must occur in the message.
-inline void check_apply_error(const std::vector<std::string>& args, const std::vector<std::string>& expected) {
+inline void check_apply_error(const std::vector<std::string>& args,
+                              const std::vector<std::string>& expected) {
   for (const bool existing_out : {false, true}) {
     TempDir tmp;
     const std::string out = tmp / "out";
@@ -39,6 +40,10 @@ inline void check_apply_error(const std::vector<std::string>& args, const std::v
     }
     CHECK(std::filesystem::exists(out) == existing_out);
     CHECK(files_in(out).empty());
+    // Nothing beside it either (no temporary output directory left behind).
+    std::vector<std::string> beside = {"stderr.txt", "stdout.txt"};
+    if (existing_out) beside.insert(beside.begin(), "out");
+    CHECK(files_in(tmp.path().string()) == beside);
   }
 }
 

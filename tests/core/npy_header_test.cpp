@@ -38,7 +38,9 @@ std::string dict_with(const std::string& descr, const std::string& order, const 
   return "{'descr': " + descr + ", 'fortran_order': " + order + ", 'shape': " + shape + ", }\n";
 }
 
-NpyHeader parse(const std::string& bytes) { return parse_npy_header(bytes, bytes.size(), "x.npy"); }
+NpyHeader parse(const std::string& bytes) {
+  return parse_npy_header(bytes, bytes.size(), "x.npy");
+}
 
 // The message of the InputError that parsing `bytes` throws ("" if it does not throw).
 std::string error_of(const std::string& bytes) {
@@ -69,7 +71,8 @@ TEST_CASE("npy header: the spellings numpy writes and the spec allows", "[npy]")
     CHECK(h.shape == Shape{2, 3});
     CHECK(h.data_offset == (major == 1 ? 10u : 12u) + plain.size());
   }
-  CHECK(parse(npy_bytes("{\"descr\":\"<f8\",\"shape\":(5,),\"fortran_order\":False}", 1, 40)).shape == Shape{5});
+  CHECK(parse(npy_bytes("{\"descr\":\"<f8\",\"shape\":(5,),\"fortran_order\":False}", 1, 40)).shape ==
+        Shape{5});
   CHECK(parse(npy_bytes("{'shape': (), 'descr': '=f8', 'fortran_order': False}\n", 1, 8)).shape == Shape{});
   CHECK(parse(npy_bytes(dict_with("'f4'", "False", "(0, 7)"))).shape == Shape{0, 7});
   CHECK(parse(npy_bytes(dict_with("'<f4'", "False", "( 2 ,\n 3 , )"), 1, 24)).shape == Shape{2, 3});
@@ -80,7 +83,8 @@ TEST_CASE("npy header: write_npy output reads back through the new parser", "[np
   const std::string path = "/tmp/normlab-npy-header-roundtrip-" + std::to_string(::getpid()) + ".npy";
   for (const Shape& shape : {Shape{}, Shape{0}, Shape{3}, Shape{2, 3, 4}, Shape{1, 0, 5}}) {
     Tensor<double> t = Tensor<double>::from_shape(shape);
-    for (std::size_t i = 0; i < t.size(); ++i) t.data()[i] = 0.25 * double(i) - 1;
+    for (std::size_t i = 0; i < t.size(); ++i)
+      t.data()[i] = 0.25 * double(i) - 1;
     write_npy<double>(path, t);
     const NpyHeader h = read_npy_header(path);
     CHECK(h.shape == shape);
@@ -98,31 +102,38 @@ TEST_CASE("npy header: long headers are parsed, not a stack overflow", "[npy][is
                  "dtype 'aaaaaaaaaa");
   CHECK(parse(npy_bytes(dict_with("'<f4'", "False", "(4," + std::string(60000, ' ') + ")"), 1, 16)).shape ==
         Shape{4});
-  CHECK(parse(npy_bytes("{'descr'" + std::string(60000, ' ') + ": '<f4', 'fortran_order': False, 'shape': (4,)}",
-                        1, 16))
+  CHECK(parse(npy_bytes(
+                  "{'descr'" + std::string(60000, ' ') + ": '<f4', 'fortran_order': False, 'shape': (4,)}", 1,
+                  16))
             .shape == Shape{4});
   check_rejected(npy_bytes("{'descr': '<f4" + std::string(60000, ' '), 1), "unterminated string");
   // Version 2.0 allows headers beyond 64 KiB.
-  CHECK(parse(npy_bytes(dict_with("'<f4'", "False", "(4,)") + std::string(200000, ' ') + "\n", 2, 16)).shape ==
-        Shape{4});
+  CHECK(
+      parse(npy_bytes(dict_with("'<f4'", "False", "(4,)") + std::string(200000, ' ') + "\n", 2, 16)).shape ==
+      Shape{4});
   check_rejected(npy_bytes(dict_with("'<f4'", "False", "(" + std::string(100000, '1') + ",)"), 2),
                  "does not fit in 64 bits");
 }
 
 TEST_CASE("npy header: shapes whose size overflows are rejected before any allocation", "[npy][issue12]") {
-  for (const std::string shape : {"(4611686018427387904,)", "(4294967296, 4294967296)", "(1099511627776, 1099511627776)",
-                                  "(2305843009213693952, 2, 2, 2)", "(0, 1099511627776, 1099511627776)",
-                                  "(4611686018427387904, 4)", "(18446744073709551615,)"}) {
+  for (const std::string shape :
+       {"(4611686018427387904,)", "(4294967296, 4294967296)", "(1099511627776, 1099511627776)",
+        "(2305843009213693952, 2, 2, 2)", "(0, 1099511627776, 1099511627776)", "(4611686018427387904, 4)",
+        "(18446744073709551615,)"}) {
     INFO("shape " << shape);
-    check_rejected(npy_bytes(dict_with("'<f4'", "False", shape)), "too large: its byte size overflows 64 bits");
+    check_rejected(npy_bytes(dict_with("'<f4'", "False", shape)),
+                   "too large: its byte size overflows 64 bits");
   }
   // Large but representable: a plain size mismatch against the real file.
-  check_rejected(npy_bytes(dict_with("'<f4'", "False", "(1152921504606846976,)")), "expected 4611686018427387");
+  check_rejected(npy_bytes(dict_with("'<f4'", "False", "(1152921504606846976,)")),
+                 "expected 4611686018427387");
   check_rejected(npy_bytes(dict_with("'<f8'", "False", "(4, 3, 5)"), 1, 479), "found");
 }
 
 TEST_CASE("npy header: shapes numpy rejects are rejected", "[npy][issue12]") {
-  const auto with_shape = [](const std::string& shape) { return npy_bytes(dict_with("'<f4'", "False", shape)); };
+  const auto with_shape = [](const std::string& shape) {
+    return npy_bytes(dict_with("'<f4'", "False", shape));
+  };
   check_rejected(with_shape("(2.5, 3, 2, 2)"), "'2.5' is not a non-negative integer");
   check_rejected(with_shape("('4', 3, 2, 2)"), "expected a non-negative integer dimension");
   check_rejected(with_shape("(12345678901234567890123,)"), "does not fit in 64 bits");
@@ -131,10 +142,12 @@ TEST_CASE("npy header: shapes numpy rejects are rejected", "[npy][issue12]") {
   check_rejected(with_shape("(012,)"), "leading zero");
   check_rejected(with_shape("(1_000,)"), "is not a non-negative integer");
   check_rejected(with_shape("[4, 3]"), "a tuple for 'shape'");
-  check_rejected(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4, 3}"), "expected ',' or ')'");
+  check_rejected(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4, 3}"),
+                 "expected ',' or ')'");
   check_rejected(with_shape("(4,,)"), "non-negative integer dimension");
   std::string many_dims = "(";
-  for (int i = 0; i < 65; ++i) many_dims += "1, ";
+  for (int i = 0; i < 65; ++i)
+    many_dims += "1, ";
   check_rejected(with_shape(many_dims + ")"), "more than 64 dimensions");
 }
 
@@ -156,7 +169,8 @@ TEST_CASE("npy header: the dict has exactly descr, fortran_order and shape", "[n
   check_rejected(npy_bytes(dict_with("b'<f4'", "False", "(3,)"), 1, 12), "quoted string for 'descr'");
   check_rejected(npy_bytes(dict_with("'>f4'", "False", "(3,)"), 1, 12), "dtype '>f4' is not supported");
   check_rejected(npy_bytes(dict_with("'<f4\x01'", "False", "(3,)"), 1, 12), "dtype '<f4\\x01'");
-  check_rejected(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (3,)", 1, 12), "header ends early");
+  check_rejected(npy_bytes("{'descr': '<f4', 'fortran_order': False, 'shape': (3,)", 1, 12),
+                 "header ends early");
 }
 
 TEST_CASE("npy header: magic, version and header length", "[npy][issue12]") {

@@ -17,13 +17,15 @@ namespace normlab::testing {
 using Bytes = std::vector<std::uint8_t>;
 
 inline void put_u32(Bytes& bytes, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(std::uint8_t(v >> shift));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    bytes.push_back(std::uint8_t(v >> shift));
 }
 
 inline Bytes idx_header(std::uint32_t magic, const std::vector<std::uint32_t>& sizes) {
   Bytes bytes;
   put_u32(bytes, magic);
-  for (auto s : sizes) put_u32(bytes, s);
+  for (auto s : sizes)
+    put_u32(bytes, s);
   return bytes;
 }
 
@@ -44,10 +46,12 @@ inline std::string gzip_member(const Bytes& bytes) {
 
 // A gzip file: a member with `head`, then `repeats` members of `block` (concatenated gzip members
 // are one stream to zlib), so a file of about a megabyte can hold a gigabyte.
-inline void write_gz_bomb(const std::string& path, const Bytes& head, const Bytes& block, std::size_t repeats) {
+inline void write_gz_bomb(const std::string& path, const Bytes& head, const Bytes& block,
+                          std::size_t repeats) {
   std::string bytes = gzip_member(head);
   const std::string member = gzip_member(block);
-  for (std::size_t i = 0; i < repeats; ++i) bytes += member;
+  for (std::size_t i = 0; i < repeats; ++i)
+    bytes += member;
   std::FILE* f = std::fopen(path.c_str(), "wb");
   REQUIRE(f);
   REQUIRE(std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size());

@@ -14,8 +14,8 @@
 
 #include "experiments/data/file_reading.hpp"
 #include "experiments/data/make_dataset.hpp"
-#include "norms/core/errors.hpp"
 #include "hostile_files.hpp"
+#include "norms/core/errors.hpp"
 #include "temp_dir.hpp"
 
 using namespace normlab;
@@ -50,7 +50,8 @@ TEST_CASE("IDX headers whose data size overflows are refused before reading", "[
                           Catch::Contains("more than 2^63 bytes"));
   write_raw(path, idx_header(0x803, {0xffffffffu, 0xffffffffu, 0xffffffffu}));
   CHECK_THAT(error_of([&] { read_idx_images(path); }), Catch::Contains("more than 2^63 bytes"));
-  write_raw(path, idx_header(0x803, {0, 0xffffffffu, 0xffffffffu}));  // zero images, but no finite layout either
+  write_raw(path,
+            idx_header(0x803, {0, 0xffffffffu, 0xffffffffu}));  // zero images, but no finite layout either
   CHECK_THAT(error_of([&] { read_idx_images(path); }), Catch::Contains("more than 2^63 bytes"));
 }
 
@@ -62,7 +63,8 @@ TEST_CASE("a gzipped IDX bomb stops at the first byte beyond its header's size",
   write_gz_bomb(path, head, Bytes(1 << 20, 0), 1024);  // ~1 MB on disk, 1 GiB of zeros after the images
   const double before = peak_rss_mib();
   const std::string message = error_of([&] { read_idx_images(path); });
-  CHECK_THAT(message, Catch::Contains(path) && Catch::Contains("trailing data") && Catch::Contains("100 images"));
+  CHECK_THAT(message,
+             Catch::Contains(path) && Catch::Contains("trailing data") && Catch::Contains("100 images"));
   CHECK(peak_rss_mib() < before + 64);  // the whole stream would be 1024 MiB
 }
 
@@ -96,16 +98,17 @@ TEST_CASE("the IDX data length must match the header exactly, gzipped or raw", "
   CHECK(read_idx_labels(path, 10) == Bytes{1, 2, 3});
   bytes.push_back(4);
   write_raw(path, bytes);
-  CHECK_THAT(error_of([&] { read_idx_labels(path, 10); }),
-             Catch::Contains("more than the 11 bytes") && Catch::Contains("(3 labels)") &&
-                 Catch::Contains("trailing data"));
+  CHECK_THAT(error_of([&] { read_idx_labels(path, 10); }), Catch::Contains("more than the 11 bytes") &&
+                                                               Catch::Contains("(3 labels)") &&
+                                                               Catch::Contains("trailing data"));
   write_gz_bomb(path + ".gz", Bytes(bytes.begin(), bytes.end() - 1), {}, 0);
   CHECK(read_idx_labels(path + ".gz", 10) == Bytes{1, 2, 3});
 }
 
 TEST_CASE("a CIFAR-10 bomb stops after 10,000 records", "[data][issue12]") {
   TempDir dir;
-  for (int b = 1; b <= 5; ++b) write_raw(dir.file("data_batch_" + std::to_string(b) + ".bin"), Bytes(3073, 1));
+  for (int b = 1; b <= 5; ++b)
+    write_raw(dir.file("data_batch_" + std::to_string(b) + ".bin"), Bytes(3073, 1));
   write_raw(dir.file("test_batch.bin"), Bytes(3073, 2));
   // Records of label 0 and black pixels are valid; 1 GiB of them is not a CIFAR-10 batch.
   std::filesystem::remove(dir.file("data_batch_1.bin"));
