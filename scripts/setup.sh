@@ -10,6 +10,7 @@ packages=(
   libboost-dev libboost-math-dev zlib1g-dev
   libbenchmark-dev catch2 libfmt-dev libtomlplusplus-dev
   python3 python3-numpy python3-matplotlib python3-pandas
+  clang-14 libclang-rt-14-dev libomp-14-dev  # the libFuzzer build (-DNORMLAB_FUZZ=ON, tests/fuzz)
 )
 if [[ "${1:-}" == "--torch" ]]; then
   packages+=(python3-torch)
