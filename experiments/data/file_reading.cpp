@@ -72,6 +72,9 @@ bool file_exists(const std::string& path) {
 
 IdxImages read_idx_images(const std::string& path) {
   IdxContents contents = read_idx(path, 0x00000803u, 3, "images");
+  if (contents.sizes[1] == 0 || contents.sizes[2] == 0)
+    throw InputError(path + ": its header describes images of " + std::to_string(contents.sizes[1]) + " x " +
+                     std::to_string(contents.sizes[2]) + " pixels; an image needs at least one");
   IdxImages images;
   images.count = contents.sizes[0];
   images.rows = contents.sizes[1];

@@ -121,3 +121,13 @@ TEST_CASE("a CIFAR-10 bomb stops after 10,000 records", "[data][issue12]") {
   write_gz_bomb(dir.file("data_batch_1.bin"), {}, Bytes(3073, 0), 10000);
   CHECK(make_dataset("cifar10:path=" + dir.path + ",train=3", 0).train.size() == 3);
 }
+
+TEST_CASE("IDX images of zero rows or columns are refused", "[data][issue12]") {
+  TempDir dir;
+  const std::string path = dir.file("images");
+  write_raw(path, idx_header(0x803, {10, 0, 28}));
+  CHECK_THAT(error_of([&] { read_idx_images(path); }),
+             Catch::Contains(path) && Catch::Contains("images of 0 x 28 pixels"));
+  write_raw(path, idx_header(0x803, {0, 28, 28}));  // no images at all is a valid, empty file
+  CHECK(read_idx_images(path).count == 0);
+}
