@@ -115,6 +115,20 @@ void swap_into_place(const std::string& fresh, const std::string& target) {
   if (std::rename(aside.c_str(), fresh.c_str()) != 0) io_failure("rename", aside);
 }
 
+// For the current directory, whose identity the process's shell holds as its working directory:
+// the stale files go, then each new file (already on disk) is renamed in. Nothing here can fail
+// for lack of space, but a kill inside these loops can leave parts of both sets.
+void replace_in_place(const std::string& fresh, const std::string& target,
+                      const std::map<std::string, std::string>& files,
+                      const std::vector<std::string>& stale) {
+  for (const auto& name : stale)
+    if (::unlink(join_path(target, name).c_str()) != 0 && errno != ENOENT)
+      io_failure("remove the earlier output", join_path(target, name));
+  for (const auto& [name, bytes] : files)
+    if (std::rename(join_path(fresh, name).c_str(), join_path(target, name).c_str()) != 0)
+      io_failure("move into place", join_path(target, name));
+}
+
 }  // namespace
 
 void check_output_directory(const std::string& dir) {
@@ -149,18 +163,24 @@ OutputSetReport write_output_set(const std::string& dir, const std::map<std::str
       write_file_durably(join_path(fresh, name), bytes);
     struct stat info {};
     report.replaced = exists(target, &info);
+    struct stat cwd {};
+    const bool is_cwd =
+        report.replaced && ::stat(".", &cwd) == 0 && cwd.st_dev == info.st_dev && cwd.st_ino == info.st_ino;
     if (report.replaced)
       for (const auto& [name, is_dir] : list_directory(target)) {
         if (is_dir) throw InputError("output directory '" + dir + "' holds the directory '" + name + "'");
         if (files.count(name)) continue;
         if (is_own(name)) {
           report.stale_removed.push_back(name);
-        } else if (::link(join_path(target, name).c_str(), join_path(fresh, name).c_str()) != 0) {
+        } else if (!is_cwd && ::link(join_path(target, name).c_str(), join_path(fresh, name).c_str()) != 0) {
           io_failure("keep the file (as a hard link)", join_path(target, name));
         }
       }
+    if (report.replaced) ::chmod(fresh.c_str(), info.st_mode & 07777);  // the directory keeps its mode
     sync_directory(fresh);
-    if (report.replaced)
+    if (is_cwd)
+      replace_in_place(fresh, target, files, report.stale_removed);
+    else if (report.replaced)
       swap_into_place(fresh, target);
     else if (std::rename(fresh.c_str(), target.c_str()) != 0)
       io_failure("create the output directory", target);

@@ -7,6 +7,10 @@
 // kill between them leaves no directory at the path rather than a mixed one). Readers, a failed
 // write (a full disk) and a kill at any point see the earlier set or the new one, never a mix.
 // Temporary directories that killed writers left behind are removed by the next writer.
+// The replaced directory is a new one with the old one's permission bits: a process whose working
+// directory it was keeps the old one, so for the writer's own working directory (--out .) the new
+// files are instead renamed in one by one after the stale ones are removed (a kill in between can
+// then leave a mix; a failed write still cannot, as the files are all on disk first).
 #pragma once
 
 #include <functional>

@@ -4,6 +4,7 @@
 // byte for byte, and a temporary directory abandoned by a kill is removed by the next run.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -142,6 +143,49 @@ TEST_CASE("normlab apply: output directories it cannot use", "[apply][errors][is
     CHECK((r.err.find("Permission denied") != std::string::npos ||
            r.err.find("Operation not permitted") != std::string::npos));
     std::filesystem::permissions(tmp / "read-only", std::filesystem::perms::owner_all);
+  }
+}
+
+}  // namespace normlab::testing
+
+namespace normlab::testing {
+
+TEST_CASE("normlab apply --out .: the working directory stays the same directory", "[apply][issue12]") {
+  const BigInputs in;
+  TempDir tmp;
+  const std::string work = tmp / "work";
+  std::filesystem::create_directory(work);
+  std::filesystem::copy_file(in.x, work + "/x.npy");
+  struct stat before {};
+  REQUIRE(::stat(work.c_str(), &before) == 0);
+  const std::string cd = "cd " + shell_quote(work) + " && ";
+  REQUIRE(run_normlab({"apply", "--norm", "batch", "--input", "x.npy", "--out", "."}, tmp, cd).exit_code ==
+          0);
+  CHECK(files_in(work) == std::vector<std::string>{"num_batches_tracked.npy", "running_mean.npy",
+                                                   "running_var.npy", "x.npy", "y.npy"});
+  const RunResult r =
+      run_normlab({"apply", "--norm", "layer", "--input", "x.npy", "--mode", "eval", "--out", "."}, tmp, cd);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("removed the earlier run's outputs that this run does not write: num_batches_tracked.npy "
+                   "running_mean.npy running_var.npy") != std::string::npos);
+  CHECK(files_in(work) == std::vector<std::string>{"x.npy", "y.npy"});
+  struct stat after {};
+  REQUIRE(::stat(work.c_str(), &after) == 0);
+  CHECK(after.st_ino == before.st_ino);
+  CHECK(files_in(tmp.path().string()) == std::vector<std::string>{"stderr.txt", "stdout.txt", "work"});
+}
+
+TEST_CASE("normlab apply: a replaced output directory keeps its permissions", "[apply][issue12]") {
+  const BigInputs in;
+  TempDir tmp;
+  const std::string out = tmp / "out";
+  std::filesystem::create_directory(out);
+  ::chmod(out.c_str(), 02750);
+  for (const std::string norm : {"batch", "layer"}) {
+    REQUIRE(run_normlab({"apply", "--norm", norm, "--input", in.x, "--out", out}, tmp).exit_code == 0);
+    struct stat info {};
+    REQUIRE(::stat(out.c_str(), &info) == 0);
+    CHECK((info.st_mode & 07777) == 02750);
   }
 }
 
