@@ -171,9 +171,40 @@ def spec_corpus():
     return {"spec_%02d" % i: s.encode("utf-8", "surrogateescape") for i, s in enumerate(specs)}
 
 
+def toml_corpus():
+    presets = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "experiments", "configs")
+    files = {}
+    for name in sorted(os.listdir(presets)):
+        if name.endswith(".toml"):
+            with open(os.path.join(presets, name), "rb") as f:
+                files["preset_" + name] = f.read()
+    base = 'name = "crafted"\nnorm = "batch"\nmodel = "mlp"\nsteps = 2\n'
+    crafted = {
+        # issue 12, item 4: two 10,000-value axes (10^8 runs) and sizes that would not fit in memory
+        "axes_1e4x1e4.toml": base + "lr = [%s]\nseed = [%s]\n" % (
+            ", ".join("%g" % (1e-4 * (i + 1)) for i in range(10000)), ", ".join(str(i) for i in range(10000))),
+        "huge_mlp.toml": base.replace('"mlp"', '"mlp:widths=100000000x100000000"'),
+        "huge_glyphs.toml": base + 'data = "glyphs:train=99999999999"\n',
+        "duplicate_key.toml": base + "lr = 0.1\nlr = 0.2\n",
+        "unknown_key.toml": base + "learning_rate = 0.1\n",
+        "wrong_type.toml": base + 'batch_size = "big"\n',
+        "negative_steps.toml": base.replace("steps = 2", "steps = -5"),
+        "huge_steps.toml": base.replace("steps = 2", "steps = 9223372036854775807"),
+        "nested_tables.toml": base + "[quick]\n[quick.deeper]\nx = 1\n",
+        "deep_arrays.toml": base + "lr = " + "[" * 2000 + "]" * 2000 + "\n",
+        "unterminated_string.toml": 'name = "crafted\n',
+        "newline_in_spec.toml": base.replace('"batch"', '"batch\\n"'),
+        "empty.toml": "",
+        "binary.toml": "\x00\xff\xfe=\x01",
+    }
+    for name, text in crafted.items():
+        files[name] = text.encode("utf-8", "surrogateescape")
+    return files
+
+
 def main():
     for target, files in (("npy", npy_corpus()), ("idx", idx_corpus()), ("cifar", cifar_corpus()),
-                          ("spec", spec_corpus())):
+                          ("spec", spec_corpus()), ("toml", toml_corpus())):
         directory = os.path.join(ROOT, target)
         os.makedirs(directory, exist_ok=True)
         for name, data in files.items():
