@@ -196,6 +196,8 @@ def toml_corpus():
         "newline_in_spec.toml": base.replace('"batch"', '"batch\\n"'),
         "empty.toml": "",
         "binary.toml": "\x00\xff\xfe=\x01",
+        # found by fuzz_toml: toml++'s message quotes the newline after 'tru' (two-line error)
+        "finding_two_line_message.toml": base + "bias = tru\n\n",
     }
     for name, text in crafted.items():
         files[name] = text.encode("utf-8", "surrogateescape")
