@@ -51,7 +51,8 @@ void make_directories(const std::string& dir) {
   for (std::size_t i = 0; i <= dir.size(); ++i) {
     if (i == dir.size() || dir[i] == '/') {
       if (!partial.empty() && ::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) {
-        if (errno == ENOTDIR) throw InputError("output path '" + dir + "': a part of it is not a directory");
+        if (errno == ENOTDIR)
+          throw InputError("output path '" + dir + "': a part of it is a file, not a directory");
         io_failure("create output directory", partial);
       }
     }
@@ -133,7 +134,11 @@ void replace_in_place(const std::string& fresh, const std::string& target,
 
 void check_output_directory(const std::string& dir) {
   struct stat info {};
-  if (!exists(dir, &info)) return;
+  if (::stat(dir.c_str(), &info) != 0) {
+    if (errno == ENOTDIR)
+      throw InputError("output path '" + dir + "': a part of it is a file, not a directory");
+    return;  // created later
+  }
   if (!S_ISDIR(info.st_mode)) throw InputError("output path '" + dir + "' is not a directory");
   for (const auto& [name, is_dir] : list_directory(dir))
     if (is_dir)

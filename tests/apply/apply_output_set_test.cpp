@@ -128,6 +128,15 @@ TEST_CASE("normlab apply: output directories it cannot use", "[apply][errors][is
     CHECK(files_in(tmp / "out") == std::vector<std::string>{"sub"});
   }
   {
+    TempDir tmp;
+    std::ofstream(tmp / "taken") << "a file\n";
+    const RunResult r =
+        run_normlab({"apply", "--norm", "batch", "--input", in.x, "--out", tmp / "taken/out"}, tmp);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("a part of it is a file, not a directory") != std::string::npos);
+    CHECK(read_text(tmp / "taken") == "a file\n");
+  }
+  {
     // A directory where no directory can be created: an I/O failure (exit 1) with the reason.
     TempDir tmp;
     std::string parent = tmp / "read-only";
