@@ -96,7 +96,7 @@ TEST_CASE("normlab apply: a failed write leaves the earlier set unchanged", "[ap
   CHECK(files_in(tmp.path().string()) == std::vector<std::string>{"out", "stderr.txt", "stdout.txt"});
 }
 
-TEST_CASE("normlab apply: a kill while writing leaves the earlier set; the next run cleans up",
+TEST_CASE("normlab apply: a kill while writing leaves the earlier set, and the next run cleans up",
           "[apply][issue12]") {
   const BigInputs in;
   TempDir tmp;
