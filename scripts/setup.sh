@@ -13,6 +13,7 @@ packages=(
   libbenchmark-dev catch2 libfmt-dev libtomlplusplus-dev
   python3 python3-numpy python3-matplotlib python3-pandas
   slurm-wlm slurm-client munge
+  clang-14 libclang-rt-14-dev libomp-14-dev  # the libFuzzer build (-DNORMLAB_FUZZ=ON, tests/fuzz)
 )
 if [[ "${1:-}" == "--torch" ]]; then
   packages+=(python3-torch)

@@ -71,10 +71,10 @@ int main(int argc, char** argv) {
     try {
       return c.run(argc, argv, 2);
     } catch (const normlab::InputError& e) {
-      std::cerr << "normlab " << name << ": error: " << e.what() << "\n";
+      std::cerr << "normlab " << name << ": error: " << normlab::one_line(e.what()) << "\n";
       return 2;
     } catch (const std::exception& e) {
-      std::cerr << "normlab " << name << ": failed: " << e.what() << "\n";
+      std::cerr << "normlab " << name << ": failed: " << normlab::one_line(e.what()) << "\n";
       return 1;
     }
   }

@@ -1,6 +1,7 @@
 // CIFAR-10 from its binary batches. Pixels are scaled to [0, 1].
 #include <sstream>
 
+#include "experiments/data/byte_stream.hpp"
 #include "experiments/data/file_reading.hpp"
 #include "experiments/data/real_datasets.hpp"
 #include "norms/core/errors.hpp"
@@ -10,6 +11,7 @@ namespace normlab {
 namespace {
 
 constexpr std::size_t kClasses = 10, kPixels = 3 * 32 * 32, kRecord = 1 + kPixels;
+constexpr std::size_t kMaxRecordsPerFile = 10000;  // the size of every official batch
 
 std::vector<std::string> train_files(const std::string& dir) {
   std::vector<std::string> files;
@@ -17,19 +19,37 @@ std::vector<std::string> train_files(const std::string& dir) {
   return files;
 }
 
-// Appends the records of one batch file to `pixels` and `labels`.
-void read_batch(const std::string& path, std::vector<std::uint8_t>& pixels, std::vector<std::int32_t>& labels) {
-  const std::vector<std::uint8_t> bytes = read_maybe_gzipped(path);
-  if (bytes.empty() || bytes.size() % kRecord != 0)
-    throw InputError(path + ": wrong length: " + std::to_string(bytes.size()) +
-                     " bytes is not a whole number of 3073-byte CIFAR-10 records (truncated or not a CIFAR-10 batch)");
-  for (std::size_t offset = 0; offset < bytes.size(); offset += kRecord) {
-    if (bytes[offset] >= kClasses)
-      throw InputError(path + ": bad label " + std::to_string(bytes[offset]) + " in record " +
-                       std::to_string(offset / kRecord) + "; labels must be in [0, 10)");
-    labels.push_back(bytes[offset]);
-    pixels.insert(pixels.end(), bytes.begin() + long(offset) + 1, bytes.begin() + long(offset + kRecord));
+// Reads one batch file record by record (gunzipped on the fly if compressed), appending the
+// first `keep` records to `pixels` and `labels` and checking the labels and the length of the
+// rest. A file of more than kMaxRecordsPerFile records is refused as soon as the next record
+// arrives, so memory is bounded by the records kept, whatever the file holds.
+void read_batch(const std::string& path, std::vector<std::uint8_t>& pixels, std::vector<std::int32_t>& labels,
+                std::size_t keep) {
+  ByteStream stream(path);
+  std::vector<std::uint8_t> record(kRecord);
+  std::size_t count = 0;
+  for (;; ++count) {
+    const std::size_t got = stream.read(record.data(), kRecord);
+    if (got == 0) break;
+    if (got < kRecord)
+      throw InputError(path + ": wrong length: " + std::to_string(count * kRecord + got) +
+                       " bytes is not a whole number of 3073-byte CIFAR-10 records (truncated or not a CIFAR-10 "
+                       "batch)");
+    if (count == kMaxRecordsPerFile)
+      throw InputError(path + ": wrong length: more than " + std::to_string(kMaxRecordsPerFile) +
+                       " records (a CIFAR-10 batch file holds " + std::to_string(kMaxRecordsPerFile) +
+                       "; not a CIFAR-10 batch)");
+    if (record[0] >= kClasses)
+      throw InputError(path + ": bad label " + std::to_string(record[0]) + " in record " + std::to_string(count) +
+                       "; labels must be in [0, 10)");
+    if (count < keep) {
+      labels.push_back(record[0]);
+      pixels.insert(pixels.end(), record.begin() + 1, record.end());
+    }
   }
+  if (count == 0)
+    throw InputError(path + ": wrong length: 0 bytes is not a whole number of 3073-byte CIFAR-10 records "
+                     "(truncated or not a CIFAR-10 batch)");
 }
 
 Split make_split(const std::vector<std::string>& files, std::size_t requested, const char* what) {
@@ -37,9 +57,9 @@ Split make_split(const std::vector<std::string>& files, std::size_t requested, c
   std::vector<std::int32_t> labels;
   for (const auto& file : files) {
     if (requested != 0 && labels.size() >= requested) break;  // later batches are not needed
-    read_batch(file, pixels, labels);
+    read_batch(file, pixels, labels, requested == 0 ? kMaxRecordsPerFile : requested - labels.size());
   }
-  if (requested > labels.size())
+  if (requested > labels.size())  // only when every file was read in full
     throw InputError(std::string(what) + "=" + std::to_string(requested) + " exceeds the " +
                      std::to_string(labels.size()) + " samples available");
   const std::size_t count = requested == 0 ? labels.size() : requested;

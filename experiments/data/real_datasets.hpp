@@ -18,7 +18,8 @@ Dataset load_idx_dataset(const std::string& title, const std::string& dir, std::
 void check_idx_files(const std::string& title, const std::string& dir);
 
 // CIFAR-10 binary version: data_batch_1.bin .. data_batch_5.bin and test_batch.bin, records of
-// one label byte and 3072 pixel bytes (3 x 32 x 32, channel-major).
+// one label byte and 3072 pixel bytes (3 x 32 x 32, channel-major), at most 10,000 records per
+// file (the official batch size; more is refused as the file is read, gzipped or not).
 Dataset load_cifar10(const std::string& dir, std::size_t train, std::size_t test);
 void check_cifar10_files(const std::string& dir);
 

@@ -16,7 +16,7 @@ namespace normlab {
 namespace {
 
 [[noreturn]] void fail(const std::string& source, const std::string& key, const std::string& message) {
-  throw InputError(source + ": key '" + key + "': " + message);
+  throw InputError(one_line(source + ": key '" + key + "': " + message));
 }
 
 std::string node_kind(const toml::node& node) {
@@ -180,7 +180,7 @@ SweepConfig parse_sweep_config(const std::string& file, const std::string& text,
   try {
     table = toml::parse(text, file);
   } catch (const toml::parse_error& e) {
-    std::string desc(e.description());
+    const std::string desc = one_line(std::string(e.description()));
     throw InputError(file + ":" + std::to_string(e.source().begin.line) + ":" + std::to_string(e.source().begin.column) +
                      ": not valid TOML: " + desc);
   }

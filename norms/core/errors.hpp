@@ -14,4 +14,12 @@ class InputError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+// A message as one line: line breaks (which user text quoted in a message may hold, e.g. a TOML
+// parser's excerpt) written as \n and \r, so that every error stays the one line it promises.
+inline std::string one_line(std::string text) {
+  std::string out;
+  for (const char c : text) out += c == '\n' ? std::string("\\n") : c == '\r' ? std::string("\\r") : std::string(1, c);
+  return out;
+}
+
 }  // namespace normlab

@@ -1,23 +1,30 @@
 #include "norms/core/npy.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <regex>
+#include <limits>
 
+#include <sys/stat.h>
+
+#include "norms/core/checked_size.hpp"
 #include "norms/core/errors.hpp"
 #include "norms/core/io.hpp"
+#include "norms/core/npy_header.hpp"
 
 namespace normlab {
 
 namespace {
 
 [[noreturn]] void bad(const std::string& path, const std::string& why) {
-  throw InputError("'" + path + "' is not a usable .npy file: " + why);
+  throw_npy_error(path, why);
 }
 
-const char* dtype_descr(Dtype d) { return d == Dtype::float32 ? "<f4" : "<f8"; }
+const char* dtype_descr(Dtype d) {
+  return d == Dtype::float32 ? "<f4" : "<f8";
+}
 
 template <class T>
 constexpr Dtype dtype_of() {
@@ -26,60 +33,76 @@ constexpr Dtype dtype_of() {
 
 }  // namespace
 
-NpyHeader read_npy_header(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("cannot open '" + path + "': " + std::strerror(errno));
-  char magic[8];
-  if (!in.read(magic, 8) || std::memcmp(magic, "\x93NUMPY", 6) != 0) bad(path, "no NumPy magic string");
-  const int major = static_cast<unsigned char>(magic[6]);
-  std::size_t header_len = 0, prefix = 0;
-  if (major == 1) {
-    unsigned char len[2];
-    if (!in.read(reinterpret_cast<char*>(len), 2)) bad(path, "truncated header");
-    header_len = len[0] | (std::size_t(len[1]) << 8);
-    prefix = 10;
-  } else if (major == 2 || major == 3) {
-    unsigned char len[4];
-    if (!in.read(reinterpret_cast<char*>(len), 4)) bad(path, "truncated header");
-    header_len = len[0] | (std::size_t(len[1]) << 8) | (std::size_t(len[2]) << 16) | (std::size_t(len[3]) << 24);
-    prefix = 12;
-  } else {
-    bad(path, "unsupported format version " + std::to_string(major));
-  }
-  if (header_len > (1u << 20)) bad(path, "header too long");
-  std::string header(header_len, '\0');
-  if (!in.read(header.data(), std::streamsize(header_len))) bad(path, "truncated header");
+std::size_t npy_header_size(std::string_view file_start, std::uint64_t file_size, const std::string& path) {
+  if (file_start.size() < 8 || file_start.compare(0, 6, "\x93NUMPY") != 0) bad(path, "no NumPy magic string");
+  const int major = static_cast<unsigned char>(file_start[6]),
+            minor = static_cast<unsigned char>(file_start[7]);
+  if ((major != 1 && major != 2 && major != 3) || minor != 0)
+    bad(path, "unsupported format version " + std::to_string(major) + "." + std::to_string(minor) +
+                  " (1.0, 2.0 and 3.0 are supported)");
+  const std::size_t prefix = major == 1 ? 10 : 12;
+  if (file_start.size() < prefix) bad(path, "truncated header: the file ends inside the header length");
+  const auto byte = [&](std::size_t i) { return std::size_t(static_cast<unsigned char>(file_start[8 + i])); };
+  const std::size_t header_len =
+      major == 1 ? byte(0) | byte(1) << 8 : byte(0) | byte(1) << 8 | byte(2) << 16 | byte(3) << 24;
+  if (header_len > kMaxHeaderBytes)
+    bad(path, "header length " + std::to_string(header_len) + " exceeds the limit of " +
+                  std::to_string(kMaxHeaderBytes) + " bytes");
+  if (prefix + header_len > file_size)
+    bad(path, "truncated header: it declares " + std::to_string(header_len) + " bytes, the file has " +
+                  std::to_string(file_size) + " in all");
+  return prefix + header_len;
+}
 
-  std::smatch m;
-  static const std::regex descr_re(R"('descr'\s*:\s*'([^']*)')");
-  static const std::regex order_re(R"('fortran_order'\s*:\s*(True|False))");
-  static const std::regex shape_re(R"('shape'\s*:\s*\(([^)]*)\))");
-  if (!std::regex_search(header, m, descr_re)) bad(path, "header has no 'descr'");
-  const std::string descr = m[1];
+NpyHeader parse_npy_header(std::string_view file_start, std::uint64_t file_size, const std::string& path) {
+  const std::size_t header_end = npy_header_size(file_start, file_size, path);
+  if (file_start.size() < header_end) bad(path, "truncated header");
+  const std::size_t prefix = file_start[6] == 1 ? 10 : 12;
+  const NpyHeaderDict dict = parse_npy_header_dict(file_start.substr(prefix, header_end - prefix), path);
   NpyHeader h;
+  const std::string& descr = dict.descr;
   if (descr == "<f4" || descr == "=f4" || descr == "f4")
     h.dtype = Dtype::float32;
   else if (descr == "<f8" || descr == "=f8" || descr == "f8")
     h.dtype = Dtype::float64;
   else
-    bad(path, "dtype '" + descr + "' is not supported; use float32 (<f4) or float64 (<f8)");
-  if (!std::regex_search(header, m, order_re)) bad(path, "header has no 'fortran_order'");
-  if (m[1] == "True") bad(path, "Fortran-ordered arrays are not supported; save a C-contiguous array");
-  if (!std::regex_search(header, m, shape_re)) bad(path, "header has no 'shape'");
-  const std::string dims = m[1];
-  static const std::regex dim_re(R"(\d+)");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), dim_re); it != std::sregex_iterator(); ++it)
-    h.shape.push_back(std::stoul(it->str()));
-  h.data_offset = prefix + header_len;
+    bad(path,
+        "dtype '" + printable_excerpt(descr) + "' is not supported; use float32 (<f4) or float64 (<f8)");
+  if (dict.fortran_order) bad(path, "Fortran-ordered arrays are not supported; save a C-contiguous array");
+  h.shape = dict.shape;
+  h.data_offset = header_end;
 
+  // The byte size, checked before anything trusts it: it must fit in a signed 64-bit offset
+  // (xtensor's strides are signed), and then match the file's real size exactly.
   const std::size_t item = h.dtype == Dtype::float32 ? 4 : 8;
-  in.seekg(0, std::ios::end);
-  const std::size_t file_size = std::size_t(in.tellg());
-  const std::size_t expected = h.data_offset + shape_product(h.shape) * item;
+  const auto data_bytes =
+      checked_product(h.shape, item, std::size_t(std::numeric_limits<std::ptrdiff_t>::max()));
+  if (!data_bytes)
+    bad(path, "shape " + shape_string(h.shape) + " of " + std::to_string(item) +
+                  "-byte values is too large: its byte size overflows 64 bits");
+  const std::uint64_t expected = std::uint64_t(h.data_offset) + *data_bytes;  // both below 2^63
   if (file_size != expected)
-    bad(path, "expected " + std::to_string(expected) + " bytes for shape " + shape_string(h.shape) + ", found " +
-                  std::to_string(file_size));
+    bad(path, "expected " + std::to_string(expected) + " bytes for shape " + shape_string(h.shape) +
+                  ", found " + std::to_string(file_size));
   return h;
+}
+
+NpyHeader read_npy_header(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("cannot open '" + path + "': " + std::strerror(errno));
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0)
+    throw InputError("cannot open '" + path + "': " + std::strerror(errno));
+  if (!S_ISREG(info.st_mode)) bad(path, "not a regular file");
+  const std::uint64_t file_size = std::uint64_t(info.st_size);
+  // The fixed prefix first, then exactly the header it declares (bounded by the file's size).
+  std::string start(std::size_t(std::min<std::uint64_t>(file_size, 12)), '\0');
+  if (!in.read(start.data(), std::streamsize(start.size()))) bad(path, "cannot read the header");
+  const std::size_t header_end = npy_header_size(start, file_size, path);
+  start.resize(header_end);
+  if (header_end > 12 && !in.read(start.data() + 12, std::streamsize(header_end - 12)))
+    bad(path, "truncated header");
+  return parse_npy_header(start, file_size, path);
 }
 
 template <class T>
@@ -91,12 +114,13 @@ Tensor<T> read_npy(const std::string& path) {
   Tensor<T> t = Tensor<T>::from_shape(h.shape);
   std::ifstream in(path, std::ios::binary);
   in.seekg(std::streamoff(h.data_offset));
-  if (!in.read(reinterpret_cast<char*>(t.data()), std::streamsize(t.size() * sizeof(T)))) bad(path, "truncated data");
+  if (!in.read(reinterpret_cast<char*>(t.data()), std::streamsize(t.size() * sizeof(T))))
+    bad(path, "truncated data");
   return t;
 }
 
 template <class T>
-void write_npy(const std::string& path, const Tensor<T>& tensor) {
+std::string encode_npy(const Tensor<T>& tensor) {
   const std::string shape = shape_string(shape_of(tensor));
   std::string header = std::string("{'descr': '") + dtype_descr(dtype_of<T>()) +
                        "', 'fortran_order': False, 'shape': " + shape + ", }";
@@ -111,11 +135,18 @@ void write_npy(const std::string& path, const Tensor<T>& tensor) {
   bytes += char(header.size() >> 8);
   bytes += header;
   bytes.append(reinterpret_cast<const char*>(tensor.data()), tensor.size() * sizeof(T));
-  write_file_atomically(path, bytes);
+  return bytes;
+}
+
+template <class T>
+void write_npy(const std::string& path, const Tensor<T>& tensor) {
+  write_file_atomically(path, encode_npy(tensor));
 }
 
 template Tensor<float> read_npy<float>(const std::string&);
 template Tensor<double> read_npy<double>(const std::string&);
+template std::string encode_npy<float>(const Tensor<float>&);
+template std::string encode_npy<double>(const Tensor<double>&);
 template void write_npy<float>(const std::string&, const Tensor<float>&);
 template void write_npy<double>(const std::string&, const Tensor<double>&);
 

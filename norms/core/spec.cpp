@@ -1,7 +1,9 @@
 #include "norms/core/spec.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "norms/core/errors.hpp"
@@ -17,6 +19,16 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
+// The first byte of `text` that is a control character other than a tab, or npos. Messages quote
+// specs, so a newline in one would break the one-line rule for every message after it.
+std::size_t find_control_character(const std::string& text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return i;
+  }
+  return std::string::npos;
+}
+
 }  // namespace
 
 std::string join(const std::vector<std::string>& items, const std::string& sep) {
@@ -29,6 +41,13 @@ Spec Spec::parse(const std::string& text, const std::string& what) {
   Spec spec;
   spec.what_ = what;
   spec.text_ = text;
+  if (const auto bad = find_control_character(text); bad != std::string::npos) {
+    char code[8];
+    std::snprintf(code, sizeof code, "\\x%02x", static_cast<unsigned char>(text[bad]));
+    throw InputError(what + " spec '" + text.substr(0, std::min<std::size_t>(bad, 60)) +
+                     "...' holds the control character " + code + " at position " + std::to_string(bad) +
+                     "; expected kind[:key=value,...] on one line");
+  }
   const auto colon = text.find(':');
   spec.kind_ = trim(text.substr(0, colon));
   if (spec.kind_.empty())

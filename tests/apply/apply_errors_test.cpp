@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "norms/core/npy.hpp"
+#include "check_apply_error.hpp"
 #include "run_normlab.hpp"
 
 namespace normlab::testing {
@@ -72,92 +73,64 @@ const Inputs& inputs() {
   return in;
 }
 
-// Runs apply with `args` (an --out is added) twice, into a fresh path and into an existing empty
-// directory, and checks the error contract; each of `expected` must occur in the message.
-void check_error(const std::vector<std::string>& args, const std::vector<std::string>& expected) {
-  for (const bool existing_out : {false, true}) {
-    TempDir tmp;
-    const std::string out = tmp / "out";
-    if (existing_out) std::filesystem::create_directory(out);
-    std::vector<std::string> full = {"apply"};
-    full.insert(full.end(), args.begin(), args.end());
-    full.insert(full.end(), {"--out", out});
-    const RunResult r = run_normlab(full, tmp);
-    INFO("command: " << r.command << "\nstderr: " << r.err << "\nstdout: " << r.out);
-    CHECK(r.exit_code == 2);
-    CHECK(r.out.empty());
-    // One line: "normlab apply: error: <message>\n".
-    CHECK(r.err.rfind("normlab apply: error: ", 0) == 0);
-    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-    CHECK(!r.err.empty());
-    CHECK(r.err.back() == '\n');
-    for (const auto& text : expected) {
-      INFO("expected in the message: " << text);
-      CHECK(r.err.find(text) != std::string::npos);
-    }
-    CHECK(std::filesystem::exists(out) == existing_out);
-    CHECK(files_in(out).empty());
-  }
-}
-
 }  // namespace
 
 TEST_CASE("normlab apply: unreadable input files", "[apply][errors]") {
   const Inputs& in = inputs();
   const std::string missing = (in.dir / "nope.npy");
-  check_error({"--norm", "batch", "--input", missing}, {"cannot open", "nope.npy"});
-  check_error({"--norm", "batch", "--input", in.not_npy}, {"not_npy.npy", "not a usable .npy file", "magic"});
-  check_error({"--norm", "batch", "--input", in.truncated},
+  check_apply_error({"--norm", "batch", "--input", missing}, {"cannot open", "nope.npy"});
+  check_apply_error({"--norm", "batch", "--input", in.not_npy}, {"not_npy.npy", "not a usable .npy file", "magic"});
+  check_apply_error({"--norm", "batch", "--input", in.truncated},
               {"truncated.npy", "expected", "bytes", "(4, 3, 5)"});
-  check_error({"--norm", "batch", "--input", in.int64}, {"int64.npy", "'<i8'", "float32", "float64"});
-  check_error({"--norm", "batch", "--input", in.fortran}, {"fortran.npy", "Fortran"});
-  check_error({"--norm", "batch", "--input", in.x, "--grad", missing}, {"cannot open", "nope.npy"});
-  check_error({"--norm", "batch", "--input", in.x, "--param", "weight=" + missing},
+  check_apply_error({"--norm", "batch", "--input", in.int64}, {"int64.npy", "'<i8'", "float32", "float64"});
+  check_apply_error({"--norm", "batch", "--input", in.fortran}, {"fortran.npy", "Fortran"});
+  check_apply_error({"--norm", "batch", "--input", in.x, "--grad", missing}, {"cannot open", "nope.npy"});
+  check_apply_error({"--norm", "batch", "--input", in.x, "--param", "weight=" + missing},
               {"cannot open", "nope.npy"});
-  check_error({"--norm", "batch", "--input", in.x, "--grad", in.truncated}, {"truncated.npy", "bytes"});
+  check_apply_error({"--norm", "batch", "--input", in.x, "--grad", in.truncated}, {"truncated.npy", "bytes"});
 }
 
 TEST_CASE("normlab apply: parameters and gradients of the wrong dtype or shape", "[apply][errors]") {
   const Inputs& in = inputs();
-  check_error({"--norm", "batch", "--input", in.x, "--param", "weight=" + in.w64},
+  check_apply_error({"--norm", "batch", "--input", in.x, "--param", "weight=" + in.w64},
               {"w64.npy", "dtype is <f8", "expected <f4"});
-  check_error({"--norm", "batch", "--input", in.x64, "--param", "weight=" + in.w},
+  check_apply_error({"--norm", "batch", "--input", in.x64, "--param", "weight=" + in.w},
               {"w.npy", "dtype is <f4", "expected <f8"});
-  check_error({"--norm", "batch", "--input", in.x, "--param", "weight=" + in.w_bad_shape},
+  check_apply_error({"--norm", "batch", "--input", in.x, "--param", "weight=" + in.w_bad_shape},
               {"'weight'", "(3,)", "(5,)"});
-  check_error({"--norm", "batch", "--input", in.x, "--param", "running_var=" + in.w_bad_shape},
+  check_apply_error({"--norm", "batch", "--input", in.x, "--param", "running_var=" + in.w_bad_shape},
               {"'running_var'", "(3,)", "(5,)"});
-  check_error({"--norm", "layer", "--input", in.x, "--param", "weight=" + in.w},
+  check_apply_error({"--norm", "layer", "--input", in.x, "--param", "weight=" + in.w},
               {"'weight'", "(3, 5)", "(3,)"});
-  check_error({"--norm", "batch", "--input", in.x, "--grad", in.dy_bad_shape},
+  check_apply_error({"--norm", "batch", "--input", in.x, "--grad", in.dy_bad_shape},
               {"--grad", "(4, 3, 4)", "(4, 3, 5)"});
-  check_error({"--norm", "batch", "--input", in.x, "--grad", in.dy64}, {"dy64.npy", "dtype is <f8"});
+  check_apply_error({"--norm", "batch", "--input", in.x, "--grad", in.dy64}, {"dy64.npy", "dtype is <f8"});
 }
 
 TEST_CASE("normlab apply: bad spec, mode, parameter name and options", "[apply][errors]") {
   const Inputs& in = inputs();
-  check_error({"--norm", "batchy", "--input", in.x},
+  check_apply_error({"--norm", "batchy", "--input", in.x},
               {"'batchy'", "valid: batch, layer, instance, group, weight, none"});
-  check_error({"--norm", "batch:momentum=2", "--input", in.x}, {"momentum=2", "[0, 1]"});
-  check_error({"--norm", "batch:eps=0", "--input", in.x}, {"eps=0", "> 0"});
-  check_error({"--norm", "batch:mom=0.1", "--input", in.x}, {"'mom'", "valid keys"});
-  check_error({"--norm", "group:num_groups=2", "--input", in.x}, {"num_groups=2", "C=3", "valid: 1, 3"});
-  check_error({"--norm", "batch", "--input", in.x, "--mode", "test"}, {"--mode", "'test'", "train, eval"});
-  check_error({"--norm", "batch", "--input", in.x, "--param", "gamma=" + in.w},
+  check_apply_error({"--norm", "batch:momentum=2", "--input", in.x}, {"momentum=2", "[0, 1]"});
+  check_apply_error({"--norm", "batch:eps=0", "--input", in.x}, {"eps=0", "> 0"});
+  check_apply_error({"--norm", "batch:mom=0.1", "--input", in.x}, {"'mom'", "valid keys"});
+  check_apply_error({"--norm", "group:num_groups=2", "--input", in.x}, {"num_groups=2", "C=3", "valid: 1, 3"});
+  check_apply_error({"--norm", "batch", "--input", in.x, "--mode", "test"}, {"--mode", "'test'", "train, eval"});
+  check_apply_error({"--norm", "batch", "--input", in.x, "--param", "gamma=" + in.w},
               {"'gamma'", "weight, bias, running_mean, running_var, num_batches_tracked"});
-  check_error({"--norm", "batch", "--input", in.x, "--param", "weight"},
+  check_apply_error({"--norm", "batch", "--input", in.x, "--param", "weight"},
               {"--param", "'weight'", "NAME=FILE"});
-  check_error({"--norm", "batch", "--input", in.x, "--bogus", "1"}, {"unknown option '--bogus'", "--norm"});
-  check_error({"--norm", "batch"}, {"missing --input"});
-  check_error({"--input", in.x}, {"missing --norm"});
-  check_error({"--norm", "batch", "--norm", "layer", "--input", in.x}, {"--norm", "more than once"});
+  check_apply_error({"--norm", "batch", "--input", in.x, "--bogus", "1"}, {"unknown option '--bogus'", "--norm"});
+  check_apply_error({"--norm", "batch"}, {"missing --input"});
+  check_apply_error({"--input", in.x}, {"missing --norm"});
+  check_apply_error({"--norm", "batch", "--norm", "layer", "--input", in.x}, {"--norm", "more than once"});
 }
 
 TEST_CASE("normlab apply: inputs a normalizer cannot take", "[apply][errors]") {
   const Inputs& in = inputs();
-  check_error({"--norm", "batch", "--input", in.one_sample}, {"more than 1 value per channel", "(1, 3)"});
-  check_error({"--norm", "instance", "--input", in.one_sample}, {"instance norm", "(1, 3)"});
-  check_error({"--norm", "weight", "--input", in.zero_row, "--mode", "eval"}, {"row 2", "zero norm"});
+  check_apply_error({"--norm", "batch", "--input", in.one_sample}, {"more than 1 value per channel", "(1, 3)"});
+  check_apply_error({"--norm", "instance", "--input", in.one_sample}, {"instance norm", "(1, 3)"});
+  check_apply_error({"--norm", "weight", "--input", in.zero_row, "--mode", "eval"}, {"row 2", "zero norm"});
 }
 
 // --- family2 (issue 10) ---

@@ -56,10 +56,12 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// Runs `normlab <args...>` with stdout and stderr captured through files in `scratch`.
-inline RunResult run_normlab(const std::vector<std::string>& args, const TempDir& scratch) {
+// Runs `normlab <args...>` with stdout and stderr captured through files in `scratch`;
+// `shell_prefix` (e.g. "ulimit -f 64; ") runs in the same shell first.
+inline RunResult run_normlab(const std::vector<std::string>& args, const TempDir& scratch,
+                             const std::string& shell_prefix = "") {
   RunResult r;
-  r.command = shell_quote(NORMLAB_EXE);
+  r.command = shell_prefix + "exec " + shell_quote(NORMLAB_EXE);
   for (const auto& a : args)
     r.command += " " + shell_quote(a);
   const std::string out_file = scratch / "stdout.txt", err_file = scratch / "stderr.txt";

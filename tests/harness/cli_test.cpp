@@ -97,8 +97,10 @@ TEST_CASE("a sweep killed with SIGKILL part way and resumed equals an uninterrup
   // summarize tells the sweep is incomplete (its process is dead: interrupted) and still reports.
   const Outcome summary = run_normlab({"summarize", "resumed"}, dir.path());
   CHECK(summary.status == 0);
-  CHECK_THAT(summary.err, Catch::Contains("interrupted: " + std::to_string(rows) + "/10 runs done; rerun the same "
-                                          "command to resume"));
+  // The manifest is rewritten after the tables: a kill between them leaves it one run behind.
+  CHECK_THAT(summary.err, (Catch::Contains("interrupted: " + std::to_string(rows) + "/10 runs done") ||
+                           Catch::Contains("interrupted: " + std::to_string(rows - 1) + "/10 runs done")) &&
+                              Catch::Contains("rerun the same command to resume"));
 
   args[4] = "steps=6";  // the same command as the uninterrupted sweep, into the same directory
   const Outcome resumed = run_normlab(args, dir.path());
