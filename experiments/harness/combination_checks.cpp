@@ -34,7 +34,7 @@ void check_run_combinations(const SweepConfig& config, const RunPlan& plan) {
     std::size_t classes = 0, train = 0;  // train: the training samples the run will have
   };
   std::map<std::string, DataFacts> shapes;  // data spec -> facts
-  std::set<std::tuple<std::string, std::string, std::string, std::string, std::string, std::string>> built;
+  std::set<std::tuple<std::string, std::string, std::string, std::string, std::string, std::string, std::string>> built;
   for (const auto& run : plan.runs) {
     if (!shapes.count(run.data)) {
       try {
@@ -57,12 +57,12 @@ void check_run_combinations(const SweepConfig& config, const RunPlan& plan) {
                        " is larger than the " + std::to_string(facts.train) + " training samples of data " + run.data +
                        "; use a batch_size <= " + std::to_string(facts.train));
     const ModelOptions& m = run.model;
-    if (!built.insert({run.data, m.model, m.norm, m.placement, m.bias, m.init}).second) continue;
+    if (!built.insert({run.data, m.model, m.norm, m.reparam, m.placement, m.bias, m.init}).second) continue;
     try {
       Rng rng = Rng::stream(0, "init");
       build_model<float>(m, facts.sample_shape, facts.classes, rng);
     } catch (const InputError& e) {
-      throw InputError(config.file + ": the runs with model " + m.model + ", norm " + m.norm + ", placement " +
+      throw InputError(config.file + ": the runs with model " + m.model + ", norm " + m.norm + ", reparam " + m.reparam + ", placement " +
                        m.placement + ", data " + run.data + " cannot be built: " + e.what());
     }
   }
