@@ -12,7 +12,7 @@ void check_reparam_spec(const std::string& spec) {
   std::vector<std::string> allowed;
   for (const auto& info : normalizer_registry().entries())
     if (info.traits.role != NormRole::activation) allowed.push_back(info.kind);
-  throw InputError("reparam '" + spec + "' is a " + role_name(role) +
+  throw InputError("reparam '" + spec + "' is an " + role_name(role) +
                    " normalizer; reparam takes a weight reparameterization or the identity: " + join(allowed, ", ") +
                    " (an activation normalizer goes in norm)");
 }

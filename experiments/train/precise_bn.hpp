@@ -23,7 +23,7 @@ std::vector<Normalizer<float>*> precise_statistics_normalizers(Model<float>& mod
 // touched and the result is reproducible. The rest of the model is held fixed: every other
 // buffer (spectral norm's u and v, which iterate in training mode) is restored after each
 // forward. Nothing happens for batches = 0 or a model without such normalizers.
-void update_precise_statistics(Model<float>& model, const Split& train, std::size_t batch_size, bool drop_last,
-                               std::size_t batches, std::uint64_t seed);
+void update_precise_statistics(Model<float>& model, const Split& train, std::size_t batch_size,
+                               bool drop_last, std::size_t batches, std::uint64_t seed);
 
 }  // namespace normlab

@@ -8,15 +8,20 @@
 #include "experiments/harness/run_plan.hpp"
 #include "experiments/harness/spec_checks.hpp"
 #include "experiments/harness/sweep_config.hpp"
+#include "harness/harness_test_util.hpp"
+#include "harness/process_util.hpp"
 #include "norms/core/errors.hpp"
 
 using namespace normlab;
+using namespace normlab::test;
 
 namespace {
 
 const std::string kBase = "norm = \"group:num_groups=2\"\nsteps = 3\n";
 
-RunPlan plan_of(const std::string& text) { return expand_sweep(parse_sweep_config("s.toml", text, {}, false)); }
+RunPlan plan_of(const std::string& text) {
+  return expand_sweep(parse_sweep_config("s.toml", text, {}, false));
+}
 
 std::string error_of(const std::string& text) {
   try {
@@ -55,13 +60,15 @@ TEST_CASE("swept reparam and precise_bn are columns and name the runs") {
   CHECK(plan.runs[3].train.precise_bn == 20);
 }
 
-TEST_CASE("a reparam that is not a weight reparameterization is an error naming the key and the allowed kinds") {
+TEST_CASE(
+    "a reparam that is not a weight reparameterization is an error naming the key and the allowed kinds") {
   const std::string e = error_of(kBase + "reparam = \"batch\"\n");
   CHECK_THAT(e, Catch::StartsWith("bad.toml"));
   CHECK_THAT(e, Catch::Contains("key 'reparam'") && Catch::Contains("reparam 'batch'") &&
                     Catch::Contains("weight_std") && Catch::Contains("spectral") && Catch::Contains("none"));
   CHECK_THAT(error_of(kBase + "reparam = \"weight_std:eps=-1\"\n"), Catch::Contains("key 'reparam'"));
-  CHECK_THAT(error_of(kBase + "reparam = \"nope\"\n"), Catch::Contains("key 'reparam'") && Catch::Contains("nope"));
+  CHECK_THAT(error_of(kBase + "reparam = \"nope\"\n"),
+             Catch::Contains("key 'reparam'") && Catch::Contains("nope"));
   CHECK(error_of(kBase + "reparam = [\"weight\", \"spectral:n_power_iterations=2\"]\n") == "no error");
 }
 
@@ -76,4 +83,34 @@ TEST_CASE("precise_bn takes an integer >= 0") {
     }
     CHECK_THAT(e, Catch::Contains("key 'precise_bn'") && Catch::Contains("integer >= 0"));
   }
+}
+
+TEST_CASE(
+    "normlab run: bad reparam values exit with status 2 before anything runs; GN + WS with PreciseBN runs") {
+  TempDir dir("reparam");
+  const std::string data =
+      "data = \"glyphs:train=64,test=32\"\nmodel = \"vgg:widths=4\"\nbatch_size = 8\nsteps = 3\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"norm = \"batch\"\nreparam = \"layer\"\n", "bad.toml: key 'reparam': reparam 'layer' is an activation"},
+      {"norm = \"weight\"\nreparam = \"weight_std\"\n", "both reparameterize"},
+      {"norm = \"batch\"\nprecise_bn = -2\n", "key 'precise_bn'"},
+  };
+  for (const auto& [toml, message] : cases) {
+    INFO(toml);
+    write_text(dir.path() + "/bad.toml", data + toml);
+    const Outcome o = run_normlab({"run", "bad.toml", "--out", "out"}, dir.path());
+    CHECK(o.status == 2);
+    CHECK_THAT(o.err, Catch::Contains(message));
+    CHECK(std::count(o.err.begin(), o.err.end(), '\n') == 1);
+  }
+  write_text(dir.path() + "/good.toml",
+             data + "norm = \"group:num_groups=2\"\nreparam = [\"none\", \"weight_std\"]\nprecise_bn = 2\n");
+  const Outcome o = run_normlab({"run", "good.toml", "--out", "out"}, dir.path());
+  INFO(o.err);
+  REQUIRE(o.status == 0);
+  const std::string runs = slurp(dir.path() + "/out/runs.csv");
+  CHECK_THAT(runs, Catch::Contains(",reparam,"));
+  CHECK_THAT(runs, Catch::Contains("weight_std"));
+  // Group norm keeps no running buffers: PreciseBN has nothing to do, but the EMA split is still recorded.
+  CHECK_THAT(slurp(dir.path() + "/out/curves.csv"), Catch::Contains(",test_ema,"));
 }

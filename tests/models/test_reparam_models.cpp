@@ -30,8 +30,10 @@ Model<T> build(const std::string& model, const std::string& norm, const std::str
 
 std::set<std::string> names_of(Model<float>& model) {
   std::set<std::string> names;
-  for (const auto& p : model.parameters()) names.insert(p.name);
-  for (const auto& b : model.buffers()) names.insert(b.name);
+  for (const auto& p : model.parameters())
+    names.insert(p.name);
+  for (const auto& b : model.buffers())
+    names.insert(b.name);
   return names;
 }
 
@@ -53,14 +55,17 @@ void check_gradients(const std::string& model_spec, const std::string& norm, con
   std::vector<Layer<double>*> layers;
   for (auto& layer : model.layers()) {
     layers.push_back(layer.get());
-    for (auto& [name, sublayer] : layer->sublayers()) layers.push_back(sublayer);
+    for (auto& [name, sublayer] : layer->sublayers())
+      layers.push_back(sublayer);
   }
   for (Layer<double>* layer : layers)
     for (auto& p : layer->parameters()) {
       if (layer->activation_normalizer())
-        for (std::size_t i = 0; i < p.value->size(); ++i) p.value->data()[i] += rng.normal(0.0, 0.2);
+        for (std::size_t i = 0; i < p.value->size(); ++i)
+          p.value->data()[i] += rng.normal(0.0, 0.2);
       if (p.name == "weight_g")
-        for (std::size_t i = 0; i < p.value->size(); ++i) p.value->data()[i] *= 1 + rng.normal(0.0, 0.2);
+        for (std::size_t i = 0; i < p.value->size(); ++i)
+          p.value->data()[i] *= 1 + rng.normal(0.0, 0.2);
     }
   Shape x_shape{4};
   x_shape.insert(x_shape.end(), sample.begin(), sample.end());
@@ -71,7 +76,8 @@ void check_gradients(const std::string& model_spec, const std::string& norm, con
 
 TEST_CASE("GN + WS and mean-only BN + weight norm: model gradients in double in both placements") {
   for (const char* placement : {"pre", "post"}) {
-    check_gradients("vgg:widths=4x4,act=tanh,pool=avg", "group:num_groups=2", "weight_std", placement, {2, 6, 6});
+    check_gradients("vgg:widths=4x4,act=tanh,pool=avg", "group:num_groups=2", "weight_std", placement,
+                    {2, 6, 6});
     check_gradients("resnet:depth=8,width=4", "group:num_groups=2", "weight_std", placement, {2, 8, 8});
     check_gradients("mlp:widths=6x5,act=tanh", "mean_only", "weight", placement, {5});
     check_gradients("vgg:widths=4x4,act=tanh,pool=avg", "mean_only", "weight", placement, {2, 6, 6});
@@ -88,29 +94,35 @@ TEST_CASE("every activation normalizer builds with every weight reparameterizati
       if (norm.traits.role != NormRole::activation || reparam.traits.role == NormRole::activation) continue;
       for (const char* placement : {"pre", "post"})
         for (const char* model : {"vgg:widths=4x4", "resnet:depth=8,width=4"}) {
-          const std::string norm_spec = norm.traits.examples.front(), reparam_spec = reparam.traits.examples.front();
+          const std::string norm_spec = norm.traits.examples.front(),
+                            reparam_spec = reparam.traits.examples.front();
           INFO(model << " norm=" << norm_spec << " reparam=" << reparam_spec << " placement=" << placement);
           Model<float> m = build<float>(model, norm_spec, reparam_spec, placement, {3, 8, 8}, 10);
           // The hidden conv weights are reparameterized: a raw-weight name per hidden conv.
           std::size_t reparameterized = 0, norm_layers = 0;
           for (const auto& p : m.parameters())
-            if (p.name.find("weight_v") != std::string::npos || p.name.find("weight_orig") != std::string::npos)
+            if (p.name.find("weight_v") != std::string::npos ||
+                p.name.find("weight_orig") != std::string::npos)
               ++reparameterized;
           std::vector<Layer<float>*> layers;
           for (auto& layer : m.layers()) {
             layers.push_back(layer.get());
-            for (auto& sub : layer->sublayers()) layers.push_back(sub.second);
+            for (auto& sub : layer->sublayers())
+              layers.push_back(sub.second);
           }
-          for (Layer<float>* layer : layers) norm_layers += layer->activation_normalizer() != nullptr;
+          for (Layer<float>* layer : layers)
+            norm_layers += layer->activation_normalizer() != nullptr;
           CHECK(norm_layers > 0);
           if (reparam.kind == "weight" || reparam.kind == "spectral") CHECK(reparameterized > 0);
           if (reparam.traits.role == NormRole::identity) CHECK(reparameterized == 0);
           Rng rng(1);
           Tensor<float> x = Tensor<float>::from_shape({4, 3, 8, 8});
-          for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = float(rng.normal(0.0, 1.0));
+          for (std::size_t i = 0; i < x.size(); ++i)
+            x.data()[i] = float(rng.normal(0.0, 1.0));
           for (Mode mode : {Mode::train, Mode::eval}) {
             const Tensor<float>& y = m.forward(x, mode);
-            for (std::size_t i = 0; i < y.size(); ++i) REQUIRE(std::isfinite(y.data()[i]));
+            for (std::size_t i = 0; i < y.size(); ++i)
+              REQUIRE(std::isfinite(y.data()[i]));
           }
           ++combinations;
         }
@@ -121,7 +133,8 @@ TEST_CASE("every activation normalizer builds with every weight reparameterizati
 TEST_CASE("reparam gives PyTorch's parameter names and leaves the normalizer's own") {
   auto gn_ws = build<float>("vgg:widths=4", "group:num_groups=2", "weight_std", "pre", {3, 8, 8}, 10);
   const auto ws_names = names_of(gn_ws);
-  CHECK(ws_names.count("0.weight"));  // weight standardization has no parameters: the raw weight keeps its name
+  CHECK(
+      ws_names.count("0.weight"));  // weight standardization has no parameters: the raw weight keeps its name
   CHECK(ws_names.count("1.weight"));  // group norm's affine weight and bias
   CHECK(ws_names.count("1.bias"));
   CHECK_FALSE(ws_names.count("0.bias"));  // bias=auto: group norm's shift follows the conv
@@ -158,12 +171,14 @@ TEST_CASE("reparam alone equals norm = \"weight\", which keeps working as before
   REQUIRE(a.size() == b.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
     CHECK(a[i].name == b[i].name);
-    for (std::size_t j = 0; j < a[i].value->size(); ++j) CHECK(a[i].value->data()[j] == b[i].value->data()[j]);
+    for (std::size_t j = 0; j < a[i].value->size(); ++j)
+      CHECK(a[i].value->data()[j] == b[i].value->data()[j]);
   }
   Rng rng(2);
   const Tensor<double> x = random_tensor({3, 5}, rng);
   const Tensor<double> ya = as_norm.forward(x, Mode::train), yb = as_reparam.forward(x, Mode::train);
-  for (std::size_t i = 0; i < ya.size(); ++i) CHECK(ya.data()[i] == yb.data()[i]);
+  for (std::size_t i = 0; i < ya.size(); ++i)
+    CHECK(ya.data()[i] == yb.data()[i]);
 }
 
 TEST_CASE("reparam must be a weight reparameterization, and not beside one in norm") {
@@ -171,7 +186,8 @@ TEST_CASE("reparam must be a weight reparameterization, and not beside one in no
   CHECK(activation.find("reparam 'batch'") != std::string::npos);
   CHECK(activation.find("activation") != std::string::npos);
   // The allowed kinds come from the registry.
-  for (const char* kind : {"none", "weight", "weight_std", "spectral"}) CHECK(activation.find(kind) != std::string::npos);
+  for (const char* kind : {"none", "weight", "weight_std", "spectral"})
+    CHECK(activation.find(kind) != std::string::npos);
   CHECK(activation.find("group") == std::string::npos);
 
   const std::string both = error_of("weight", "weight_std");
@@ -187,7 +203,7 @@ TEST_CASE("normlab model --reparam builds GN + WS and rejects an activation norm
   INFO(ok.output);
   CHECK(ok.exit_status == 0);
   CHECK(ok.output.find("reparam spectral") != std::string::npos);
-  CHECK(ok.output.find("weight_orig") != std::string::npos);
+  CHECK(ok.output.find("bias=false, spectral)") != std::string::npos);  // GN's shift follows the conv
   const auto bad = run_normlab("model --model vgg:widths=4 --norm group:num_groups=2 --reparam layer");
   INFO(bad.output);
   CHECK(bad.exit_status == 2);
