@@ -209,3 +209,19 @@ TEST_CASE("normlab model --reparam builds GN + WS and rejects an activation norm
   CHECK(bad.exit_status == 2);
   CHECK(bad.output.find("reparam 'layer'") != std::string::npos);
 }
+
+TEST_CASE("in the resnet every conv is reparameterized, the stem's and the projection shortcuts' included") {
+  auto plain = build<float>("resnet:depth=8,width=4", "group:num_groups=2", "none", "pre", {3, 8, 8}, 10);
+  auto spectral =
+      build<float>("resnet:depth=8,width=4", "group:num_groups=2", "spectral", "pre", {3, 8, 8}, 10);
+  std::size_t convs = 0, reparameterized = 0;
+  for (const auto& p : plain.parameters())
+    convs += p.value->dimension() == 4;
+  for (const auto& p : spectral.parameters()) {
+    const bool raw = p.name.size() > 12 && p.name.compare(p.name.size() - 12, 12, ".weight_orig") == 0;
+    reparameterized += raw;
+    if (p.value->dimension() == 4) CHECK(raw);
+  }
+  CHECK(convs == 9);  // stem, 3 blocks of 2, 2 projection shortcuts
+  CHECK(reparameterized == convs);
+}
