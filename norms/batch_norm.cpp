@@ -73,6 +73,8 @@ class BatchNorm final : public Normalizer<T> {
     if (!options_.affine) return {};
     return {{"weight", &weight_, &weight_grad_}, {"bias", &bias_, &bias_grad_}};
   }
+  void begin_precise_statistics() override { running_.begin_precise(); }
+  void end_precise_statistics() override { running_.end_precise(); }
   std::vector<BufferRef<T>> buffers() override {
     if (!options_.track_running_stats) return {};
     return running_.buffers();

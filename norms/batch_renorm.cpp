@@ -87,6 +87,8 @@ class BatchRenorm final : public Normalizer<T> {
   std::vector<ParameterRef<T>> parameters() override {
     return {{"weight", &weight_, &weight_grad_}, {"bias", &bias_, &bias_grad_}};
   }
+  void begin_precise_statistics() override { running_.begin_precise(); }
+  void end_precise_statistics() override { running_.end_precise(); }
   std::vector<BufferRef<T>> buffers() override { return running_.buffers(); }
 
   void forward(const Tensor<T>& x, Tensor<T>& y, Mode mode) override {

@@ -64,6 +64,8 @@ class EvoNormB0 final : public Normalizer<T> {
     return {{"weight", &weight_, &weight_grad_}, {"bias", &bias_, &bias_grad_}, {"v", &v_, &v_grad_}};
   }
   // B0 keeps no running mean: the shared running-statistics path updates one, but it is not a buffer.
+  void begin_precise_statistics() override { running_.begin_precise(); }
+  void end_precise_statistics() override { running_.end_precise(); }
   std::vector<BufferRef<T>> buffers() override {
     return {{"running_var", &running_.var}, {"num_batches_tracked", &running_.num_batches_tracked}};
   }

@@ -9,6 +9,7 @@
 // x: (N, C, *spatial), viewed as (N, C, S) row-major; bias, running_mean, every cache: (C).
 #include "norms/kernels/channel_kernels.hpp"
 #include "norms/options.hpp"
+#include "norms/precise_average.hpp"
 #include "norms/registry.hpp"
 #include "norms/shape_checks.hpp"
 
@@ -55,6 +56,9 @@ class MeanOnlyNorm final : public Normalizer<T> {
     if (!options_.affine) return {};
     return {{"bias", &bias_, &bias_grad_}};
   }
+  // PreciseBN: the running mean of the forwards in between, equal weights (precise_average.hpp).
+  void begin_precise_statistics() override { precise_.begin(channels_); }
+  void end_precise_statistics() override { precise_.end<T>(&running_mean_, nullptr, &num_batches_tracked_); }
   std::vector<BufferRef<T>> buffers() override {
     return {{"running_mean", &running_mean_}, {"num_batches_tracked", &num_batches_tracked_}};
   }
@@ -67,10 +71,14 @@ class MeanOnlyNorm final : public Normalizer<T> {
     if (training_) {
       // var_ is computed alongside and not used: one kernel for the batch mean of every normalizer.
       kernels::channel_moments(mean_.data(), var_.data(), x.data(), layout_);
-      num_batches_tracked_() += T(1);
-      const double factor = options_.momentum ? *options_.momentum : 1.0 / double(num_batches_tracked_());
-      for (std::size_t c = 0; c < channels_; ++c)
-        running_mean_.data()[c] = T((1.0 - factor) * double(running_mean_.data()[c]) + factor * mean_[c]);
+      if (precise_.active()) {
+        precise_.add(mean_.data(), nullptr);
+      } else {
+        num_batches_tracked_() += T(1);
+        const double factor = options_.momentum ? *options_.momentum : 1.0 / double(num_batches_tracked_());
+        for (std::size_t c = 0; c < channels_; ++c)
+          running_mean_.data()[c] = T((1.0 - factor) * double(running_mean_.data()[c]) + factor * mean_[c]);
+      }
     } else {
       for (std::size_t c = 0; c < channels_; ++c)
         mean_[c] = double(running_mean_.data()[c]);
@@ -117,6 +125,7 @@ class MeanOnlyNorm final : public Normalizer<T> {
   std::vector<kernels::InputGradStep<T>> grad_steps_;
   kernels::ChannelLayout layout_{0, 0, 0};
   bool training_ = true;
+  PreciseAverage precise_;
 };
 
 }  // namespace

@@ -68,6 +68,15 @@ class Normalizer {
   // the model builder then adds no separate activation layer after it.
   virtual bool includes_activation() const { return false; }
 
+  // PreciseBN (Wu & Johnson 2021): between begin_ and end_precise_statistics(), training-mode
+  // forwards leave the running buffers unchanged and collect their batch statistics instead;
+  // end_ sets each running buffer to the equal-weight average of the statistics of those
+  // forwards (as PyTorch with momentum=None after reset_running_stats). A no-op for normalizers
+  // without running buffers of batch statistics; the trainer calls it on those whose registry
+  // traits say batch_statistics && running_buffers.
+  virtual void begin_precise_statistics() {}
+  virtual void end_precise_statistics() {}
+
   // By-name access; unknown names are InputErrors that list the valid names.
   Tensor<T>& parameter(const std::string& name);
   Tensor<T>& buffer(const std::string& name);

@@ -81,6 +81,8 @@ class SwitchableNorm final : public Normalizer<T> {
             {"mean_weight", &mean_weight_, &mean_weight_grad_},
             {"var_weight", &var_weight_, &var_weight_grad_}};
   }
+  void begin_precise_statistics() override { running_.begin_precise(); }
+  void end_precise_statistics() override { running_.end_precise(); }
   std::vector<BufferRef<T>> buffers() override { return running_.buffers(); }
 
   void forward(const Tensor<T>& x, Tensor<T>& y, Mode mode) override {

@@ -40,6 +40,8 @@ int model_command(int argc, char** argv, int first) {
   Args args("model", "Builds a model and prints its layers, output shapes and parameter counts.");
   args.option("model", "SPEC", "model spec, e.g. mlp:in=256,widths=128x64,out=10 or vgg (see normlab list)", "", true)
       .option("norm", "SPEC", "normalizer at every hidden layer, e.g. batch, group:num_groups=4", "none")
+      .option("reparam", "SPEC", "weight reparameterization of every hidden weight beside --norm, e.g. weight_std",
+              "none")
       .option("placement", "P", "pre (Linear/Conv -> Norm -> act) | post (-> act -> Norm) | none", "pre")
       .option("bias", "B", "auto (drop a bias directly followed by a shifting normalizer) | true | false", "auto")
       .option("init", "SPEC", "initialization, e.g. kaiming, xavier, normal:std=0.01", "kaiming")
@@ -52,6 +54,7 @@ int model_command(int argc, char** argv, int first) {
   ModelOptions options;
   options.model = args.get("model");
   options.norm = args.get("norm");
+  options.reparam = args.get("reparam");
   options.placement = args.get("placement");
   options.bias = args.get("bias");
   options.init = args.get("init");
@@ -65,8 +68,9 @@ int model_command(int argc, char** argv, int first) {
   Rng rng = Rng::stream(std::uint64_t(parse_long("--seed", args.get("seed"), 0)), "init");
 
   Model<float> model = build_model<float>(options, input, classes, rng);
-  std::cout << "model " << options.model << ", norm " << options.norm << ", placement " << options.placement
-            << ", bias " << options.bias << "\n";
+  std::cout << "model " << options.model << ", norm " << options.norm;
+  if (options.reparam != "none") std::cout << ", reparam " << options.reparam;
+  std::cout << ", placement " << options.placement << ", bias " << options.bias << "\n";
   std::cout << "input " << batched_shape_string(model.sample_shape) << ", " << model.num_classes
             << " classes\n\n";
   std::vector<std::pair<std::string, Layer<float>*>> top;

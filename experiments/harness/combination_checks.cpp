@@ -39,7 +39,7 @@ void check_run_combinations(const SweepConfig& config, const RunPlan& plan) {
     double elements = 0;                 // of both splits together
   };
   std::map<std::string, DataFacts> shapes;  // data spec -> facts
-  using ModelKey = std::tuple<std::string, std::string, std::string, std::string, std::string, std::string>;
+  using ModelKey = std::tuple<std::string, std::string, std::string, std::string, std::string, std::string, std::string>;
   std::map<ModelKey, ModelFootprint> built;
   const double memory = physical_memory_bytes();
   for (const auto& run : plan.runs) {
@@ -66,9 +66,10 @@ void check_run_combinations(const SweepConfig& config, const RunPlan& plan) {
                        " is larger than the " + std::to_string(facts.train) + " training samples of data " + run.data +
                        "; use a batch_size <= " + std::to_string(facts.train));
     const ModelOptions& m = run.model;
-    const std::string what = "the runs with model " + m.model + ", norm " + m.norm + ", placement " + m.placement +
+    const std::string what = "the runs with model " + m.model + ", norm " + m.norm +
+                             (m.reparam == "none" ? "" : ", reparam " + m.reparam) + ", placement " + m.placement +
                              ", data " + run.data;
-    const ModelKey key{run.data, m.model, m.norm, m.placement, m.bias, m.init};
+    const ModelKey key{run.data, m.model, m.norm, m.reparam, m.placement, m.bias, m.init};
     if (!built.count(key)) {
       // Refuse an impossible model from its spec before allocating it.
       const Spec model_spec = model_registry().check(m.model);

@@ -22,6 +22,7 @@ RunConfig make_run(std::size_t index, const Assignment& a, const std::vector<std
 
   run.model.model = a.at("model").text;
   run.model.norm = a.at("norm").text;
+  run.model.reparam = a.at("reparam").text;
   run.model.placement = a.at("placement").text;
   run.model.bias = a.at("bias").text;
   run.model.init = a.at("init").text;
@@ -44,6 +45,7 @@ RunConfig make_run(std::size_t index, const Assignment& a, const std::vector<std
   t.eval_every = static_cast<std::size_t>(a.at("eval_every").integer);
   t.log_every = static_cast<std::size_t>(a.at("log_every").integer);
   t.stats_every = static_cast<std::size_t>(a.at("stats_every").integer);
+  t.precise_bn = static_cast<std::size_t>(a.at("precise_bn").integer);
   t.drop_last = a.at("drop_last").boolean;
   t.loss = a.at("loss").text;
   t.seed = static_cast<std::uint64_t>(a.at("seed").integer);

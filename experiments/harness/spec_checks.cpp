@@ -6,6 +6,7 @@
 
 #include "experiments/data/make_dataset.hpp"
 #include "experiments/init/init.hpp"
+#include "experiments/models/model_builder.hpp"
 #include "experiments/models/model_registry.hpp"
 #include "experiments/optim/optimizer.hpp"
 #include "experiments/optim/schedule.hpp"
@@ -31,6 +32,7 @@ void check_sweep_specs(const SweepConfig& config) {
   // Each spec key is checked by its family's registry (kind, keys and values).
   const std::map<std::string, std::function<void(const std::string&)>> validators = {
       {"norm", validate_normalizer_spec},
+      {"reparam", check_reparam_spec},
       {"data", [](const std::string& spec) { check_data_path(spec), validate_dataset_spec(spec); }},
       {"model", [](const std::string& spec) { model_registry().check(spec); }},
       {"init", [](const std::string& spec) { init_registry().check(spec); }},

@@ -51,6 +51,9 @@ struct ModelOptions {
   std::string bias = "auto";       // auto | true | false: hidden Linear/Conv biases; auto drops one
                                    // when a normalizer with a shift directly follows the layer
   std::string init = "kaiming";    // an initialization spec, e.g. "normal:std=0.01"
+  // A weight reparameterization (registry role weight, or none) of every hidden Linear/Conv2d
+  // weight beside `norm` (GN + WS). Last, so that positional initializations stay valid.
+  std::string reparam = "none";
 };
 
 // Builds the model for samples of `sample_shape` and `num_classes` outputs; parameters are

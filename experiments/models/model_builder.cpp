@@ -5,6 +5,18 @@
 
 namespace normlab {
 
+void check_reparam_spec(const std::string& spec) {
+  validate_normalizer_spec(spec);
+  const NormRole role = normalizer_traits(spec).role;
+  if (role == NormRole::weight || role == NormRole::identity) return;
+  std::vector<std::string> allowed;
+  for (const auto& info : normalizer_registry().entries())
+    if (info.traits.role != NormRole::activation) allowed.push_back(info.kind);
+  throw InputError("reparam '" + spec + "' is an " + role_name(role) +
+                   " normalizer; reparam takes a weight reparameterization or the identity: " + join(allowed, ", ") +
+                   " (an activation normalizer goes in norm)");
+}
+
 namespace {
 
 Placement parse_placement(const std::string& text) {
@@ -35,8 +47,15 @@ ModelBuilder<T>::ModelBuilder(const ModelOptions& options, const Spec& model_spe
     throw InputError("bias '" + options.bias + "' is not valid; valid: auto, true, false");
   validate_normalizer_spec(options.norm);
   const NormRole role = normalizer_traits(options.norm).role;
-  weight_norm_ = placement_ != Placement::none && role == NormRole::weight;
   activation_norms_ = placement_ != Placement::none && role == NormRole::activation;
+  check_reparam_spec(options.reparam);
+  const bool reparam = normalizer_traits(options.reparam).role == NormRole::weight;
+  if (role == NormRole::weight && reparam)
+    throw InputError("norm '" + options.norm + "' and reparam '" + options.reparam +
+                     "' both reparameterize the weights; a layer's weight takes one: set reparam = \"none\" or "
+                     "give norm an activation normalizer");
+  if (reparam) weight_spec_ = options.reparam;
+  else if (role == NormRole::weight && placement_ != Placement::none) weight_spec_ = options.norm;
 }
 
 template <class T>
@@ -73,7 +92,7 @@ bool ModelBuilder<T>::keeps_bias(NormLayer<T>* directly_following) const {
 template <class T>
 std::unique_ptr<Conv2d<T>> ModelBuilder<T>::make_conv(const ConvGeometry& geometry, bool bias,
                                                       const std::string& gain_activation) {
-  auto conv = std::make_unique<Conv2d<T>>(geometry, bias, weight_norm_ ? options_.norm : "");
+  auto conv = std::make_unique<Conv2d<T>>(geometry, bias, weight_spec_);
   init_.fill(conv->weight().direction(), conv->fan_in(), conv->fan_out(), activation_gain(gain_activation), rng_);
   conv->weight().reset_scale();
   conv->weight().reseed(rng_);
@@ -102,7 +121,7 @@ void ModelBuilder<T>::hidden_linear(std::size_t out_features, ActivationKind act
   const std::size_t in = shape_[0];
   const std::string what = "Linear(" + std::to_string(in) + ", " + std::to_string(out_features) + ")";
   hidden_block({out_features}, what, [&](bool bias) {
-    auto linear = std::make_unique<Linear<T>>(in, out_features, bias, weight_norm_ ? options_.norm : "");
+    auto linear = std::make_unique<Linear<T>>(in, out_features, bias, weight_spec_);
     init_.fill(linear->weight().direction(), in, out_features, activation_gain(activation_name(act)), rng_);
     linear->weight().reset_scale();
     linear->weight().reseed(rng_);

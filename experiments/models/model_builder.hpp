@@ -7,7 +7,10 @@
 // EvoNorm) takes the activation's place: Linear/Conv -> Norm in both placements.
 // decides biases (bias=auto drops the bias of a layer directly followed by a normalizer with a
 // shift; true/false override for every hidden layer), reparameterizes every hidden Linear and
-// Conv2d under weight normalization instead of adding a layer, and initializes weights.
+// Conv2d weight under a weight reparameterization instead of adding a layer, and initializes weights.
+// The weight reparameterization is `norm` itself when its role is weight (norm="weight", as
+// before, only with a placement), or `reparam` beside an activation normalizer (GN + WS); it
+// does not depend on the placement, which says where an activation normalizer sits.
 #pragma once
 
 #include <memory>
@@ -24,6 +27,10 @@
 namespace normlab {
 
 enum class Placement { pre, post, none };
+
+// Checks a `reparam` spec: a normalizer whose registry role is weight or identity. An InputError
+// naming the allowed kinds (from the registry) otherwise.
+void check_reparam_spec(const std::string& spec);
 
 template <class T>
 class ModelBuilder {
@@ -67,7 +74,7 @@ class ModelBuilder {
   Rng& rng_;
   Placement placement_;
   bool activation_norms_;  // a normalization layer at each hidden layer
-  bool weight_norm_;       // hidden weights reparameterized instead
+  std::string weight_spec_;  // the reparameterization of hidden weights; "" for plain weights
   Shape shape_;
   Model<T> model_;
 };

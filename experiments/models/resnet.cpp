@@ -11,6 +11,8 @@
 //   a normalizer that includes its activation (FRN with TLU, EvoNorm), either placement:
 //         conv1 -> norm1 -> conv2 -> norm2   (norm1 replaces relu1; the ReLU after the add stays)
 // bias=auto drops the bias of every conv directly followed by a shifting normalizer.
+// A weight reparameterization (norm = "weight", or `reparam` beside the normalizer: GN + WS)
+// reparameterizes every conv, the stem's and the projection shortcut's included.
 #include <algorithm>
 #include <memory>
 

@@ -20,7 +20,7 @@ double sorted_percentile(const std::vector<double>& sorted, double q) {
 LayerStatsRecorder::LayerStatsRecorder(Model<float>& model) {
   for (std::size_t i = 0; i < model.layers().size(); ++i) watch(std::to_string(i), model.layers()[i].get());
   if (!layers_.empty()) return;
-  // No normalization layer (norm none, placement none, weight norm): watch the activations'
+  // No normalization layer (norm none, placement none, weight norm or a reparam alone): watch the activations'
   // inputs instead, where a pre-activation normalizer would sit (the sigmoid inputs of Ioffe &
   // Szegedy's Figure 1). Recorded only if the activation layer keeps its last input.
   for (std::size_t i = 0; i < model.layers().size(); ++i) {

@@ -11,6 +11,7 @@
 #include "experiments/optim/schedule.hpp"
 #include "experiments/train/evaluation.hpp"
 #include "experiments/train/layer_stats.hpp"
+#include "experiments/train/precise_bn.hpp"
 #include "experiments/train/trainer.hpp"
 #include "norms/core/errors.hpp"
 
@@ -100,6 +101,15 @@ TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& 
     optimizer->step(schedule.lr(step - 1));
     result.steps_done = step;
 
+    // PreciseBN (precise_bn.hpp): the final evaluation uses the recomputed running buffers; the
+    // EMA buffers' test metrics are kept beside them as split "test_ema".
+    if (step == steps && options.precise_bn > 0) {
+      const Evaluation ema = evaluate(model, data.test, loss_kind, data.test.size(), scratch);
+      sink.metric(step, batcher.epoch(), "test_ema", loss_name, ema.loss);
+      sink.metric(step, batcher.epoch(), "test_ema", accuracy_name, ema.accuracy);
+      update_precise_statistics(model, data.train, options.batch_size, options.drop_last, options.precise_bn,
+                                options.seed);
+    }
     if (every(step, options.eval_every) || step == steps) evaluate_test(step);
     if (progress) progress(step, steps);
   }

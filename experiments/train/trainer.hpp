@@ -22,6 +22,7 @@ struct TrainOptions {
   std::size_t eval_every = 100;      // steps between test evaluations (and one at the end)
   std::size_t log_every = 1;         // steps between training-loss records
   std::size_t stats_every = 0;       // steps between layer statistics records; 0 = never
+  std::size_t precise_bn = 0;        // PreciseBN over this many batches before the final evaluation; 0 = off
   bool drop_last = true;             // drop a final partial batch (a batch of 1 breaks batch norm)
   std::string loss = "cross_entropy";  // cross_entropy | mse (on one-hot targets)
   std::uint64_t seed = 0;            // shuffling and dropout streams derive from it
