@@ -23,6 +23,9 @@ const std::vector<ConfigKey>& config_keys() {
       {"eval_every", KeyType::Count, "100", false, "steps between test evaluations (and one at the end)", {}},
       {"log_every", KeyType::Count, "1", false, "steps between training-loss records", {}},
       {"stats_every", KeyType::Natural, "0", false, "steps between layer statistics records; 0 = never", {}},
+      // Not part of a run's identity (run_plan.cpp): checkpoints never change what a run produces.
+      {"checkpoint_every", KeyType::Natural, "0", false,
+       "steps between checkpoints of a run (and one at its end), resumed from after a kill; 0 = none", {}},
       {"drop_last", KeyType::Bool, "true", false, "drop a final partial batch", {}},
       {"loss", KeyType::Choice, "\"cross_entropy\"", false, "training loss", {"cross_entropy", "mse"}},
       {"lr_scaling", KeyType::Choice, "\"none\"", false, "linear: lr = lr * batch_size / lr_reference_batch",

@@ -166,7 +166,9 @@ SweepCounts run_sweep(const SweepConfig& config, const RunPlan& plan, const Swee
       try {
         progress.started(run.id, run.label);
         const StepProgress step = [&](std::size_t s, std::size_t total) { progress.step(run.id, s, total); };
-        RunOutcome outcome = execute(run, options.run, step);
+        RunConfig job = run;  // the run as configured, and where its checkpoints go
+        if (run.checkpoint_every > 0) job.checkpoint_file = store.prepare_checkpoint(run.id);
+        RunOutcome outcome = execute(job, options.run, step);
         outcome.finished = utc_now_iso();
         store.save(run, outcome);
         std::string detail;
