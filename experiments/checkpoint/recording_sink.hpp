@@ -12,7 +12,7 @@
 
 namespace normlab {
 
-class RecordingSink final : public MetricSink {
+class RecordKeepingSink final : public MetricSink {
  public:
   struct Record {
     bool layer_stat = false;
@@ -22,7 +22,7 @@ class RecordingSink final : public MetricSink {
     double value = 0;
   };
 
-  explicit RecordingSink(MetricSink& target) : target_(target) {}
+  explicit RecordKeepingSink(MetricSink& target) : target_(target) {}
 
   void metric(std::size_t step, double epoch, const std::string& split, const std::string& metric,
               double value) override {

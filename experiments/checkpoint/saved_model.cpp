@@ -34,6 +34,7 @@ SavedModel load_saved_model(const std::string& path) {
   saved.run_id = file.meta("run_id");
   saved.batch_size = parse_count(path, "batch_size", meta("batch_size"));
   saved.step = parse_count(path, "step", meta("step"));
+  saved.seed = parse_count(path, "seed", meta("seed"));
   Shape sample_shape;
   const std::string shape = meta("sample_shape");
   for (std::size_t begin = 0; begin <= shape.size();) {

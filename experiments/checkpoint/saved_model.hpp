@@ -4,6 +4,7 @@
 // `normlab model --from`.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "experiments/models/model.hpp"
@@ -16,6 +17,7 @@ struct SavedModel {
   std::string data;  // the data spec it was trained on
   std::string loss;  // its training loss (cross_entropy or mse)
   std::size_t batch_size = 0, step = 0;
+  std::uint64_t seed = 0;  // the run's seed (synthetic data sets and splits depend on it)
   std::string run_id;
 };
 

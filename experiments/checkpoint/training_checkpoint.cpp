@@ -40,7 +40,7 @@ std::int64_t scalar_i64(const SafetensorsFile& file, const std::string& path, co
   return v[0];
 }
 
-void add_records(SafetensorsFile& file, const RecordingSink& sink) {
+void add_records(SafetensorsFile& file, const RecordKeepingSink& sink) {
   std::vector<std::int64_t> kind, step, first, second;
   std::vector<double> epoch, value;
   for (const auto& r : sink.records()) {
@@ -60,7 +60,7 @@ void add_records(SafetensorsFile& file, const RecordingSink& sink) {
   file.metadata.emplace_back("record_names", join_lines(sink.names()));
 }
 
-void replay_records(const SafetensorsFile& file, const std::string& path, RecordingSink& sink) {
+void replay_records(const SafetensorsFile& file, const std::string& path, RecordKeepingSink& sink) {
   const auto kind = decode_i64(require_tensor(file, path, "records.kind"), path);
   const auto step = decode_i64(require_tensor(file, path, "records.step"), path);
   const auto first = decode_i64(require_tensor(file, path, "records.first"), path);
@@ -71,7 +71,7 @@ void replay_records(const SafetensorsFile& file, const std::string& path, Record
   const std::size_t n = kind.size();
   if (step.size() != n || first.size() != n || second.size() != n || epoch.size() != n || value.size() != n)
     throw InputError(path + ": the records.* tensors differ in length");
-  std::vector<RecordingSink::Record> records(n);
+  std::vector<RecordKeepingSink::Record> records(n);
   for (std::size_t i = 0; i < n; ++i) {
     if (first[i] < 0 || second[i] < 0 || std::size_t(first[i]) >= names.size() ||
         std::size_t(second[i]) >= names.size() || step[i] < 0)

@@ -33,7 +33,7 @@ struct TrainingState {
   Model<float>* model = nullptr;
   Optimizer<float>* optimizer = nullptr;
   Batcher* batcher = nullptr;
-  RecordingSink* records = nullptr;
+  RecordKeepingSink* records = nullptr;
   std::size_t step = 0;                 // the last finished step
   double last_test_loss = 0, last_test_accuracy = 0;
 };

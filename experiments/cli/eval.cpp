@@ -63,7 +63,7 @@ int eval_command(int argc, char** argv, int first) {
   SavedModel saved = load_saved_model(path);
   const std::size_t batch =
       args.has("batch-size") ? std::size_t(parse_long("--batch-size", args.get("batch-size"), 1)) : saved.batch_size;
-  const std::uint64_t seed = args.has("seed") ? std::uint64_t(parse_long("--seed", args.get("seed"), 0)) : 0;
+  const std::uint64_t seed = args.has("seed") ? std::uint64_t(parse_long("--seed", args.get("seed"), 0)) : saved.seed;
   const Dataset data = make_dataset(args.get("data"), seed);
   if (data.sample_shape != saved.model.sample_shape)
     throw InputError("the model in " + path + " takes samples of shape " + shape_string(saved.model.sample_shape) +

@@ -56,7 +56,7 @@ TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& 
   // With checkpoints every record is also kept, for the checkpoint to hold; without, records go
   // straight to the caller (a step must not allocate).
   const bool checkpoints = checkpoint.every > 0 && !checkpoint.path.empty();
-  RecordingSink recorder(caller_sink);
+  RecordKeepingSink recorder(caller_sink);
   MetricSink& sink = checkpoints ? static_cast<MetricSink&>(recorder) : caller_sink;
 
   // Names built once: metric() takes strings, and a step must not allocate.
