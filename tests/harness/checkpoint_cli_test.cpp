@@ -147,7 +147,7 @@ TEST_CASE("checkpoints: checkpoint_every is not part of a run's identity") {
   const Outcome again =
       run_normlab({"run", "sweep.toml", "--set", "steps=5", "--set", "checkpoint_every=2", "--out", "o"}, dir.path());
   REQUIRE(again.status == 0);
-  CHECK_THAT(again.out, Catch::Contains("2 reused"));
+  CHECK_THAT(again.out, Catch::Contains("2 ok, 0 diverged, 0 failed (2 done before)"));
   const Outcome bad = run_normlab({"run", "sweep.toml", "--set", "checkpoint_every=-1", "--dry-run"}, dir.path());
   CHECK(bad.status == 2);
   CHECK_THAT(bad.err, Catch::Contains("checkpoint_every"));
