@@ -11,14 +11,18 @@ namespace normlab {
 namespace {
 
 // Every random stream of the model, named "<layer index>[.<sublayer>].<stream>".
-void collect_streams(const std::string& prefix, Layer<float>& layer, std::vector<std::pair<std::string, Rng*>>& out) {
-  for (auto& [name, rng] : layer.random_streams()) out.emplace_back(prefix + "." + name, rng);
-  for (auto& [name, sub] : layer.sublayers()) collect_streams(prefix + "." + name, *sub, out);
+void collect_streams(const std::string& prefix, Layer<float>& layer,
+                     std::vector<std::pair<std::string, Rng*>>& out) {
+  for (auto& [name, rng] : layer.random_streams())
+    out.emplace_back(prefix + "." + name, rng);
+  for (auto& [name, sub] : layer.sublayers())
+    collect_streams(prefix + "." + name, *sub, out);
 }
 
 std::vector<std::pair<std::string, Rng*>> model_streams(Model<float>& model) {
   std::vector<std::pair<std::string, Rng*>> streams;
-  for (std::size_t i = 0; i < model.layers().size(); ++i) collect_streams(std::to_string(i), *model.layers()[i], streams);
+  for (std::size_t i = 0; i < model.layers().size(); ++i)
+    collect_streams(std::to_string(i), *model.layers()[i], streams);
   return streams;
 }
 
@@ -34,8 +38,9 @@ SafeTensor encode_rng(const std::string& name, const Rng& rng) {
 
 Rng::State decode_rng(const SafeTensor& entry, const std::string& path) {
   const std::vector<std::int64_t> v = decode_i64(entry, path);
-  if (v.size() != 3) throw InputError(path + ": random stream '" + entry.name + "' has " + std::to_string(v.size()) +
-                                      " values; expected 3");
+  if (v.size() != 3)
+    throw InputError(path + ": random stream '" + entry.name + "' has " + std::to_string(v.size()) +
+                     " values; expected 3");
   Rng::State s;
   std::memcpy(&s.state, &v[0], sizeof s.state);
   std::memcpy(&s.spare, &v[1], sizeof s.spare);
@@ -44,9 +49,12 @@ Rng::State decode_rng(const SafeTensor& entry, const std::string& path) {
 }
 
 void add_model_tensors(SafetensorsFile& file, Model<float>& model) {
-  for (const auto& p : model.parameters()) file.tensors.push_back(encode_tensor(p.name, *p.value));
-  for (const auto& b : model.buffers()) file.tensors.push_back(encode_tensor(b.name, *b.value));
-  for (const auto& [name, rng] : model_streams(model)) file.tensors.push_back(encode_rng("rng." + name, *rng));
+  for (const auto& p : model.parameters())
+    file.tensors.push_back(encode_tensor(p.name, *p.value));
+  for (const auto& b : model.buffers())
+    file.tensors.push_back(encode_tensor(b.name, *b.value));
+  for (const auto& [name, rng] : model_streams(model))
+    file.tensors.push_back(encode_rng("rng." + name, *rng));
 }
 
 void load_model_tensors(const SafetensorsFile& file, const std::string& path, Model<float>& model) {

@@ -17,7 +17,7 @@ class RecordKeepingSink final : public MetricSink {
   struct Record {
     bool layer_stat = false;
     std::size_t step = 0;
-    double epoch = 0;             // metrics only
+    double epoch = 0;                   // metrics only
     std::size_t first = 0, second = 0;  // indices into names(): split and metric, or layer and stat
     double value = 0;
   };
@@ -29,7 +29,8 @@ class RecordKeepingSink final : public MetricSink {
     records_.push_back({false, step, epoch, index_of(split), index_of(metric), value});
     target_.metric(step, epoch, split, metric, value);
   }
-  void layer_stat(std::size_t step, const std::string& layer, const std::string& stat, double value) override {
+  void layer_stat(std::size_t step, const std::string& layer, const std::string& stat,
+                  double value) override {
     records_.push_back({true, step, 0, index_of(layer), index_of(stat), value});
     target_.layer_stat(step, layer, stat, value);
   }
@@ -37,8 +38,10 @@ class RecordKeepingSink final : public MetricSink {
   // Passes saved records on (and keeps them), in their order.
   void replay(const std::vector<std::string>& names, const std::vector<Record>& records) {
     for (const Record& r : records) {
-      if (r.layer_stat) layer_stat(r.step, names.at(r.first), names.at(r.second), r.value);
-      else metric(r.step, r.epoch, names.at(r.first), names.at(r.second), r.value);
+      if (r.layer_stat)
+        layer_stat(r.step, names.at(r.first), names.at(r.second), r.value);
+      else
+        metric(r.step, r.epoch, names.at(r.first), names.at(r.second), r.value);
     }
   }
 

@@ -9,8 +9,8 @@ namespace normlab {
 namespace {
 
 template <class V>
-SafeTensor encode_raw(const std::string& name, SafeDtype dtype, const std::vector<std::size_t>& shape, const V* values,
-                      std::size_t count) {
+SafeTensor encode_raw(const std::string& name, SafeDtype dtype, const std::vector<std::size_t>& shape,
+                      const V* values, std::size_t count) {
   SafeTensor t;
   t.name = name;
   t.dtype = dtype;
@@ -43,7 +43,8 @@ SafeTensor encode_i64(const std::string& name, const std::vector<std::int64_t>& 
   return encode_raw(name, SafeDtype::I64, {values.size()}, values.data(), values.size());
 }
 
-const SafeTensor& require_tensor(const SafetensorsFile& file, const std::string& path, const std::string& name) {
+const SafeTensor& require_tensor(const SafetensorsFile& file, const std::string& path,
+                                 const std::string& name) {
   const SafeTensor* entry = file.find(name);
   if (!entry) throw InputError(path + ": the checkpoint has no tensor '" + name + "'");
   return *entry;
@@ -51,7 +52,8 @@ const SafeTensor& require_tensor(const SafetensorsFile& file, const std::string&
 
 void decode_into(const SafeTensor& entry, const std::string& path, Tensor<float>& tensor) {
   if (entry.dtype != SafeDtype::F32)
-    throw InputError(path + ": tensor '" + entry.name + "' is " + safe_dtype_name(entry.dtype) + "; expected F32");
+    throw InputError(path + ": tensor '" + entry.name + "' is " + safe_dtype_name(entry.dtype) +
+                     "; expected F32");
   if (!shapes_equal(entry.shape, tensor.shape()))
     throw InputError(path + ": tensor '" + entry.name + "' has shape " + shape_string(entry.shape) +
                      " but the model's has shape " + shape_string(tensor.shape()));

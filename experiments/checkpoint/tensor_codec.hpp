@@ -17,7 +17,8 @@ SafeTensor encode_f64(const std::string& name, const std::vector<double>& values
 SafeTensor encode_i64(const std::string& name, const std::vector<std::int64_t>& values);
 
 // The entry `name` of `file` (read from `path`), which must exist.
-const SafeTensor& require_tensor(const SafetensorsFile& file, const std::string& path, const std::string& name);
+const SafeTensor& require_tensor(const SafetensorsFile& file, const std::string& path,
+                                 const std::string& name);
 // Copies an F32 entry into `tensor`, whose shape it must have.
 void decode_into(const SafeTensor& entry, const std::string& path, Tensor<float>& tensor);
 // A one-dimensional (or scalar) entry of that dtype.

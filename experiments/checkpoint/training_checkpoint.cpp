@@ -18,7 +18,8 @@ namespace {
 
 std::string join_lines(const std::vector<std::string>& names) {
   std::string out;
-  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? "\n" : "") + names[i];
+  for (std::size_t i = 0; i < names.size(); ++i)
+    out += (i ? "\n" : "") + names[i];
   return out;
 }
 
@@ -36,7 +37,8 @@ std::vector<std::string> split_lines(const std::string& text) {
 
 std::int64_t scalar_i64(const SafetensorsFile& file, const std::string& path, const std::string& name) {
   const std::vector<std::int64_t> v = decode_i64(require_tensor(file, path, name), path);
-  if (v.size() != 1 || v[0] < 0) throw InputError(path + ": tensor '" + name + "' is not one non-negative integer");
+  if (v.size() != 1 || v[0] < 0)
+    throw InputError(path + ": tensor '" + name + "' is not one non-negative integer");
   return v[0];
 }
 
@@ -76,7 +78,8 @@ void replay_records(const SafetensorsFile& file, const std::string& path, Record
     if (first[i] < 0 || second[i] < 0 || std::size_t(first[i]) >= names.size() ||
         std::size_t(second[i]) >= names.size() || step[i] < 0)
       throw InputError(path + ": record " + std::to_string(i) + " names an unknown metric");
-    records[i] = {kind[i] != 0, std::size_t(step[i]), epoch[i], std::size_t(first[i]), std::size_t(second[i]), value[i]};
+    records[i] = {kind[i] != 0,          std::size_t(step[i]),   epoch[i],
+                  std::size_t(first[i]), std::size_t(second[i]), value[i]};
   }
   sink.replay(names, records);
 }
@@ -89,8 +92,8 @@ SafetensorsFile read_checkpoint(const std::string& path) {
     throw InputError(path + ": not a normlab checkpoint (no __metadata__ format=" + kCheckpointFormat + ")");
   const std::string version = file.meta("result_version");
   if (version != std::to_string(kResultVersion))
-    throw InputError(path + ": a checkpoint of normlab result version " + version + "; this normlab is version " +
-                     std::to_string(kResultVersion) + " and cannot use it");
+    throw InputError(path + ": a checkpoint of normlab result version " + version +
+                     "; this normlab is version " + std::to_string(kResultVersion) + " and cannot use it");
   return file;
 }
 
@@ -102,7 +105,8 @@ void save_training_checkpoint(const CheckpointOptions& options, const TrainingSt
     file.tensors.push_back(encode_tensor("optimizer." + name, *tensor));
   file.tensors.push_back(encode_i64("optimizer.step", {std::int64_t(state.optimizer->step_count())}));
   const Batcher::State batcher = state.batcher->state();
-  file.tensors.push_back(encode_i64("batcher.order", std::vector<std::int64_t>(batcher.order.begin(), batcher.order.end())));
+  file.tensors.push_back(
+      encode_i64("batcher.order", std::vector<std::int64_t>(batcher.order.begin(), batcher.order.end())));
   file.tensors.push_back(encode_i64("batcher.position", {std::int64_t(batcher.position)}));
   file.tensors.push_back(encode_i64("batcher.batches_served", {std::int64_t(batcher.batches_served)}));
   Rng shuffle(0);

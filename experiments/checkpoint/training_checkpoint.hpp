@@ -34,7 +34,7 @@ struct TrainingState {
   Optimizer<float>* optimizer = nullptr;
   Batcher* batcher = nullptr;
   RecordKeepingSink* records = nullptr;
-  std::size_t step = 0;                 // the last finished step
+  std::size_t step = 0;  // the last finished step
   double last_test_loss = 0, last_test_accuracy = 0;
 };
 

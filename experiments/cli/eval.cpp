@@ -8,8 +8,8 @@
 #include "experiments/cli/commands.hpp"
 #include "experiments/data/batcher.hpp"
 #include "experiments/data/make_dataset.hpp"
-#include "experiments/harness/csv.hpp"
 #include "experiments/harness/config_value.hpp"
+#include "experiments/harness/csv.hpp"
 #include "experiments/losses/loss.hpp"
 #include "norms/core/errors.hpp"
 #include "norms/core/io.hpp"
@@ -45,10 +45,12 @@ Scores score(Model<float>& model, const Split& split, LossKind loss, Mode mode, 
 }  // namespace
 
 int eval_command(int argc, char** argv, int first) {
-  Args args("eval", "Evaluates a saved model (a run's checkpoint.safetensors) on a data set's test split and\n"
-                    "prints its loss and accuracy; the model is rebuilt from the checkpoint's metadata.");
+  Args args("eval",
+            "Evaluates a saved model (a run's checkpoint.safetensors) on a data set's test split and\n"
+            "prints its loss and accuracy; the model is rebuilt from the checkpoint's metadata.");
   args.positional("CHECKPOINT", "a checkpoint, e.g. results/NAME/.runs/<run id>/checkpoint.safetensors")
-      .option("data", "SPEC", "the data set, e.g. glyphs or mnist:path=DIR (its test split is used)", "", true)
+      .option("data", "SPEC", "the data set, e.g. glyphs or mnist:path=DIR (its test split is used)", "",
+              true)
       .option("mode", "M", "eval (running statistics) | train (batch statistics, as in training)", "eval")
       .option("batch-size", "B", "evaluation batch size (matters in train mode; default: the run's)")
       .option("seed", "S", "the data set's seed (synthetic data and splits; default: the run's)")
@@ -61,16 +63,20 @@ int eval_command(int argc, char** argv, int first) {
     throw InputError("--mode '" + mode_name + "': expected eval or train");
   const Mode mode = mode_name == "train" ? Mode::train : Mode::eval;
   SavedModel saved = load_saved_model(path);
-  const std::size_t batch =
-      args.has("batch-size") ? std::size_t(parse_long("--batch-size", args.get("batch-size"), 1)) : saved.batch_size;
-  const std::uint64_t seed = args.has("seed") ? std::uint64_t(parse_long("--seed", args.get("seed"), 0)) : saved.seed;
+  const std::size_t batch = args.has("batch-size")
+                                ? std::size_t(parse_long("--batch-size", args.get("batch-size"), 1))
+                                : saved.batch_size;
+  const std::uint64_t seed =
+      args.has("seed") ? std::uint64_t(parse_long("--seed", args.get("seed"), 0)) : saved.seed;
   const Dataset data = make_dataset(args.get("data"), seed);
   if (data.sample_shape != saved.model.sample_shape)
-    throw InputError("the model in " + path + " takes samples of shape " + shape_string(saved.model.sample_shape) +
-                     " but data set '" + data.name + "' has samples of shape " + shape_string(data.sample_shape));
+    throw InputError("the model in " + path + " takes samples of shape " +
+                     shape_string(saved.model.sample_shape) + " but data set '" + data.name +
+                     "' has samples of shape " + shape_string(data.sample_shape));
   if (data.num_classes != saved.model.num_classes)
     throw InputError("the model in " + path + " has " + std::to_string(saved.model.num_classes) +
-                     " outputs but data set '" + data.name + "' has " + std::to_string(data.num_classes) + " classes");
+                     " outputs but data set '" + data.name + "' has " + std::to_string(data.num_classes) +
+                     " classes");
   if (data.test.size() == 0) throw InputError("data set '" + data.name + "' has an empty test split");
   if (mode == Mode::train && batch < 2) throw InputError("--batch-size must be >= 2 in train mode");
 

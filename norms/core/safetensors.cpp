@@ -44,10 +44,12 @@ class HeaderParser {
   HeaderParser(const std::string& text, const std::string& file) : text_(text), file_(file) {}
 
   [[noreturn]] void fail(const std::string& what) const {
-    throw InputError(file_ + ": not a valid safetensors file: " + what + " (header byte " + std::to_string(pos_) + ")");
+    throw InputError(file_ + ": not a valid safetensors file: " + what + " (header byte " +
+                     std::to_string(pos_) + ")");
   }
   void skip_space() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\n' || text_[pos_] == '\r' || text_[pos_] == '\t'))
+    while (pos_ < text_.size() &&
+           (text_[pos_] == ' ' || text_[pos_] == '\n' || text_[pos_] == '\r' || text_[pos_] == '\t'))
       ++pos_;
   }
   bool at_end() {
@@ -78,23 +80,43 @@ class HeaderParser {
       if (pos_ >= text_.size()) fail("unterminated escape");
       const char e = text_[pos_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': append_utf8(out, hex4()); break;
-        default: fail(std::string("bad escape '\\") + e + "'");
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'u':
+          append_utf8(out, hex4());
+          break;
+        default:
+          fail(std::string("bad escape '\\") + e + "'");
       }
     }
   }
 
   std::uint64_t integer() {
     skip_space();
-    if (pos_ >= text_.size() || text_[pos_] < '0' || text_[pos_] > '9') fail("expected a non-negative integer");
+    if (pos_ >= text_.size() || text_[pos_] < '0' || text_[pos_] > '9')
+      fail("expected a non-negative integer");
     std::uint64_t value = 0;
     while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') {
       const unsigned digit = unsigned(text_[pos_++] - '0');
@@ -152,10 +174,14 @@ class HeaderParser {
     for (int i = 0; i < 4; ++i) {
       const char c = text_[pos_++];
       value <<= 4;
-      if (c >= '0' && c <= '9') value |= unsigned(c - '0');
-      else if (c >= 'a' && c <= 'f') value |= unsigned(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') value |= unsigned(c - 'A' + 10);
-      else fail("bad \\u escape");
+      if (c >= '0' && c <= '9')
+        value |= unsigned(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        value |= unsigned(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        value |= unsigned(c - 'A' + 10);
+      else
+        fail("bad \\u escape");
     }
     return value;
   }
@@ -192,22 +218,31 @@ class HeaderParser {
 };
 
 bool parse_dtype(const std::string& name, SafeDtype& dtype) {
-  if (name == "F32") dtype = SafeDtype::F32;
-  else if (name == "F64") dtype = SafeDtype::F64;
-  else if (name == "I64") dtype = SafeDtype::I64;
-  else return false;
+  if (name == "F32")
+    dtype = SafeDtype::F32;
+  else if (name == "F64")
+    dtype = SafeDtype::F64;
+  else if (name == "I64")
+    dtype = SafeDtype::I64;
+  else
+    return false;
   return true;
 }
 
 }  // namespace
 
-std::size_t safe_dtype_size(SafeDtype dtype) { return dtype == SafeDtype::F32 ? 4 : 8; }
+std::size_t safe_dtype_size(SafeDtype dtype) {
+  return dtype == SafeDtype::F32 ? 4 : 8;
+}
 
 const char* safe_dtype_name(SafeDtype dtype) {
   switch (dtype) {
-    case SafeDtype::F32: return "F32";
-    case SafeDtype::F64: return "F64";
-    case SafeDtype::I64: return "I64";
+    case SafeDtype::F32:
+      return "F32";
+    case SafeDtype::F64:
+      return "F64";
+    case SafeDtype::I64:
+      return "I64";
   }
   return "?";
 }
@@ -231,21 +266,24 @@ std::string encode_safetensors(const SafetensorsFile& file) {
     if (t.name.empty() || t.name == "__metadata__" || !names.insert(t.name).second)
       throw std::invalid_argument("safetensors: bad or repeated tensor name '" + t.name + "'");
     std::size_t count = 1;
-    for (std::size_t d : t.shape) count *= d;
+    for (std::size_t d : t.shape)
+      count *= d;
     if (t.bytes.size() != count * safe_dtype_size(t.dtype))
-      throw std::invalid_argument("safetensors: tensor '" + t.name + "' has " + std::to_string(t.bytes.size()) +
-                                  " bytes for its shape");
+      throw std::invalid_argument("safetensors: tensor '" + t.name + "' has " +
+                                  std::to_string(t.bytes.size()) + " bytes for its shape");
     std::string shape;
-    for (std::size_t d : t.shape) shape += (shape.empty() ? "" : ",") + std::to_string(d);
-    header += (header.size() > 1 ? "," : "") + json_string(t.name) + ":{\"dtype\":\"" + safe_dtype_name(t.dtype) +
-              "\",\"shape\":[" + shape + "],\"data_offsets\":[" + std::to_string(data.size()) + "," +
-              std::to_string(data.size() + t.bytes.size()) + "]}";
+    for (std::size_t d : t.shape)
+      shape += (shape.empty() ? "" : ",") + std::to_string(d);
+    header += (header.size() > 1 ? "," : "") + json_string(t.name) + ":{\"dtype\":\"" +
+              safe_dtype_name(t.dtype) + "\",\"shape\":[" + shape + "],\"data_offsets\":[" +
+              std::to_string(data.size()) + "," + std::to_string(data.size() + t.bytes.size()) + "]}";
     data += t.bytes;
   }
   if (!file.metadata.empty()) {
     header += std::string(header.size() > 1 ? "," : "") + "\"__metadata__\":{";
     for (std::size_t i = 0; i < file.metadata.size(); ++i)
-      header += (i ? "," : "") + json_string(file.metadata[i].first) + ":" + json_string(file.metadata[i].second);
+      header +=
+          (i ? "," : "") + json_string(file.metadata[i].first) + ":" + json_string(file.metadata[i].second);
     header += "}";
   }
   header += "}";
@@ -253,7 +291,8 @@ std::string encode_safetensors(const SafetensorsFile& file) {
   header.append((8 - header.size() % 8) % 8, ' ');
   std::string out(8, '\0');
   std::uint64_t n = header.size();
-  for (int i = 0; i < 8; ++i) out[std::size_t(i)] = char((n >> (8 * i)) & 0xFF);
+  for (int i = 0; i < 8; ++i)
+    out[std::size_t(i)] = char((n >> (8 * i)) & 0xFF);
   return out + header + data;
 }
 
@@ -261,9 +300,11 @@ SafetensorsFile decode_safetensors(const std::string& bytes, const std::string& 
   const auto bad = [&](const std::string& what) -> InputError {
     return InputError(file_name + ": not a valid safetensors file: " + what);
   };
-  if (bytes.size() < 8) throw bad("only " + std::to_string(bytes.size()) + " bytes, shorter than the 8-byte header length");
+  if (bytes.size() < 8)
+    throw bad("only " + std::to_string(bytes.size()) + " bytes, shorter than the 8-byte header length");
   std::uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[std::size_t(i)]);
+  for (int i = 7; i >= 0; --i)
+    n = (n << 8) | static_cast<unsigned char>(bytes[std::size_t(i)]);
   if (n > kMaxHeaderBytes) throw bad("header length " + std::to_string(n) + " is over the 100 MB limit");
   if (n > bytes.size() - 8)
     throw bad("header length " + std::to_string(n) + " exceeds the " + std::to_string(bytes.size() - 8) +
@@ -293,7 +334,8 @@ SafetensorsFile decode_safetensors(const std::string& bytes, const std::string& 
     parser.object([&](const std::string& field) {
       if (field == "dtype") {
         const std::string dtype = parser.string();
-        if (!parse_dtype(dtype, t.dtype)) parser.fail("tensor '" + name + "' has dtype " + dtype + "; expected F32, F64 or I64");
+        if (!parse_dtype(dtype, t.dtype))
+          parser.fail("tensor '" + name + "' has dtype " + dtype + "; expected F32, F64 or I64");
         has_dtype = true;
       } else if (field == "shape") {
         for (std::uint64_t d : parser.integer_array()) {
@@ -308,19 +350,22 @@ SafetensorsFile decode_safetensors(const std::string& bytes, const std::string& 
         parser.fail("tensor '" + name + "' has an unknown field '" + field + "'");
       }
     });
-    if (!has_dtype || !has_shape || !has_offsets) parser.fail("tensor '" + name + "' lacks dtype, shape or data_offsets");
-    if (offsets.size() != 2 || offsets[0] > offsets[1]) parser.fail("tensor '" + name + "' has bad data_offsets");
+    if (!has_dtype || !has_shape || !has_offsets)
+      parser.fail("tensor '" + name + "' lacks dtype, shape or data_offsets");
+    if (offsets.size() != 2 || offsets[0] > offsets[1])
+      parser.fail("tensor '" + name + "' has bad data_offsets");
     if (offsets[1] > data_size)
-      throw bad("tensor '" + name + "' ends at data byte " + std::to_string(offsets[1]) + " but the file holds " +
-                std::to_string(data_size) + " (truncated?)");
+      throw bad("tensor '" + name + "' ends at data byte " + std::to_string(offsets[1]) +
+                " but the file holds " + std::to_string(data_size) + " (truncated?)");
     std::uint64_t expected = safe_dtype_size(t.dtype);
     for (std::size_t d : t.shape) {
-      if (d != 0 && expected > std::numeric_limits<std::uint64_t>::max() / d) parser.fail("tensor '" + name + "' is too large");
+      if (d != 0 && expected > std::numeric_limits<std::uint64_t>::max() / d)
+        parser.fail("tensor '" + name + "' is too large");
       expected *= d;
     }
     if (offsets[1] - offsets[0] != expected)
-      throw bad("tensor '" + name + "' has " + std::to_string(offsets[1] - offsets[0]) + " bytes but its dtype and shape need " +
-                std::to_string(expected));
+      throw bad("tensor '" + name + "' has " + std::to_string(offsets[1] - offsets[0]) +
+                " bytes but its dtype and shape need " + std::to_string(expected));
     spans.push_back({offsets[0], offsets[1], file.tensors.size()});
     file.tensors.push_back(std::move(t));
   });
@@ -330,11 +375,11 @@ SafetensorsFile decode_safetensors(const std::string& bytes, const std::string& 
   std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
   std::uint64_t covered = 0;
   for (const Span& s : spans) {
-    if (s.begin != covered) throw bad("tensor '" + file.tensors[s.tensor].name + "' overlaps another or leaves a gap");
+    if (s.begin != covered)
+      throw bad("tensor '" + file.tensors[s.tensor].name + "' overlaps another or leaves a gap");
     covered = s.end;
   }
-  if (covered != data_size)
-    throw bad(std::to_string(data_size - covered) + " bytes after the last tensor");
+  if (covered != data_size) throw bad(std::to_string(data_size - covered) + " bytes after the last tensor");
   std::vector<SafeTensor> ordered;
   for (const Span& s : spans) {
     SafeTensor& t = file.tensors[s.tensor];

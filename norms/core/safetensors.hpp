@@ -31,7 +31,7 @@ struct SafeTensor {
 };
 
 struct SafetensorsFile {
-  std::vector<SafeTensor> tensors;                           // in file order (by data offset)
+  std::vector<SafeTensor> tensors;                            // in file order (by data offset)
   std::vector<std::pair<std::string, std::string>> metadata;  // __metadata__, sorted by key
 
   const SafeTensor* find(const std::string& name) const;

@@ -5,9 +5,9 @@
 // version is refused.
 #include <catch2/catch.hpp>
 
-#include <filesystem>
 #include <fmt/format.h>
 #include <unistd.h>
+#include <filesystem>
 
 #include "experiments/checkpoint/saved_model.hpp"
 #include "experiments/checkpoint/training_checkpoint.hpp"
@@ -34,7 +34,8 @@ class TextSink : public MetricSink {
               double value) override {
     text += fmt::format("m {} {:a} {} {} {:a}\n", step, epoch, split, metric, value);
   }
-  void layer_stat(std::size_t step, const std::string& layer, const std::string& stat, double value) override {
+  void layer_stat(std::size_t step, const std::string& layer, const std::string& stat,
+                  double value) override {
     text += fmt::format("s {} {} {} {:a}\n", step, layer, stat, value);
   }
   std::string text;
@@ -70,22 +71,25 @@ CheckpointOptions checkpoint_at(const std::string& path, std::size_t every) {
   c.path = path;
   c.every = every;
   const ModelOptions m = model_options();
-  c.metadata = {{"run_id", "test"}, {"model", m.model},      {"norm", m.norm},   {"placement", m.placement},
-                {"bias", m.bias},   {"init", m.init},        {"data", "tabular"}, {"sample_shape", "32"},
-                {"num_classes", std::to_string(data().num_classes)}, {"loss", "cross_entropy"}, {"batch_size", "32"}, {"seed", "7"}};
+  c.metadata = {
+      {"run_id", "test"},         {"model", m.model},     {"norm", m.norm},
+      {"placement", m.placement}, {"bias", m.bias},       {"init", m.init},
+      {"data", "tabular"},        {"sample_shape", "32"}, {"num_classes", std::to_string(data().num_classes)},
+      {"loss", "cross_entropy"},  {"batch_size", "32"},   {"seed", "7"}};
   return c;
 }
 
 struct Interrupted {};  // thrown from the progress callback: a kill after step `at`
 
 std::string result_text(const TrainResult& r) {
-  return fmt::format("{} {} {:a} {:a} {:a} {:a}", r.status, r.steps_done, r.train_loss, r.train_accuracy, r.test_loss,
-                     r.test_accuracy);
+  return fmt::format("{} {} {:a} {:a} {:a} {:a}", r.status, r.steps_done, r.train_loss, r.train_accuracy,
+                     r.test_loss, r.test_accuracy);
 }
 
 }  // namespace
 
-TEST_CASE("checkpoint: a run interrupted and resumed from its checkpoint equals an uninterrupted run bit for bit") {
+TEST_CASE(
+    "checkpoint: a run interrupted and resumed from its checkpoint equals an uninterrupted run bit for bit") {
   for (const std::string optimizer : {"sgd:momentum=0.9,nesterov=true", "adam"}) {
     for (const std::size_t kill_after : {std::size_t(23), std::size_t(45)}) {
       INFO(optimizer << ", killed after step " << kill_after);
@@ -106,7 +110,8 @@ TEST_CASE("checkpoint: a run interrupted and resumed from its checkpoint equals 
       CHECK(saved.meta("step") == (kill_after == 45 ? "45" : "20"));
       CHECK(saved.meta("result_version") == std::to_string(kResultVersion));
       CHECK(saved.find("1.running_mean") != nullptr);
-      CHECK(saved.find(optimizer == "adam" ? "optimizer.0.weight.exp_avg_sq" : "optimizer.0.weight.momentum_buffer"));
+      CHECK(saved.find(optimizer == "adam" ? "optimizer.0.weight.exp_avg_sq"
+                                           : "optimizer.0.weight.momentum_buffer"));
       CHECK(saved.find("rng.3.rng") != nullptr);  // the dropout layer's stream
 
       TextSink resumed;
@@ -119,7 +124,9 @@ TEST_CASE("checkpoint: a run interrupted and resumed from its checkpoint equals 
   }
 }
 
-TEST_CASE("checkpoint: without the saved shuffle or dropout stream a resumed run would differ (the test can fail)") {
+TEST_CASE(
+    "checkpoint: without the saved shuffle or dropout stream a resumed run would differ (the test can "
+    "fail)") {
   TextSink whole;
   Model<float> a = make_model();
   train(a, data(), options("sgd:momentum=0.9"), whole);
@@ -142,7 +149,8 @@ TEST_CASE("checkpoint: without the saved shuffle or dropout stream a resumed run
   CHECK(resumed.text != whole.text);
 }
 
-TEST_CASE("checkpoint: a failed checkpoint write leaves the previous checkpoint, and the run resumes from it") {
+TEST_CASE(
+    "checkpoint: a failed checkpoint write leaves the previous checkpoint, and the run resumes from it") {
   TextSink whole;
   Model<float> a = make_model();
   const TrainResult expected = train(a, data(), options("adam"), whole);
@@ -187,7 +195,8 @@ TEST_CASE("checkpoint: another run's checkpoint, another result version or anoth
   other.metadata[0].second = "another";
   TextSink sink;
   Model<float> m = make_model();
-  CHECK_THROWS_WITH(train(m, data(), options("sgd"), sink, {}, other), Catch::Contains("a checkpoint of run test, not of run another"));
+  CHECK_THROWS_WITH(train(m, data(), options("sgd"), sink, {}, other),
+                    Catch::Contains("a checkpoint of run test, not of run another"));
 
   SafetensorsFile file = read_checkpoint(checkpoint.path);
   for (auto& [k, v] : file.metadata)
@@ -200,6 +209,7 @@ TEST_CASE("checkpoint: another run's checkpoint, another result version or anoth
   for (auto& t : file.tensors)
     if (t.name == "4.weight") t.shape = {t.shape[1], t.shape[0]};
   write_text(dir / "shape.safetensors", encode_safetensors(file));
-  CHECK_THROWS_WITH(load_saved_model(dir / "shape.safetensors"),
-                    Catch::Contains("tensor '4.weight' has shape (32, 16) but the model's has shape (16, 32)"));
+  CHECK_THROWS_WITH(
+      load_saved_model(dir / "shape.safetensors"),
+      Catch::Contains("tensor '4.weight' has shape (32, 16) but the model's has shape (16, 32)"));
 }

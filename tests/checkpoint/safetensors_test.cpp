@@ -20,7 +20,8 @@ namespace {
 SafetensorsFile sample_file() {
   SafetensorsFile file;
   Tensor<float> weight = Tensor<float>::from_shape({2, 3});
-  for (std::size_t i = 0; i < weight.size(); ++i) weight.data()[i] = float(i) * 0.1f - 0.25f;
+  for (std::size_t i = 0; i < weight.size(); ++i)
+    weight.data()[i] = float(i) * 0.1f - 0.25f;
   Tensor<float> scalar = Tensor<float>::from_shape({});
   scalar() = 3.5f;
   file.tensors.push_back(encode_tensor("0.weight", weight));
@@ -35,9 +36,12 @@ SafetensorsFile sample_file() {
 std::string json_escape(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {
-    if (c == '"' || c == '\\') out += std::string("\\") + char(c);
-    else if (c < 0x20) out += fmt::format("\\u{:04x}", unsigned(c));
-    else out += char(c);
+    if (c == '"' || c == '\\')
+      out += std::string("\\") + char(c);
+    else if (c < 0x20)
+      out += fmt::format("\\u{:04x}", unsigned(c));
+    else
+      out += char(c);
   }
   return out;
 }
@@ -66,23 +70,26 @@ std::string expected_json(const SafetensorsFile& file) {
       }
       values += (i ? "," : "") + v;
     }
-    for (std::size_t d : t.shape) shape += (shape.empty() ? "" : ",") + std::to_string(d);
-    tensors += std::string(tensors.empty() ? "" : ",") + "\"" + t.name + "\":{\"dtype\":\"" + safe_dtype_name(t.dtype) +
-               "\",\"shape\":[" + shape + "],\"values\":[" + values + "]}";
+    for (std::size_t d : t.shape)
+      shape += (shape.empty() ? "" : ",") + std::to_string(d);
+    tensors += std::string(tensors.empty() ? "" : ",") + "\"" + t.name + "\":{\"dtype\":\"" +
+               safe_dtype_name(t.dtype) + "\",\"shape\":[" + shape + "],\"values\":[" + values + "]}";
   }
   std::string metadata;
   for (const auto& [k, v] : file.metadata)
-    metadata += std::string(metadata.empty() ? "" : ",") + "\"" + json_escape(k) + "\":\"" + json_escape(v) + "\"";
+    metadata +=
+        std::string(metadata.empty() ? "" : ",") + "\"" + json_escape(k) + "\":\"" + json_escape(v) + "\"";
   return "{\"tensors\":{" + tensors + "},\"metadata\":{" + metadata + "}}";
 }
 
 int run_python(const std::string& file, const std::string& expected, std::string& output) {
-  const std::string command = "/usr/bin/python3 " + std::string(NORMLAB_TESTS_DIR) + "/checkpoint/read_with_numpy.py '" +
-                              file + "' '" + expected + "' 2>&1";
+  const std::string command = "/usr/bin/python3 " + std::string(NORMLAB_TESTS_DIR) +
+                              "/checkpoint/read_with_numpy.py '" + file + "' '" + expected + "' 2>&1";
   std::FILE* pipe = ::popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
   char buffer[512];
-  while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
+  while (std::fgets(buffer, sizeof buffer, pipe))
+    output += buffer;
   const int status = ::pclose(pipe);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -152,7 +159,8 @@ TEST_CASE("safetensors: every truncation of a file is an InputError naming the f
     CHECK_THAT(message, Catch::StartsWith("bad.safetensors: not a valid safetensors file: "));
     CHECK(message.find('\n') == std::string::npos);
   }
-  CHECK(decode_error(bytes + "x") == "bad.safetensors: not a valid safetensors file: 1 bytes after the last tensor");
+  CHECK(decode_error(bytes + "x") ==
+        "bad.safetensors: not a valid safetensors file: 1 bytes after the last tensor");
 }
 
 TEST_CASE("safetensors: bad headers are InputErrors that say what is wrong") {
@@ -160,13 +168,16 @@ TEST_CASE("safetensors: bad headers are InputErrors that say what is wrong") {
   CHECK(decode_error(with_header(ok, std::string(8, '\0'))) == "");
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"a":{"dtype":"F16","shape":[2],"data_offsets":[0,8]}})", "dtype F16"},
-      {R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", "has 8 bytes but its dtype and shape need 12"},
-      {R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,16]}})", "ends at data byte 16 but the file holds 8"},
+      {R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})",
+       "has 8 bytes but its dtype and shape need 12"},
+      {R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,16]}})",
+       "ends at data byte 16 but the file holds 8"},
       {R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})", "bad data_offsets"},
       {R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",
        "overlaps"},
       {R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,8],"data_offsets":[0,8]}})", "too large"},
-      {R"({"a":{"dtype":"F32","shape":[99999999999999999999],"data_offsets":[0,8]}})", "integer out of range"},
+      {R"({"a":{"dtype":"F32","shape":[99999999999999999999],"data_offsets":[0,8]}})",
+       "integer out of range"},
       {R"({"a":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}})", "not a fraction"},
       {R"({"a":{"dtype":"F32","shape":[2]}})", "lacks dtype, shape or data_offsets"},
       {R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}} x)", "trailing characters"},
@@ -192,5 +203,6 @@ TEST_CASE("safetensors: bad headers are InputErrors that say what is wrong") {
 }
 
 TEST_CASE("safetensors: a missing file is an InputError naming it") {
-  CHECK_THROWS_WITH(read_safetensors("/nonexistent/x.safetensors"), "/nonexistent/x.safetensors: cannot open the file");
+  CHECK_THROWS_WITH(read_safetensors("/nonexistent/x.safetensors"),
+                    "/nonexistent/x.safetensors: cannot open the file");
 }

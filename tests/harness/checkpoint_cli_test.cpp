@@ -84,7 +84,8 @@ Finished& finished() {
 
 }  // namespace
 
-TEST_CASE("checkpoints: a sweep killed with SIGKILL after a checkpoint and rerun equals an uninterrupted one") {
+TEST_CASE(
+    "checkpoints: a sweep killed with SIGKILL after a checkpoint and rerun equals an uninterrupted one") {
   TempDir dir("ckpt-resume");
   write_text(dir / "sweep.toml", kSweep);
   const Outcome whole = run_normlab(run_args("whole", "0"), dir.path());
@@ -128,7 +129,8 @@ TEST_CASE("checkpoints: a sweep killed with SIGKILL after a checkpoint and rerun
   CHECK(store_files(dir / "resumed", ".tmp.").empty());
   const auto finals = store_files(dir / "resumed", "checkpoint.safetensors");
   REQUIRE(finals.size() == 2);
-  for (const auto& f : finals) CHECK(read_safetensors(f).meta("step") == "240");
+  for (const auto& f : finals)
+    CHECK(read_safetensors(f).meta("step") == "240");
   // Without checkpoints the runs have no checkpoint file.
   CHECK(store_files(dir / "whole", "checkpoint").empty());
 }
@@ -136,27 +138,29 @@ TEST_CASE("checkpoints: a sweep killed with SIGKILL after a checkpoint and rerun
 TEST_CASE("checkpoints: checkpoint_every is not part of a run's identity") {
   TempDir dir("ckpt-identity");
   write_text(dir / "sweep.toml", kSweep);
-  const Outcome without = run_normlab({"run", "sweep.toml", "--set", "steps=5", "--out", "o", "--dry-run"}, dir.path());
-  const Outcome with = run_normlab({"run", "sweep.toml", "--set", "steps=5", "--set", "checkpoint_every=2", "--out", "o",
-                                    "--dry-run"},
-                                   dir.path());
+  const Outcome without =
+      run_normlab({"run", "sweep.toml", "--set", "steps=5", "--out", "o", "--dry-run"}, dir.path());
+  const Outcome with = run_normlab(
+      {"run", "sweep.toml", "--set", "steps=5", "--set", "checkpoint_every=2", "--out", "o", "--dry-run"},
+      dir.path());
   REQUIRE(without.status == 0);
   REQUIRE(with.status == 0);
   CHECK(with.out == without.out);  // the same run ids and labels
   REQUIRE(run_normlab({"run", "sweep.toml", "--set", "steps=5", "--out", "o"}, dir.path()).status == 0);
-  const Outcome again =
-      run_normlab({"run", "sweep.toml", "--set", "steps=5", "--set", "checkpoint_every=2", "--out", "o"}, dir.path());
+  const Outcome again = run_normlab(
+      {"run", "sweep.toml", "--set", "steps=5", "--set", "checkpoint_every=2", "--out", "o"}, dir.path());
   REQUIRE(again.status == 0);
   CHECK_THAT(again.out, Catch::Contains("2 ok, 0 diverged, 0 failed (2 done before)"));
-  const Outcome bad = run_normlab({"run", "sweep.toml", "--set", "checkpoint_every=-1", "--dry-run"}, dir.path());
+  const Outcome bad =
+      run_normlab({"run", "sweep.toml", "--set", "checkpoint_every=-1", "--dry-run"}, dir.path());
   CHECK(bad.status == 2);
   CHECK_THAT(bad.err, Catch::Contains("checkpoint_every"));
 }
 
 TEST_CASE("normlab eval: a saved model's test loss and accuracy, in eval and train mode, as tidy CSV") {
   Finished& f = finished();
-  const Outcome o = run_normlab({"eval", f.checkpoint, "--data", "glyphs:train=512,test=128", "--out", "e.csv"},
-                                f.dir.path());
+  const Outcome o = run_normlab(
+      {"eval", f.checkpoint, "--data", "glyphs:train=512,test=128", "--out", "e.csv"}, f.dir.path());
   INFO(o.err);
   REQUIRE(o.status == 0);
   // The same data (the run's seed by default) in eval mode: the run's own final test accuracy.
@@ -168,8 +172,8 @@ TEST_CASE("normlab eval: a saved model's test loss and accuracy, in eval and tra
   CHECK(csv.rows[0][3] == "loss");
   CHECK(csv.rows[1][4] == f.test_accuracy);
 
-  const Outcome train = run_normlab({"eval", f.checkpoint, "--data", "glyphs:train=512,test=128", "--mode", "train",
-                                     "--batch-size", "16", "--out", "t.csv"},
+  const Outcome train = run_normlab({"eval", f.checkpoint, "--data", "glyphs:train=512,test=128", "--mode",
+                                     "train", "--batch-size", "16", "--out", "t.csv"},
                                     f.dir.path());
   REQUIRE(train.status == 0);
   CHECK(read_csv(f.dir / "t.csv").rows[1][2] == "train");
@@ -194,8 +198,9 @@ TEST_CASE("normlab eval: bad checkpoints and data that do not fit are one-line e
   write_text(f.dir / "shape.safetensors", encode_safetensors(file));
   write_text(f.dir / "text.safetensors", "not a checkpoint at all");
 
-  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-      {{"eval", "truncated.safetensors", "--data", "glyphs"}, "truncated.safetensors: not a valid safetensors file"},
+  std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"eval", "truncated.safetensors", "--data", "glyphs"},
+       "truncated.safetensors: not a valid safetensors file"},
       {{"eval", "text.safetensors", "--data", "glyphs"}, "text.safetensors: not a valid safetensors file"},
       {{"eval", "old.safetensors", "--data", "glyphs"}, "a checkpoint of normlab result version 0"},
       {{"eval", "shape.safetensors", "--data", "glyphs"}, "tensor '0.weight' has shape (4, 1, 3, 3)"},
@@ -204,6 +209,15 @@ TEST_CASE("normlab eval: bad checkpoints and data that do not fit are one-line e
       {{"eval", f.checkpoint, "--data", "glyphs", "--mode", "test"}, "--mode 'test'"},
       {{"model", "--from", "shape.safetensors"}, "tensor '0.weight' has shape"},
   };
+  // A model of 4 classes (tabular's default) against data of 3 classes with the same sample shape.
+  write_text(f.dir / "tabular.toml", "name = \"tab\"\nsteps = 3\ncheckpoint_every = 3\n");
+  REQUIRE(run_normlab({"run", "tabular.toml", "--out", "tab"}, f.dir.path()).status == 0);
+  std::string tabular;
+  for (const auto& e : fs::recursive_directory_iterator(f.dir / "tab/.runs"))
+    if (e.path().filename() == "checkpoint.safetensors") tabular = e.path().string();
+  REQUIRE(tabular != "");
+  cases.push_back({{"eval", tabular, "--data", "tabular:classes=3"},
+                   "has 4 outputs but data set 'tabular:classes=3' has 3 classes"});
   for (const auto& [args, message] : cases) {
     INFO(args[1]);
     const Outcome o = run_normlab(args, f.dir.path());
