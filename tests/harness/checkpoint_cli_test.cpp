@@ -47,12 +47,14 @@ void check_same_results(const std::string& a, const std::string& b) {
   CHECK(without_wall_seconds(slurp(a + "/runs.csv")) == without_wall_seconds(slurp(b + "/runs.csv")));
 }
 
-// Files under DIR/.runs whose name contains `part`.
+// Files under DIR/.runs whose name contains `part` (is `part`, for checkpoint.safetensors).
 std::vector<std::string> store_files(const std::string& dir, const std::string& part) {
   std::vector<std::string> found;
   std::error_code ec;
   for (const auto& e : fs::recursive_directory_iterator(dir + "/.runs", ec))
-    if (e.path().filename().string().find(part) != std::string::npos) found.push_back(e.path().string());
+    if (part == "checkpoint.safetensors" ? e.path().filename() == part
+                                         : e.path().filename().string().find(part) != std::string::npos)
+      found.push_back(e.path().string());
   return found;
 }
 
@@ -93,32 +95,39 @@ TEST_CASE(
 
   const pid_t pid = spawn_normlab(run_args("resumed", "20"), dir.path(), dir / "out1", dir / "err1");
   REQUIRE(pid > 0);
-  // Killed once the first run has a checkpoint past its first one, before it finishes.
+  // Killed once the first run has a checkpoint past its first one, before it finishes, and
+  // preferably while the next checkpoint is being written (its temporary file exists): the kill
+  // -9 during a checkpoint write of the issue. The loop polls without sleeping to catch one.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   std::string checkpoint;
+  bool during_write = false;
+  std::chrono::steady_clock::time_point first_seen;
   while (std::chrono::steady_clock::now() < deadline) {
     const auto files = store_files(dir / "resumed", "checkpoint.safetensors");
-    if (!files.empty() && fs::exists(files[0])) {
+    if (files.empty()) continue;
+    if (checkpoint.empty()) {
       try {
-        const std::string step = read_safetensors(files[0]).meta("step");
-        if (step != "20") {
+        if (read_safetensors(files[0]).meta("step") != "20") {
           checkpoint = files[0];
-          break;
+          first_seen = std::chrono::steady_clock::now();
         }
       } catch (...) {  // renamed away at the run's end, just now
       }
+      continue;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    during_write = !store_files(dir / "resumed", ".tmp.").empty();
+    if (during_write || std::chrono::steady_clock::now() - first_seen > std::chrono::milliseconds(400)) break;
   }
   kill(pid, SIGKILL);
   CHECK(wait_status(pid) == -SIGKILL);
   REQUIRE(checkpoint != "");
   // A checkpoint survives the kill whole (it is replaced by rename), of a step before the end.
   const std::string step = read_safetensors(checkpoint).meta("step");
-  INFO("killed with a checkpoint of step " << step);
+  INFO("killed with a checkpoint of step " << step << (during_write ? " while writing the next" : ""));
   CHECK(std::stoul(step) % 20 == 0);
   CHECK(std::stoul(step) < 240);
   CHECK(read_csv(dir / "resumed/runs.csv").rows.size() < 2);
+  WARN((during_write ? "killed during a checkpoint write" : "killed between checkpoint writes"));
 
   const Outcome resumed = run_normlab(run_args("resumed", "20"), dir.path());
   INFO(resumed.err);
