@@ -175,6 +175,8 @@ SweepCounts run_sweep(const SweepConfig& config, const RunPlan& plan, const Swee
         if (outcome.status == "ok") detail = "test_accuracy=" + shortest_number(outcome.result.test_accuracy);
         if (outcome.status == "diverged") detail = "at step " + std::to_string(outcome.diverged_step);
         if (outcome.status == "failed") detail = outcome.error;
+        if (outcome.result.resumed_from_step > 0)  // a killed run continued from its checkpoint
+          detail += " (resumed from step " + std::to_string(outcome.result.resumed_from_step) + ")";
         std::lock_guard<std::mutex> guard(mutex);
         count(counts, outcome.status);
         publish("running");

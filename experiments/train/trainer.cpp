@@ -86,6 +86,7 @@ TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& 
     test.loss = saved.last_test_loss;
     test.accuracy = saved.last_test_accuracy;
     result.steps_done = saved.step;
+    result.resumed_from_step = saved.step;
   }
 
   for (std::size_t step = first_step; step <= steps; ++step) {

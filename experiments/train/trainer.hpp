@@ -45,6 +45,7 @@ struct TrainResult {
   std::size_t diverged_step = 0;  // the step whose loss was NaN or infinite
   double train_loss = 0, train_accuracy = 0;  // evaluation mode on the training split (at most 10,000 samples)
   double test_loss = 0, test_accuracy = 0;    // evaluation mode on the test split
+  std::size_t resumed_from_step = 0;  // the checkpoint's step when the run resumed from one, else 0
 };
 
 // Checkpoints of a run (experiments/checkpoint/training_checkpoint.hpp). Kept out of

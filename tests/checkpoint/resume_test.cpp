@@ -119,6 +119,8 @@ TEST_CASE(
       const TrainResult got = train(c, data(), options(optimizer), resumed, {}, checkpoint);
       CHECK(resumed.text == whole.text);
       CHECK(result_text(got) == result_text(expected));
+      CHECK(got.resumed_from_step == (kill_after == 45 ? 45 : 20));
+      CHECK(expected.resumed_from_step == 0);
       CHECK(resumed.text.find("s 7 ") != std::string::npos);  // layer statistics are among the records
     }
   }

@@ -133,6 +133,8 @@ TEST_CASE(
   INFO(resumed.err);
   REQUIRE(resumed.status == 0);
   check_same_results(dir / "whole", dir / "resumed");
+  // It did resume: the run continued from the checkpoint the kill left.
+  CHECK_THAT(resumed.out, Catch::Contains("(resumed from step " + step + ")"));
   // Each finished run keeps its final checkpoint; the running checkpoints and temporary files are gone.
   CHECK(store_files(dir / "resumed", ".checkpoint").empty());
   CHECK(store_files(dir / "resumed", ".tmp.").empty());
