@@ -14,5 +14,6 @@ int runs_command(int argc, char** argv, int first);
 int gc_command(int argc, char** argv, int first);
 int merge_command(int argc, char** argv, int first);
 int slurm_command(int argc, char** argv, int first);
+int eval_command(int argc, char** argv, int first);
 
 }  // namespace normlab::cli

@@ -26,6 +26,7 @@ const std::vector<Command>& commands() {
        normlab::cli::run_command},
       {"summarize", "table of a sweep's final metric by configuration: mean ± 95% CI over seeds",
        normlab::cli::summarize_command},
+      {"eval", "evaluate a saved model (a run's checkpoint) on a data set's test split", normlab::cli::eval_command},
       {"model", "build a model (spec, normalizer, placement) and print its layers and parameter counts",
        normlab::cli::model_command},
       {"runs", "list the runs of a results store, and which the current sweep's tables show",

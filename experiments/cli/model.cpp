@@ -2,6 +2,7 @@
 // layers with their output shapes and parameter counts (learnable and buffers) and the totals.
 #include <iostream>
 
+#include "experiments/checkpoint/saved_model.hpp"
 #include "experiments/cli/args.hpp"
 #include "experiments/cli/commands.hpp"
 #include "experiments/models/model.hpp"
@@ -36,9 +37,12 @@ bool has_norm_with_activation(const std::vector<std::pair<std::string, Layer<flo
 
 }  // namespace
 
+static void print_model(const ModelOptions& options, Model<float>& model);
+
 int model_command(int argc, char** argv, int first) {
   Args args("model", "Builds a model and prints its layers, output shapes and parameter counts.");
-  args.option("model", "SPEC", "model spec, e.g. mlp:in=256,widths=128x64,out=10 or vgg (see normlab list)", "", true)
+  args.option("model", "SPEC", "model spec, e.g. mlp:in=256,widths=128x64,out=10 or vgg (see normlab list)")
+      .option("from", "CHECKPOINT", "print the model saved in a checkpoint (instead of --model ...)")
       .option("norm", "SPEC", "normalizer at every hidden layer, e.g. batch, group:num_groups=4", "none")
       .option("reparam", "SPEC", "weight reparameterization of every hidden weight beside --norm, e.g. weight_std",
               "none")
@@ -50,7 +54,15 @@ int model_command(int argc, char** argv, int first) {
       .option("seed", "S", "initialization seed", "0")
       .epilog("Example: normlab model --model mlp:in=256,widths=128x64,out=10,act=relu --norm batch --placement pre");
   if (!args.parse(argc, argv, first)) return 0;
+  if (args.has("from") && args.has("model")) throw InputError("give --model or --from, not both");
+  if (!args.has("from") && !args.has("model")) throw InputError("--model SPEC (or --from CHECKPOINT) is required");
 
+  if (args.has("from")) {
+    SavedModel saved = load_saved_model(args.get("from"));
+    std::cout << "checkpoint " << args.get("from") << " (run " << saved.run_id << ", step " << saved.step << ")\n";
+    print_model(saved.options, saved.model);
+    return 0;
+  }
   ModelOptions options;
   options.model = args.get("model");
   options.norm = args.get("norm");
@@ -68,6 +80,11 @@ int model_command(int argc, char** argv, int first) {
   Rng rng = Rng::stream(std::uint64_t(parse_long("--seed", args.get("seed"), 0)), "init");
 
   Model<float> model = build_model<float>(options, input, classes, rng);
+  print_model(options, model);
+  return 0;
+}
+
+static void print_model(const ModelOptions& options, Model<float>& model) {
   std::cout << "model " << options.model << ", norm " << options.norm;
   if (options.reparam != "none") std::cout << ", reparam " << options.reparam;
   std::cout << ", placement " << options.placement << ", bias " << options.bias << "\n";
@@ -79,7 +96,6 @@ int model_command(int argc, char** argv, int first) {
     std::cout << "note: " << options.norm << " includes its activation; no separate activation layer follows it "
               << "(placement pre and post build the same model)\n";
   print_summary(std::cout, summarize(model));
-  return 0;
 }
 
 }  // namespace normlab::cli

@@ -46,9 +46,9 @@ int run_command(int argc, char** argv, int first) {
       .flag("dry-run", "print the expanded runs and exit")
       .epilog("Runs are ordered as nested loops over the keys in this order (the first outermost):\n"
               "norm, placement, bias, batch_size, lr, seed, model, data, optimizer, schedule, init,\n"
-              "steps, epochs, eval_every, log_every, stats_every, drop_last, loss, lr_scaling,\n"
-              "lr_reference_batch. Exit status: 0 when every run finished (ok or diverged), 1 when a run\n"
-              "failed or the sweep could not run, 2 for a configuration or usage error.");
+              "steps, epochs, eval_every, log_every, stats_every, checkpoint_every, drop_last, loss,\n"
+              "lr_scaling, lr_reference_batch. Exit status: 0 when every run finished (ok or diverged),\n"
+              "1 when a run failed or the sweep could not run, 2 for a configuration or usage error.");
   if (!args.parse(argc, argv, first)) return 0;
 
   const SweepConfig config = load_sweep_config(args.get("CONFIG"), args.all("set"), args.flag_set("quick"));

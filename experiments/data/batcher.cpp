@@ -60,6 +60,20 @@ void Batcher::shuffle() {
   for (std::size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng_.below(i)]);
 }
 
+void Batcher::restore(const State& state) {
+  std::vector<bool> seen(order_.size(), false);
+  bool permutation = state.order.size() == order_.size();
+  for (std::size_t i = 0; permutation && i < state.order.size(); ++i)
+    permutation = state.order[i] < seen.size() && !seen[state.order[i]] && (seen[state.order[i]] = true);
+  if (!permutation || state.position > batches_per_epoch_)
+    throw InputError("the saved batcher state does not fit a training split of " + std::to_string(order_.size()) +
+                     " samples in batches of " + std::to_string(batch_size_));
+  rng_.restore(state.rng);
+  order_ = state.order;
+  batches_served_ = state.batches_served;
+  position_ = state.position;
+}
+
 void Batcher::next(Tensor<float>& x, std::vector<std::int32_t>& labels) {
   if (position_ == batches_per_epoch_) {
     position_ = 0;

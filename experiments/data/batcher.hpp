@@ -28,6 +28,17 @@ class Batcher {
   // The current epoch's sample order (for tests).
   const std::vector<std::size_t>& order() const { return order_; }
 
+  // Where the batcher is, for checkpoints: restoring it into a batcher made with the same split,
+  // batch size and drop_last continues the exact sequence of batches.
+  struct State {
+    Rng::State rng;
+    std::vector<std::size_t> order;
+    std::size_t batches_served = 0, position = 0;
+  };
+  State state() const { return {rng_.state(), order_, batches_served_, position_}; }
+  // InputError if `state` does not fit this batcher's split and batch size.
+  void restore(const State& state);
+
  private:
   void shuffle();
 

@@ -28,6 +28,9 @@ const std::vector<ConfigKey>& config_keys() {
       {"stats_every", KeyType::Natural, "0", false, "steps between layer statistics records; 0 = never", {}},
       {"precise_bn", KeyType::Natural, "0", false,
        "PreciseBN: after training, running buffers = the average over this many training batches; 0 = off", {}},
+      // Not part of a run's identity (run_plan.cpp): checkpoints never change what a run produces.
+      {"checkpoint_every", KeyType::Natural, "0", false,
+       "steps between checkpoints of a run (and one at its end), resumed from after a kill; 0 = none", {}},
       {"drop_last", KeyType::Bool, "true", false, "drop a final partial batch", {}},
       {"loss", KeyType::Choice, "\"cross_entropy\"", false, "training loss", {"cross_entropy", "mse"}},
       {"lr_scaling", KeyType::Choice, "\"none\"", false, "linear: lr = lr * batch_size / lr_reference_batch",

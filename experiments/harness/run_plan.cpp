@@ -49,6 +49,7 @@ RunConfig make_run(std::size_t index, const Assignment& a, const std::vector<std
   t.drop_last = a.at("drop_last").boolean;
   t.loss = a.at("loss").text;
   t.seed = static_cast<std::uint64_t>(a.at("seed").integer);
+  if (a.count("checkpoint_every")) run.checkpoint_every = static_cast<std::size_t>(a.at("checkpoint_every").integer);
 
   // Every key as the run uses it: lr after lr_scaling, the unused one of steps/epochs left out.
   // The identity leaves out keys at their default value, so that a key added to normlab later
@@ -69,7 +70,11 @@ RunConfig make_run(std::size_t index, const Assignment& a, const std::vector<std
     values.emplace_back(key.name, key.name == "lr" ? shortest_number(t.lr) : value.display());
     // lr_scaling and its reference batch only say how lr was computed: the rate used is the identity.
     const bool folded_into_lr = key.name == "lr_scaling" || key.name == "lr_reference_batch";
-    if (value.toml() != key.default_value && !folded_into_lr) identity.push_back(values.back());
+    // A checkpointed run resumes to exactly the uninterrupted run's results (tests/harness/
+    // checkpoint_resume_test.cpp), so checkpoint_every is never part of the identity, at any value:
+    // turning checkpoints on reuses the finished run and vice versa.
+    const bool not_result_affecting = key.name == "checkpoint_every";
+    if (value.toml() != key.default_value && !folded_into_lr && !not_result_affecting) identity.push_back(values.back());
   }
   run.settings = values;
   run.canonical = canonical_config(identity);

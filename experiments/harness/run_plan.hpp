@@ -30,6 +30,9 @@ struct RunConfig {
   ModelOptions model;
   TrainOptions train;
   std::string data;  // dataset spec
+  // checkpoint_every: kept beside the configuration, not in it, as it does not change the result.
+  std::size_t checkpoint_every = 0;
+  std::string checkpoint_file;  // set by the sweep runner for the run function when checkpoint_every > 0
 };
 
 struct RunPlan {

@@ -112,8 +112,21 @@ void RunStore::prepare() {
         fs::remove_all(entry.path(), ec);
       else if (ends_with(name, ".partial"))  // the layout of normlab 0.1's stores
         fs::remove_all(entry.path(), ec);
+      else if (ends_with(name, ".checkpoint"))  // a checkpoint write cut short leaves its temporary file
+        for (const auto& file : fs::directory_iterator(entry.path(), ec)) {
+          const pid_t writer = trailing_pid(file.path().filename().string(), ".tmp.");
+          if (writer && !process_alive(writer)) fs::remove(file.path(), ec);
+        }
     }
   }
+}
+
+std::string RunStore::prepare_checkpoint(const std::string& id) const {
+  const std::string d = dir_ + "/.runs/" + id + ".checkpoint";
+  std::error_code ec;
+  fs::create_directories(d, ec);
+  if (ec) throw std::runtime_error("cannot create " + d + ": " + ec.message());
+  return d + "/checkpoint.safetensors";
 }
 
 bool RunStore::is_done(const RunConfig& run) const {
@@ -148,6 +161,13 @@ void RunStore::save(const RunConfig& run, const RunOutcome& outcome) {
   write_file_durably(partial + "/outcome.csv", csv_row(header) + csv_row(values));
   write_file_durably(partial + "/curves.csv", outcome.curves_rows);
   write_file_durably(partial + "/layer_stats.csv", outcome.stats_rows);
+  // The final checkpoint joins the run (a hard link: the file is on disk already; a copy where
+  // links are not possible); its directory goes once the run is in place.
+  const std::string checkpoint_dir = final_dir + ".checkpoint", checkpoint = checkpoint_dir + "/checkpoint.safetensors";
+  if (run.checkpoint_every > 0 && fs::exists(checkpoint)) {
+    fs::create_hard_link(checkpoint, partial + "/checkpoint.safetensors", ec);
+    if (ec) write_file_durably(partial + "/checkpoint.safetensors", read_file(checkpoint));
+  }
   write_file_durably(partial + "/done", "");
   sync_directory(partial);
   // An empty or half-made directory of that name (a crash before this layout's rename) goes; a
@@ -156,6 +176,7 @@ void RunStore::save(const RunConfig& run, const RunOutcome& outcome) {
   fs::rename(partial, final_dir, ec);
   if (ec) throw std::runtime_error("cannot rename " + partial + " to " + final_dir + ": " + ec.message());
   sync_directory(dir_ + "/.runs");
+  fs::remove_all(checkpoint_dir, ec);
 }
 
 std::size_t RunStore::write_view(const RunPlan& plan) const {

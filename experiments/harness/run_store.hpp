@@ -4,7 +4,10 @@
 //     settings.csv    key,value: every key as the run used it (for `normlab runs`)
 //     outcome.csv     status, diverged_step, error, final metrics, steps_done, wall_seconds, finished
 //     curves.csv, layer_stats.csv   its rows of those tables (no header)
+//     checkpoint.safetensors   the final checkpoint, for runs with checkpoint_every > 0
 //     done            an empty marker, written last
+// While a run with checkpoint_every > 0 trains, its checkpoint is DIR/.runs/<run id>.checkpoint/
+// checkpoint.safetensors (replaced atomically); a rerun after a kill resumes from it.
 // written into DIR/.runs/<run id>.partial.<pid>/ and renamed into place, so a run appears whole or
 // not at all. Nothing that finished is ever deleted or overwritten by a sweep: runs of other
 // configurations stay in the store (`normlab runs DIR` lists them; `normlab gc` removes them only
@@ -65,6 +68,8 @@ class RunStore {
 
   const std::string& dir() const { return dir_; }
   std::string run_dir(const std::string& id) const { return dir_ + "/.runs/" + id; }
+  // The checkpoint file of an unfinished run, after creating its directory.
+  std::string prepare_checkpoint(const std::string& id) const;
 
  private:
   std::string dir_;

@@ -42,6 +42,11 @@ void copy_run(const fs::path& from, const fs::path& runs_dir) {
   fs::create_directories(partial, ec);
   for (const char* name : {"config.txt", "settings.csv", "outcome.csv", "curves.csv", "layer_stats.csv"})
     write_file_durably((partial / name).string(), read_file((from / name).string()));
+  // A run's final checkpoint (checkpoint_every > 0) travels with it; it is not compared, as its
+  // __metadata__ holds the sweep's label of the run.
+  const fs::path checkpoint = from / "checkpoint.safetensors";
+  if (fs::exists(checkpoint))
+    write_file_durably((partial / "checkpoint.safetensors").string(), read_file(checkpoint.string()));
   write_file_durably((partial / "done").string(), "");
   sync_directory(partial.string());
   fs::rename(partial, final_dir, ec);

@@ -166,13 +166,17 @@ SweepCounts run_sweep(const SweepConfig& config, const RunPlan& plan, const Swee
       try {
         progress.started(run.id, run.label);
         const StepProgress step = [&](std::size_t s, std::size_t total) { progress.step(run.id, s, total); };
-        RunOutcome outcome = execute(run, options.run, step);
+        RunConfig job = run;  // the run as configured, and where its checkpoints go
+        if (run.checkpoint_every > 0) job.checkpoint_file = store.prepare_checkpoint(run.id);
+        RunOutcome outcome = execute(job, options.run, step);
         outcome.finished = utc_now_iso();
         store.save(run, outcome);
         std::string detail;
         if (outcome.status == "ok") detail = "test_accuracy=" + shortest_number(outcome.result.test_accuracy);
         if (outcome.status == "diverged") detail = "at step " + std::to_string(outcome.diverged_step);
         if (outcome.status == "failed") detail = outcome.error;
+        if (outcome.result.resumed_from_step > 0)  // a killed run continued from its checkpoint
+          detail += " (resumed from step " + std::to_string(outcome.result.resumed_from_step) + ")";
         std::lock_guard<std::mutex> guard(mutex);
         count(counts, outcome.status);
         publish("running");

@@ -75,7 +75,20 @@ TrainResult TrainingRuns::operator()(const RunConfig& run, MetricSink& sink, con
   const std::shared_ptr<const Dataset> data = cache_->acquire(key);
   Rng init_rng = Rng::stream(run.train.seed, "init");
   Model<float> model = build_model<float>(run.model, data->sample_shape, data->num_classes, init_rng);
-  return train(model, *data, run.train, sink, progress);
+  CheckpointOptions checkpoint;
+  checkpoint.path = run.checkpoint_file;
+  checkpoint.every = run.checkpoint_every;
+  // What `normlab eval` needs to rebuild the model without the sweep's configuration.
+  std::string sample_shape;
+  for (std::size_t d : data->sample_shape) sample_shape += (sample_shape.empty() ? "" : ",") + std::to_string(d);
+  checkpoint.metadata = {{"run_id", run.id},          {"label", run.label},
+                         {"model", run.model.model},  {"norm", run.model.norm},
+                         {"placement", run.model.placement}, {"reparam", run.model.reparam}, {"bias", run.model.bias},
+                         {"init", run.model.init},    {"data", run.data},
+                         {"sample_shape", sample_shape}, {"num_classes", std::to_string(data->num_classes)},
+                         {"seed", std::to_string(run.train.seed)}, {"loss", run.train.loss},
+                         {"batch_size", std::to_string(run.train.batch_size)}};
+  return train(model, *data, run.train, sink, progress, checkpoint);
 }
 
 }  // namespace normlab

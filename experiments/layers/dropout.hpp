@@ -22,6 +22,7 @@ class Dropout final : public Layer<T> {
   const Tensor<T>& backward(const Tensor<T>& dy) override;
   // Restarts the mask stream (e.g. from a run's seed).
   void reseed(std::uint64_t seed) { rng_ = Rng(seed); }
+  std::vector<std::pair<std::string, Rng*>> random_streams() override { return {{"rng", &rng_}}; }
 
  private:
   double p_;

@@ -17,6 +17,8 @@
 
 namespace normlab {
 
+class Rng;
+
 // A batch of samples shaped `sample` (no batch dim), as "(N, 16, 32, 32)".
 inline std::string batched_shape_string(const Shape& sample) {
   std::string text = "(N";
@@ -41,6 +43,9 @@ class Layer {
   // "running_mean", ...); the model prefixes them with the layer index.
   virtual std::vector<ParameterRef<T>> parameters() { return {}; }
   virtual std::vector<BufferRef<T>> buffers() { return {}; }
+  // The layer's random streams by name ("rng" of a dropout layer): state that is neither a
+  // parameter nor a buffer but that a checkpoint must save for a resumed run to continue exactly.
+  virtual std::vector<std::pair<std::string, Rng*>> random_streams() { return {}; }
 
   // The normalizer this layer applies to activations, if it is a normalization layer (the
   // harness records statistics of its input for layer_stats.csv).

@@ -21,6 +21,16 @@ class Adam final : public Optimizer<T> {
   Adam(const std::vector<ParameterRef<T>>& parameters, const AdamOptions& options);
   void step(double lr) override;
   std::string describe() const override;
+  std::vector<std::pair<std::string, Tensor<T>*>> state_tensors() override {
+    std::vector<std::pair<std::string, Tensor<T>*>> state;
+    for (std::size_t i = 0; i < parameters_.size(); ++i) {
+      state.emplace_back(parameters_[i].name + ".exp_avg", &first_moments_[i]);
+      state.emplace_back(parameters_[i].name + ".exp_avg_sq", &second_moments_[i]);
+    }
+    return state;
+  }
+  std::size_t step_count() const override { return steps_; }
+  void set_step_count(std::size_t steps) override { steps_ = steps; }
 
  private:
   std::vector<ParameterRef<T>> parameters_;

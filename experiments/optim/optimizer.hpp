@@ -27,6 +27,14 @@ class Optimizer {
   virtual void step(double lr) = 0;
   // e.g. "SGD(momentum=0.9, dampening=0, nesterov=true, weight_decay=0.0005)"
   virtual std::string describe() const = 0;
+
+  // The state a checkpoint saves and restores, with PyTorch's names of optimizer state prefixed
+  // by the parameter's name: "0.weight.momentum_buffer" (SGD), "0.weight.exp_avg" and
+  // "0.weight.exp_avg_sq" (Adam). A restored optimizer continues exactly where it was.
+  virtual std::vector<std::pair<std::string, Tensor<T>*>> state_tensors() = 0;
+  // Steps taken so far (PyTorch's "step"): SGD's first step and Adam's bias corrections depend on it.
+  virtual std::size_t step_count() const = 0;
+  virtual void set_step_count(std::size_t steps) = 0;
 };
 
 template <class T>

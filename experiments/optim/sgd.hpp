@@ -22,6 +22,14 @@ class Sgd final : public Optimizer<T> {
   Sgd(const std::vector<ParameterRef<T>>& parameters, const SgdOptions& options);
   void step(double lr) override;
   std::string describe() const override;
+  std::vector<std::pair<std::string, Tensor<T>*>> state_tensors() override {
+    std::vector<std::pair<std::string, Tensor<T>*>> state;
+    for (std::size_t i = 0; i < momentum_buffers_.size(); ++i)
+      state.emplace_back(parameters_[i].name + ".momentum_buffer", &momentum_buffers_[i]);
+    return state;
+  }
+  std::size_t step_count() const override { return steps_; }
+  void set_step_count(std::size_t steps) override { steps_ = steps; }
 
  private:
   std::vector<ParameterRef<T>> parameters_;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "experiments/checkpoint/training_checkpoint.hpp"
 #include "experiments/data/batcher.hpp"
 #include "experiments/losses/loss.hpp"
 #include "experiments/optim/optimizer.hpp"
@@ -43,8 +44,8 @@ bool every(std::size_t step, std::size_t interval) { return interval > 0 && step
 
 }  // namespace
 
-TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& options, MetricSink& sink,
-                  const std::function<void(std::size_t, std::size_t)>& progress) {
+TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& options, MetricSink& caller_sink,
+                  const std::function<void(std::size_t, std::size_t)>& progress, const CheckpointOptions& checkpoint) {
   check_compatible(model, data);
   const LossKind loss_kind = parse_loss(options.loss);
   Batcher batcher(data.train, options.batch_size, options.drop_last, options.seed);
@@ -53,6 +54,11 @@ TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& 
   std::vector<ParameterRef<float>> parameters = model.parameters();
   const std::unique_ptr<Optimizer<float>> optimizer = make_optimizer<float>(options.optimizer, parameters);
   LayerStatsRecorder layer_stats(model);
+  // With checkpoints every record is also kept, for the checkpoint to hold; without, records go
+  // straight to the caller (a step must not allocate).
+  const bool checkpoints = checkpoint.every > 0 && !checkpoint.path.empty();
+  RecordKeepingSink recorder(caller_sink);
+  MetricSink& sink = checkpoints ? static_cast<MetricSink&>(recorder) : caller_sink;
 
   // Names built once: metric() takes strings, and a step must not allocate.
   const std::string train_split = "train", test_split = "test";
@@ -74,7 +80,17 @@ TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& 
                 train_mode_accuracy(model, data.test, options.batch_size, scratch));
   };
 
-  for (std::size_t step = 1; step <= steps; ++step) {
+  TrainingState saved{&model, optimizer.get(), &batcher, &recorder};
+  std::size_t first_step = 1;
+  if (checkpoints && resume_training_checkpoint(checkpoint, saved)) {
+    first_step = saved.step + 1;
+    test.loss = saved.last_test_loss;
+    test.accuracy = saved.last_test_accuracy;
+    result.steps_done = saved.step;
+    result.resumed_from_step = saved.step;
+  }
+
+  for (std::size_t step = first_step; step <= steps; ++step) {
     batcher.next(x, labels);
     const Tensor<float>& logits = model.forward(x, Mode::train);
     const double loss = compute_loss(loss_kind, logits, labels, &dlogits);
@@ -111,6 +127,12 @@ TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& 
                                 options.seed);
     }
     if (every(step, options.eval_every) || step == steps) evaluate_test(step);
+    if (checkpoints && (every(step, checkpoint.every) || step == steps)) {
+      saved.step = step;
+      saved.last_test_loss = test.loss;
+      saved.last_test_accuracy = test.accuracy;
+      save_training_checkpoint(checkpoint, saved);
+    }
     if (progress) progress(step, steps);
   }
 

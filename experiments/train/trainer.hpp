@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "experiments/data/dataset.hpp"
 #include "experiments/models/model.hpp"
@@ -44,10 +46,20 @@ struct TrainResult {
   std::size_t diverged_step = 0;  // the step whose loss was NaN or infinite
   double train_loss = 0, train_accuracy = 0;  // evaluation mode on the training split (at most 10,000 samples)
   double test_loss = 0, test_accuracy = 0;    // evaluation mode on the test split
+  std::size_t resumed_from_step = 0;  // the checkpoint's step when the run resumed from one, else 0
+};
+
+// Checkpoints of a run (experiments/checkpoint/training_checkpoint.hpp). Kept out of
+// TrainOptions on purpose: they change where a run's progress is kept, never what it produces.
+struct CheckpointOptions {
+  std::string path;       // the checkpoint file, resumed from when it exists; empty = none
+  std::size_t every = 0;  // steps between checkpoints (and one at the final step); 0 = none
+  std::vector<std::pair<std::string, std::string>> metadata;  // added to the file's __metadata__
 };
 
 // progress(step, total) is called after every step (may be empty).
 TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& options, MetricSink& sink,
-                  const std::function<void(std::size_t, std::size_t)>& progress = {});
+                  const std::function<void(std::size_t, std::size_t)>& progress = {},
+                  const CheckpointOptions& checkpoint = {});
 
 }  // namespace normlab

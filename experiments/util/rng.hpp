@@ -52,6 +52,19 @@ class Rng {
   }
   double normal(double mean, double stddev) { return mean + stddev * normal(); }
 
+  // The whole state, for checkpoints: a stream restored from it continues exactly where it was.
+  struct State {
+    std::uint64_t state = 0;
+    double spare = 0;
+    bool has_spare = false;
+  };
+  State state() const { return {state_, spare_, has_spare_}; }
+  void restore(const State& s) {
+    state_ = s.state;
+    spare_ = s.spare;
+    has_spare_ = s.has_spare;
+  }
+
  private:
   std::uint64_t state_;
   double spare_ = 0;
