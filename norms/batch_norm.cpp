@@ -201,7 +201,7 @@ NormalizerInfo batch_norm_info() {
       "batch", "batch normalization: per channel over the batch and spatial dims (torch.nn.BatchNorm2d)",
       keys,
       {NormRole::activation, /*batch_statistics=*/true, /*running_buffers=*/true, /*min_rank=*/2, "",
-       {"batch", "batch:affine=false", "batch:track_running_stats=false", "batch:momentum=none,eps=1e-3"}});
+       {"batch", "batch:affine=false", "batch:track_running_stats=false", "batch:momentum=none,eps=1e-3"}, /*includes_activation=*/{}});
 }
 
 }  // namespace normlab

@@ -214,7 +214,7 @@ NormalizerInfo batch_renorm_info() {
        /*min_rank=*/2,
        "",
        {"batch_renorm:rmax=1,dmax=0", "batch_renorm:rmax=1,dmax=0,momentum=none,eps=1e-3",
-        "batch_renorm:warmup=1000000"}});
+        "batch_renorm:warmup=1000000"}, /*includes_activation=*/{}});
 }
 
 }  // namespace normlab

@@ -70,7 +70,7 @@ NormalizerInfo group_norm_info() {
        {"eps", "1e-5", "added to the variance"},
        {"affine", "true", "learnable per-channel weight and bias"}},
       {NormRole::activation, false, false, 2, "",
-       {"group:num_groups=4", "group:num_groups=1", "group:num_groups=2", "group:num_groups=2,affine=false"}});
+       {"group:num_groups=4", "group:num_groups=1", "group:num_groups=2", "group:num_groups=2,affine=false"}, /*includes_activation=*/{}});
 }
 
 }  // namespace normlab

@@ -27,7 +27,7 @@ class Identity final : public Normalizer<T> {
 
 NormalizerInfo identity_info() {
   return normalizer_info<Identity, NoOptions>("none", "identity: no normalization (the ablation baseline)",
-                                              {}, {NormRole::identity, false, false, 1, "", {"none"}});
+                                              {}, {NormRole::identity, false, false, 1, "", {"none"}, /*includes_activation=*/{}});
 }
 
 }  // namespace normlab

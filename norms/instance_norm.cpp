@@ -139,7 +139,7 @@ NormalizerInfo instance_norm_info() {
       "instance normalization: per sample and channel over the spatial dims (torch.nn.InstanceNorm2d)",
       running_stats_keys(/*affine=*/false, /*track_running_stats=*/false),
       {NormRole::activation, /*batch_statistics=*/false, /*running_buffers=*/false, /*min_rank=*/3, "",
-       {"instance", "instance:affine=true", "instance:affine=true,track_running_stats=true"}});
+       {"instance", "instance:affine=true", "instance:affine=true,track_running_stats=true"}, /*includes_activation=*/{}});
 }
 
 }  // namespace normlab

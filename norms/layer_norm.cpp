@@ -59,7 +59,7 @@ NormalizerInfo layer_norm_info() {
       "layer", "layer normalization: per sample over all non-batch dims (torch.nn.LayerNorm(x.shape[1:]))",
       {{"eps", "1e-5", "added to the variance"},
        {"elementwise_affine", "true", "learnable per-element weight and bias"}},
-      {NormRole::activation, false, false, 2, "", {"layer", "layer:elementwise_affine=false"}});
+      {NormRole::activation, false, false, 2, "", {"layer", "layer:elementwise_affine=false"}, /*includes_activation=*/{}});
 }
 
 }  // namespace normlab

@@ -142,7 +142,7 @@ NormalizerInfo mean_only_norm_info() {
        /*running_buffers=*/true,
        /*min_rank=*/2,
        "",
-       {"mean_only", "mean_only:affine=false", "mean_only:momentum=none"}});
+       {"mean_only", "mean_only:affine=false", "mean_only:momentum=none"}, /*includes_activation=*/{}});
 }
 
 }  // namespace normlab

@@ -165,7 +165,7 @@ NormalizerInfo rms_norm_info() {
       "bias (torch.nn.RMSNorm(x.shape[1:]))",
       {{"eps", "none", "added to the mean square; none: the machine epsilon of the dtype (as PyTorch)"},
        {"elementwise_affine", "true", "learnable per-element weight (no bias)"}},
-      {NormRole::activation, false, false, 2, "", {"rms", "rms:elementwise_affine=false", "rms:eps=1e-3"}});
+      {NormRole::activation, false, false, 2, "", {"rms", "rms:elementwise_affine=false", "rms:eps=1e-3"}, /*includes_activation=*/{}});
 }
 
 }  // namespace normlab

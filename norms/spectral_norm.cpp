@@ -211,7 +211,7 @@ NormalizerInfo spectral_norm_info() {
        false,
        1,
        /*raw_weight_name=*/"orig",
-       {"spectral:n_power_iterations=100", "spectral:n_power_iterations=100,eps=1e-6"}});
+       {"spectral:n_power_iterations=100", "spectral:n_power_iterations=100,eps=1e-6"}, /*includes_activation=*/{}});
 }
 
 }  // namespace normlab

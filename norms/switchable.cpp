@@ -258,7 +258,7 @@ NormalizerInfo switchable_info() {
        /*running_buffers=*/true,
        /*min_rank=*/3,
        "",
-       {"switchable", "switchable:momentum=none,eps=1e-3"}});
+       {"switchable", "switchable:momentum=none,eps=1e-3"}, /*includes_activation=*/{}});
 }
 
 }  // namespace normlab

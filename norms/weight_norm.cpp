@@ -101,7 +101,7 @@ NormalizerInfo weight_norm_info() {
   return normalizer_info<WeightNorm, NoOptions>("weight",
                                                 "weight normalization of a weight tensor: w = g·v/‖v‖ per "
                                                 "output row (torch.nn.utils.weight_norm, dim=0)",
-                                                {}, {NormRole::weight, false, false, 1, "v", {"weight"}});
+                                                {}, {NormRole::weight, false, false, 1, "v", {"weight"}, /*includes_activation=*/{}});
 }
 
 }  // namespace normlab

@@ -57,7 +57,7 @@ NormalizerInfo weight_std_info() {
       "weight standardization of a weight tensor: ŵ = (w - mean)/sqrt(var + eps) per output row, biased "
       "variance (Qiao et al. 2019; timm's StdConv2d)",
       {{"eps", "1e-6", "added to the variance"}},
-      {NormRole::weight, false, false, 1, /*raw_weight_name=*/"", {"weight_std", "weight_std:eps=1e-3"}});
+      {NormRole::weight, false, false, 1, /*raw_weight_name=*/"", {"weight_std", "weight_std:eps=1e-3"}, /*includes_activation=*/{}});
 }
 
 }  // namespace normlab

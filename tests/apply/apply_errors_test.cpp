@@ -136,18 +136,18 @@ TEST_CASE("normlab apply: inputs a normalizer cannot take", "[apply][errors]") {
 // --- family2 (issue 10) ---
 TEST_CASE("normlab apply: bad input to frn, evonorm_b0, evonorm_s0 and switchable", "[apply][errors]") {
   const Inputs& in = inputs();  // x: (4, 3, 5); one_sample: (1, 3)
-  check_error({"--norm", "evonorm_s0:num_groups=2", "--input", in.x}, {"num_groups=2", "C=3", "valid: 1, 3"});
-  check_error({"--norm", "evonorm_s0", "--input", in.x}, {"num_groups=32", "C=3"});
+  check_apply_error({"--norm", "evonorm_s0:num_groups=2", "--input", in.x}, {"num_groups=2", "C=3", "valid: 1, 3"});
+  check_apply_error({"--norm", "evonorm_s0", "--input", in.x}, {"num_groups=32", "C=3"});
   for (const std::string kind : {"evonorm_b0", "evonorm_s0:num_groups=1", "switchable"})
-    check_error({"--norm", kind, "--input", in.one_sample}, {"spatial", "(1, 3)"});
-  check_error({"--norm", "frn:eps=0", "--input", in.x}, {"eps=0", "> 0"});
-  check_error({"--norm", "evonorm_b0:momentum=2", "--input", in.x}, {"momentum=2", "[0, 1]"});
-  check_error({"--norm", "frn:tlu=yes", "--input", in.x}, {"tlu=yes", "true or false"});
-  check_error({"--norm", "frn", "--input", in.x, "--param", "tau=" + in.w_bad_shape}, {"'tau'", "(3,)", "(5,)"});
-  check_error({"--norm", "frn:tlu=false", "--input", in.x, "--param", "tau=" + in.w}, {"'tau'", "weight, bias"});
-  check_error({"--norm", "evonorm_b0", "--input", in.x, "--param", "running_mean=" + in.w},
+    check_apply_error({"--norm", kind, "--input", in.one_sample}, {"spatial", "(1, 3)"});
+  check_apply_error({"--norm", "frn:eps=0", "--input", in.x}, {"eps=0", "> 0"});
+  check_apply_error({"--norm", "evonorm_b0:momentum=2", "--input", in.x}, {"momentum=2", "[0, 1]"});
+  check_apply_error({"--norm", "frn:tlu=yes", "--input", in.x}, {"tlu=yes", "true or false"});
+  check_apply_error({"--norm", "frn", "--input", in.x, "--param", "tau=" + in.w_bad_shape}, {"'tau'", "(3,)", "(5,)"});
+  check_apply_error({"--norm", "frn:tlu=false", "--input", in.x, "--param", "tau=" + in.w}, {"'tau'", "weight, bias"});
+  check_apply_error({"--norm", "evonorm_b0", "--input", in.x, "--param", "running_mean=" + in.w},
               {"'running_mean'", "weight, bias, v, running_var, num_batches_tracked"});
-  check_error({"--norm", "switchable", "--input", in.x, "--param", "mean_weight=" + in.w_bad_shape},
+  check_apply_error({"--norm", "switchable", "--input", in.x, "--param", "mean_weight=" + in.w_bad_shape},
               {"'mean_weight'", "(3,)", "(5,)"});  // the (3) logits of instance, layer, batch
 }
 // --- end family2 ---
@@ -158,24 +158,24 @@ TEST_CASE(
     "[apply][errors]") {
   const Inputs& in = inputs();
   // x: (4, 3, 5)
-  check_error({"--norm", "batch:virtual_batch_size=3", "--input", in.x},
+  check_apply_error({"--norm", "batch:virtual_batch_size=3", "--input", in.x},
               {"virtual_batch_size=3", "must divide", "N=4"});
-  check_error({"--norm", "batch:virtual_batch_size=0", "--input", in.x}, {"virtual_batch_size=0", ">= 1"});
-  check_error({"--norm", "batch_renorm:rmax=0.5", "--input", in.x}, {"rmax=0.5", ">= 1"});
-  check_error({"--norm", "batch_renorm:dmax=-1", "--input", in.x}, {"dmax=-1", ">= 0"});
-  check_error({"--norm", "batch_renorm:warmup=2.5", "--input", in.x}, {"warmup=2.5", "integer"});
-  check_error({"--norm", "batch_renorm", "--input", in.one_sample},
+  check_apply_error({"--norm", "batch:virtual_batch_size=0", "--input", in.x}, {"virtual_batch_size=0", ">= 1"});
+  check_apply_error({"--norm", "batch_renorm:rmax=0.5", "--input", in.x}, {"rmax=0.5", ">= 1"});
+  check_apply_error({"--norm", "batch_renorm:dmax=-1", "--input", in.x}, {"dmax=-1", ">= 0"});
+  check_apply_error({"--norm", "batch_renorm:warmup=2.5", "--input", in.x}, {"warmup=2.5", "integer"});
+  check_apply_error({"--norm", "batch_renorm", "--input", in.one_sample},
               {"more than 1 value per channel", "(1, 3)"});
-  check_error({"--norm", "rms:eps=0", "--input", in.x}, {"eps=0", "> 0"});
-  check_error({"--norm", "rms", "--input", in.x, "--param", "weight=" + in.w},
+  check_apply_error({"--norm", "rms:eps=0", "--input", in.x}, {"eps=0", "> 0"});
+  check_apply_error({"--norm", "rms", "--input", in.x, "--param", "weight=" + in.w},
               {"'weight'", "(3, 5)", "(3,)"});
-  check_error({"--norm", "rms", "--input", in.x, "--param", "bias=" + in.w}, {"'bias'", "it has: weight"});
-  check_error({"--norm", "mean_only:momentum=-1", "--input", in.x}, {"momentum=-1", "[0, 1]"});
-  check_error({"--norm", "mean_only", "--input", in.x, "--param", "running_var=" + in.w},
+  check_apply_error({"--norm", "rms", "--input", in.x, "--param", "bias=" + in.w}, {"'bias'", "it has: weight"});
+  check_apply_error({"--norm", "mean_only:momentum=-1", "--input", in.x}, {"momentum=-1", "[0, 1]"});
+  check_apply_error({"--norm", "mean_only", "--input", in.x, "--param", "running_var=" + in.w},
               {"'running_var'", "bias, running_mean, num_batches_tracked"});
-  check_error({"--norm", "weight_std:eps=-1", "--input", in.x}, {"eps=-1", "> 0"});
-  check_error({"--norm", "spectral:n_power_iterations=0", "--input", in.x}, {"n_power_iterations=0", ">= 1"});
-  check_error({"--norm", "spectral", "--input", in.x, "--param", "u=" + in.w_bad_shape},
+  check_apply_error({"--norm", "weight_std:eps=-1", "--input", in.x}, {"eps=-1", "> 0"});
+  check_apply_error({"--norm", "spectral:n_power_iterations=0", "--input", in.x}, {"n_power_iterations=0", ">= 1"});
+  check_apply_error({"--norm", "spectral", "--input", in.x, "--param", "u=" + in.w_bad_shape},
               {"'u'", "(4,)", "(5,)"});
 }
 // --- end family1 ---
