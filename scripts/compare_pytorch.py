@@ -1,19 +1,32 @@
 #!/usr/bin/python3
-"""Times normlab against PyTorch on the CPU, side by side, and writes the table of issue 6.
+"""Times normlab against PyTorch on the CPU, side by side, and writes the table of issues 6, 10 and 16.
 
-    /usr/bin/python3 scripts/compare_pytorch.py [--bench build/normlab_bench] [--threads 1,2]
+    /usr/bin/python3 scripts/compare_pytorch.py [--bench build/normlab_bench] [--normlab build/normlab]
+        [--threads 1,2] [--repetitions 5] [--min-time 0.1] [--quick] [--filter REGEX] [--out DIR]
 
-For each thread count it runs, one after the other on the same machine:
-  1. a streaming-bandwidth probe (see measure_bandwidth),
-  2. PyTorch: every normalizer on the issue's shapes (forward, backward, forward+backward; float32
-     and float64) and the training steps, with torch.set_num_threads(n),
-  3. normlab_bench with OMP_NUM_THREADS=n and OPENBLAS_NUM_THREADS=n (Google Benchmark, JSON).
-Both sides report the median over --repetitions repetitions, each repetition being the mean time
-of as many calls as fit in --min-time seconds (Google Benchmark's own method, mirrored for torch).
+What is compared: every normalizer of normlab's registry (`normlab list --json`, read through
+normlab_registry.py from the normlab next to the bench, or --normlab), on the cells normlab_bench
+registers for it: norm/<kind>/<f32|f64>/<forward|backward|fwdbwd>/<shape> with the kind's default
+keys, step/vgg/<kind>/f32 with its first registry example spec, and step/mlp_ioffe/f32. The
+PyTorch side of a kind is TORCH_BUILDERS[kind]: PyTorch's module where it has one, otherwise the
+autograd formula of scripts/torch_reference.py that the parity fixtures also come from (marked †
+in the table); a registered kind without a builder gets rows saying "no PyTorch implementation".
 
-Writes to --out (default results/benchmarks/): normlab_t<n>.json (Google Benchmark's JSON),
-pytorch_t<n>.json, bandwidth.json, comparison.csv (one row per benchmark and thread count),
-table.md (the ratios and targets), ratios.pdf/.png (the figure).
+Method (issue 16): the machine's speed drifts by tens of percent over minutes, so for each thread
+count the two sides are interleaved: --repetitions times, normlab_bench runs every cell once
+(--benchmark_repetitions=1, one process for all cells so that its start-up does not dominate), then
+PyTorch times every cell once. Each repetition of a cell is the mean time of as many calls as fit
+in --min-time seconds (Google Benchmark's method, mirrored for torch). The table reports, per cell,
+the median over repetitions of the ratio PyTorch time / normlab time with its min–max, and the
+load average (/proc/loadavg) before and after the whole run. A streaming-bandwidth probe runs
+before and after each thread count (see measure_bandwidth).
+
+Writes to --out (default results/benchmarks/): normlab_t<n>.json and pytorch_t<n>.json (seconds per
+repetition for every cell; normlab's with Google Benchmark's context), bandwidth.json (with the load
+averages), comparison.csv (one row per benchmark and thread count), table.md (the ratios and
+targets), ratios.pdf/.png (the figure, bars min–max). For a quick check of the script, write
+elsewhere (--out /tmp/cmp) with --quick --repetitions 2 --min-time 0.01: timings on a shared
+machine are not results.
 
 PyTorch settings mirror experiments/bench/*.cpp (see the comment at the top of each file).
 Needs Debian's python3 with python3-torch, numpy, pandas, matplotlib. Without torch the script
@@ -110,7 +123,7 @@ def _instance(torch, keys, shape):
 
 def _formula(kind):
     return TorchBuilder(lambda torch, keys, shape: torch_reference.FormulaNorm(kind, keys, shape),
-                        f"autograd formula (torch_reference.{kind})", formula=True)
+                        f"autograd formula ({kind}, torch_reference.py)", formula=True)
 
 
 def _weight_std(torch, keys, shape):
@@ -134,7 +147,7 @@ TORCH_BUILDERS = {
     "spectral": TorchBuilder(lambda torch, keys, shape: lambda m: torch.nn.utils.spectral_norm(
         m, n_power_iterations=int(keys["n_power_iterations"]), eps=float(keys["eps"]), dim=0),
         "nn.utils.spectral_norm"),
-    "weight_std": TorchBuilder(_weight_std, "autograd formula torch_reference.weight_std (parametrization)",
+    "weight_std": TorchBuilder(_weight_std, "autograd formula (weight_std, torch_reference.py) as a parametrization",
                                formula=True),
 }
 # torch 1.13 has no module for these: the same autograd formulas the fixtures use.
@@ -344,7 +357,9 @@ def torch_cell_callables(torch, registry, cells):
             if first.kind is None:  # step/mlp_ioffe
                 fns = {first.name: torch_step(torch, torch_mlp(torch), (60, 784))}
             else:
-                entry = registry[first.kind]
+                entry = registry.get(first.kind)
+                if entry is None:  # a bench built from other sources than the normlab read
+                    raise NotImplementedError(f"'{first.kind}' is not in normlab's registry")
                 builder = TORCH_BUILDERS.get(first.kind)
                 if builder is None:
                     raise NotImplementedError("no PyTorch implementation")
