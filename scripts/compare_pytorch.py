@@ -379,8 +379,13 @@ def run_torch_pass(torch, registry, cells, threads, min_time):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     results = {}
+    kinds_done = set()
     for fns in torch_cell_callables(torch, registry, cells):
         for name, fn in fns.items():
+            kind = Cell(name).kind or name
+            if kind not in kinds_done:  # a pass takes minutes: say where it is
+                print(f"    PyTorch: {kind}", flush=True)
+                kinds_done.add(kind)
             results[name] = fn if isinstance(fn, str) else time_once(fn, min_time)
         del fns  # free the group's tensors before building the next
     return results
