@@ -292,6 +292,30 @@ def torch_vgg(torch, entry, builder, spec, widths=(16, 32, 64), side=32):
     return nn.Sequential(*layers)
 
 
+def check_vgg_models(torch, registry, kinds):
+    """Warns where a PyTorch VGG differs from normlab's in its learnable parameter count or number
+    of ReLU layers (`normlab model` prints both), i.e. where the two sides would not time the same
+    network: a cheap guard on the spec semantics of torch_vgg."""
+    exe = normlab_registry.find_normlab()
+    for kind in kinds:
+        entry, builder = registry.get(kind), TORCH_BUILDERS.get(kind)
+        if entry is None or builder is None:
+            continue
+        spec = entry["examples"][0]
+        model = torch_vgg(torch, entry, builder, spec)
+        ours = (sum(p.numel() for p in model.parameters()), sum(isinstance(m, torch.nn.ReLU) for m in model))
+        done = subprocess.run([exe, "model", "--model", "vgg:widths=16x32x64,act=relu", "--norm", spec],
+                              capture_output=True, text=True)
+        found = re.search(r"total: ([\d,]+) learnable", done.stdout)
+        if done.returncode != 0 or not found:
+            print(f"compare_pytorch.py: warning: cannot check step/vgg/{kind} against `normlab model`", file=sys.stderr)
+            continue
+        theirs = (int(found.group(1).replace(",", "")), done.stdout.count("ReLU"))
+        if ours != theirs:
+            print(f"compare_pytorch.py: warning: step/vgg/{kind} ({spec}): PyTorch's model has {ours[0]} parameters "
+                  f"and {ours[1]} ReLUs, normlab's {theirs[0]} and {theirs[1]}", file=sys.stderr)
+
+
 def torch_step(torch, model, input_shape, lr=0.1):
     """One training step as a callable: zero_grad, forward, cross-entropy, backward, SGD update."""
     gen = torch.Generator().manual_seed(0)
@@ -708,6 +732,7 @@ def main():
         if not args.filter and kind not in benched:
             print(f"compare_pytorch.py: warning: normlab_bench has no cells for registered kind '{kind}'",
                   file=sys.stderr)
+    check_vgg_models(torch, registry, sorted({c.kind for c in cells if c.kind and not c.is_norm}))
     threads_list = [int(t) for t in args.threads.split(",")]
     args.out.mkdir(parents=True, exist_ok=True)
 

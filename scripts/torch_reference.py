@@ -236,7 +236,8 @@ class FormulaNorm(torch.nn.Module):
         if kind in FAMILY2_FORMULAS:
             self.keys["momentum"] = momentum_of(self.keys)
             params, buffers = family2_state(kind, self.keys, C)
-            self.includes_activation = kind != "frn" or "tau" in params
+            # EvoNorm ends in its own max / sigmoid, FRN in its TLU (tau) when tlu=true; switchable does not.
+            self.includes_activation = kind in ("evonorm_b0", "evonorm_s0") or "tau" in params
         else:
             params, buffers = family1_state(kind, self.keys, shape)
             self.includes_activation = False
