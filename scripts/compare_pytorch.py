@@ -13,10 +13,10 @@ autograd formula of scripts/torch_reference.py that the parity fixtures also com
 in the table); a registered kind without a builder gets rows saying "no PyTorch implementation".
 
 Method (issue 16): the machine's speed drifts by tens of percent over minutes, so for each thread
-count the two sides are interleaved: --repetitions times, normlab_bench runs every cell once
-(--benchmark_repetitions=1, one process for all cells so that its start-up does not dominate), then
-PyTorch times every cell once. Each repetition of a cell is the mean time of as many calls as fit
-in --min-time seconds (Google Benchmark's method, mirrored for torch). The table reports, per cell,
+count the two sides are interleaved: --repetitions times, kind by kind, normlab_bench runs the
+kind's cells once (--benchmark_repetitions=1, one process for all of them so that its start-up does
+not dominate), then PyTorch times the same cells once. Each repetition of a cell is the mean time
+of as many calls as fit in --min-time seconds (Google Benchmark's method, mirrored for torch). The table reports, per cell,
 the median over repetitions of the ratio PyTorch time / normlab time with its min–max, and the
 load average (/proc/loadavg) before and after the whole run. A streaming-bandwidth probe runs
 before and after each thread count (see measure_bandwidth).
@@ -403,13 +403,8 @@ def run_torch_pass(torch, registry, cells, threads, min_time):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     results = {}
-    kinds_done = set()
     for fns in torch_cell_callables(torch, registry, cells):
         for name, fn in fns.items():
-            kind = Cell(name).kind or name
-            if kind not in kinds_done:  # a pass takes minutes: say where it is
-                print(f"    PyTorch: {kind}", flush=True)
-                kinds_done.add(kind)
             results[name] = fn if isinstance(fn, str) else time_once(fn, min_time)
         del fns  # free the group's tensors before building the next
     return results
@@ -421,7 +416,11 @@ def run_normlab_pass(bench, cells, threads, min_time, out_json):
     regex = "^(" + "|".join(re.escape(c.name) for c in cells) + ")(/real_time)?$"
     args = [str(bench), "--benchmark_repetitions=1", f"--benchmark_min_time={min_time}",
             f"--benchmark_filter={regex}", f"--benchmark_out={out_json}", "--benchmark_out_format=json"]
-    subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL)
+    # Google Benchmark prints its context to stderr on every run: shown only when it fails.
+    done = subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        raise subprocess.CalledProcessError(done.returncode, args[0])
     data = json.loads(Path(out_json).read_text())
     scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
     results = {}
@@ -442,19 +441,25 @@ def load_average():
 
 def run_interleaved(torch, bench, registry, cells, threads, repetitions, min_time, out_dir):
     """normlab, PyTorch, normlab, PyTorch, ...: each repetition times every cell once on each side,
-    so both sides of a cell see the same drift of the machine's speed (it drifts by tens of percent
-    over minutes); per-repetition ratios are then robust where medians of separate runs are not.
+    kind by kind (normlab_bench over the kind's cells, then PyTorch over the same cells), so both
+    sides of a cell are timed within seconds of each other and see the same drift of the machine's
+    speed (it drifts by tens of percent over minutes); per-repetition ratios are then robust where
+    medians of separate runs are not. One normlab_bench process per kind and repetition keeps its
+    start-up negligible next to the cells' own time.
     Returns ({name: [normlab seconds per repetition]}, {name: [PyTorch seconds or reason]}, context)."""
     normlab_runs, torch_runs, context = {}, {}, {}
+    by_kind = {}
+    for cell in cells:
+        by_kind.setdefault(cell.kind or cell.name, []).append(cell)
     for rep in range(repetitions):
-        print(f"  repetition {rep + 1}/{repetitions}: normlab_bench ({len(cells)} cells)", flush=True)
-        times, context = run_normlab_pass(bench, cells, threads, min_time,
-                                          out_dir / f"normlab_t{threads}_rep{rep}.json")
-        for name, seconds in times.items():
-            normlab_runs.setdefault(name, []).append(seconds)
-        print(f"  repetition {rep + 1}/{repetitions}: PyTorch", flush=True)
-        for name, seconds in run_torch_pass(torch, registry, cells, threads, min_time).items():
-            torch_runs.setdefault(name, []).append(seconds)
+        print(f"  repetition {rep + 1}/{repetitions} ({len(cells)} cells)", flush=True)
+        for kind, group in by_kind.items():
+            print(f"    {kind}: normlab_bench, PyTorch", flush=True)
+            times, context = run_normlab_pass(bench, group, threads, min_time, out_dir / "normlab.json")
+            for name, seconds in times.items():
+                normlab_runs.setdefault(name, []).append(seconds)
+            for name, seconds in run_torch_pass(torch, registry, group, threads, min_time).items():
+                torch_runs.setdefault(name, []).append(seconds)
     return normlab_runs, torch_runs, context
 
 
