@@ -16,10 +16,10 @@ Method (issue 16): the machine's speed drifts by tens of percent over minutes, s
 count the two sides are interleaved: --repetitions times, kind by kind, normlab_bench runs the
 kind's cells once (--benchmark_repetitions=1, one process for all of them so that its start-up does
 not dominate), then PyTorch times the same cells once. Each repetition of a cell is the mean time
-of as many calls as fit in --min-time seconds (Google Benchmark's method, mirrored for torch). The table reports, per cell,
-the median over repetitions of the ratio PyTorch time / normlab time with its min–max, and the
-load average (/proc/loadavg) before and after the whole run. A streaming-bandwidth probe runs
-before and after each thread count (see measure_bandwidth).
+of as many calls as fit in --min-time seconds (Google Benchmark's method, mirrored for torch).
+The table reports, per cell, the median over repetitions of the ratio PyTorch time / normlab time
+with its min–max, and the load average (/proc/loadavg) before and after the whole run. A
+streaming-bandwidth probe runs before and after each thread count (see measure_bandwidth).
 
 Writes to --out (default results/benchmarks/): normlab_t<n>.json and pytorch_t<n>.json (seconds per
 repetition for every cell; normlab's with Google Benchmark's context), bandwidth.json (with the load
@@ -653,7 +653,8 @@ def make_figure(plt, df, threads_list, out_dir):
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [3, 1]})
     width = 0.8 / len(threads_list)
     if not norm.empty:
-        labels = [f"{k}\n{s}" for k, s in norm[norm.threads == threads_list[0]][["kind", "shape"]].itertuples(index=False)]
+        first = norm[norm.threads == threads_list[0]]
+        labels = [f"{k}\n{s}" for k, s in first[["kind", "shape"]].itertuples(index=False)]
         for i, t in enumerate(threads_list):
             sub = norm[norm.threads == t]
             axes[0].bar([j + i * width for j in range(len(sub))], sub.speedup.fillna(0), width,
