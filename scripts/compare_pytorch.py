@@ -1,19 +1,32 @@
 #!/usr/bin/python3
-"""Times normlab against PyTorch on the CPU, side by side, and writes the table of issue 6.
+"""Times normlab against PyTorch on the CPU, side by side, and writes the table of issues 6, 10 and 16.
 
-    /usr/bin/python3 scripts/compare_pytorch.py [--bench build/normlab_bench] [--threads 1,2]
+    /usr/bin/python3 scripts/compare_pytorch.py [--bench build/normlab_bench] [--normlab build/normlab]
+        [--threads 1,2] [--repetitions 5] [--min-time 0.1] [--quick] [--filter REGEX] [--out DIR]
 
-For each thread count it runs, one after the other on the same machine:
-  1. a streaming-bandwidth probe (see measure_bandwidth),
-  2. PyTorch: every normalizer on the issue's shapes (forward, backward, forward+backward; float32
-     and float64) and the training steps, with torch.set_num_threads(n),
-  3. normlab_bench with OMP_NUM_THREADS=n and OPENBLAS_NUM_THREADS=n (Google Benchmark, JSON).
-Both sides report the median over --repetitions repetitions, each repetition being the mean time
-of as many calls as fit in --min-time seconds (Google Benchmark's own method, mirrored for torch).
+What is compared: every normalizer of normlab's registry (`normlab list --json`, read through
+normlab_registry.py from the normlab next to the bench, or --normlab), on the cells normlab_bench
+registers for it: norm/<kind>/<f32|f64>/<forward|backward|fwdbwd>/<shape> with the kind's default
+keys, step/vgg/<kind>/f32 with its first registry example spec, and step/mlp_ioffe/f32. The
+PyTorch side of a kind is TORCH_BUILDERS[kind]: PyTorch's module where it has one, otherwise the
+autograd formula of scripts/torch_reference.py that the parity fixtures also come from (marked †
+in the table); a registered kind without a builder gets rows saying "no PyTorch implementation".
 
-Writes to --out (default results/benchmarks/): normlab_t<n>.json (Google Benchmark's JSON),
-pytorch_t<n>.json, bandwidth.json, comparison.csv (one row per benchmark and thread count),
-table.md (the ratios and targets), ratios.pdf/.png (the figure).
+Method (issue 16): the machine's speed drifts by tens of percent over minutes, so for each thread
+count the two sides are interleaved: --repetitions times, kind by kind, normlab_bench runs the
+kind's cells once (--benchmark_repetitions=1, one process for all of them so that its start-up does
+not dominate), then PyTorch times the same cells once. Each repetition of a cell is the mean time
+of as many calls as fit in --min-time seconds (Google Benchmark's method, mirrored for torch).
+The table reports, per cell, the median over repetitions of the ratio PyTorch time / normlab time
+with its min–max, and the load average (/proc/loadavg) before and after the whole run. A
+streaming-bandwidth probe runs before and after each thread count (see measure_bandwidth).
+
+Writes to --out (default results/benchmarks/): normlab_t<n>.json and pytorch_t<n>.json (seconds per
+repetition for every cell; normlab's with Google Benchmark's context), bandwidth.json (with the load
+averages), comparison.csv (one row per benchmark and thread count), table.md (the ratios and
+targets), ratios.pdf/.png (the figure, bars min–max). For a quick check of the script, write
+elsewhere (--out /tmp/cmp) with --quick --repetitions 2 --min-time 0.01: timings on a shared
+machine are not results.
 
 PyTorch settings mirror experiments/bench/*.cpp (see the comment at the top of each file).
 Needs Debian's python3 with python3-torch, numpy, pandas, matplotlib. Without torch the script
@@ -23,51 +36,23 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import normlab_registry  # noqa: E402  (normlab's registry: the one list of kinds)
 
-NORM_SHAPES = [(64, 64, 32, 32), (256, 256, 14, 14), (32, 128, 56, 56), (128, 1024)]
-NORM_KINDS = ["batch", "layer", "instance", "group", "weight", "none"]
-PASSES = ["forward", "backward", "fwdbwd"]
+torch_reference = None  # scripts/torch_reference.py, imported in main() once torch is known to exist
+
 DTYPES = {"f32": "float32", "f64": "float64"}
 FWDBWD_TARGET = 2.0
 BANDWIDTH_TARGET = 0.5
 STEP_TARGETS = {"mlp": 5.0, "cnn": 1.5}
-
-
-def shape_suffix(shape):
-    names = ["N", "C", "H", "W"] if len(shape) == 4 else ["N", "C"]
-    return "/".join(f"{n}:{v}" for n, v in zip(names, shape))
-
-
-def norm_name(kind, dtype, pass_, shape):
-    return f"norm/{kind}/{dtype}/{pass_}/{shape_suffix(shape)}"
-
-
-# ----------------------------------------------------------------------------------------------
-# Timing, the same method on both sides.
-
-def time_median(fn, repetitions, min_time):
-    """Median over repetitions of the mean seconds per call; each repetition runs >= min_time."""
-    for _ in range(2):  # warm-up: allocator caches, lazy initialisation
-        fn()
-    start = time.perf_counter()
-    fn()
-    once = max(time.perf_counter() - start, 1e-7)
-    calls = max(1, int(min_time / once))
-    means = []
-    for _ in range(repetitions):
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        means.append((time.perf_counter() - start) / calls)
-    means.sort()
-    mid = len(means) // 2
-    return means[mid] if len(means) % 2 else 0.5 * (means[mid - 1] + means[mid])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -100,42 +85,150 @@ def measure_bandwidth(torch, np, threads, repetitions):
 
 
 # ----------------------------------------------------------------------------------------------
-# PyTorch side.
+# The PyTorch side of every normalizer: one builder per kind. Kinds come from normlab's registry
+# (normlab_registry.py); this dict only says how PyTorch computes each. A registered kind missing
+# here is reported as "no PyTorch implementation", never dropped.
 
-def torch_normalizer(torch, kind, shape, dtype):
-    """The module (or function) normlab's `kind` is compared with; see normalizer_bench.cpp."""
-    nn = torch.nn
-    C = shape[1]
-    if kind == "batch":
-        return nn.BatchNorm2d(C) if len(shape) == 4 else nn.BatchNorm1d(C)
-    if kind == "layer":
-        return nn.LayerNorm(shape[1:])
-    if kind == "instance":
-        return nn.InstanceNorm2d(C)
-    if kind == "group":
-        return nn.GroupNorm(32, C)
-    if kind == "none":
-        return nn.Identity()
-    raise ValueError(kind)
+class TorchBuilder:
+    """How PyTorch computes a kind.
+
+    make(torch, keys, shape): for an activation normalizer (or the identity) an nn.Module for inputs
+    shaped like `shape`; for a weight reparameterization a function module -> module that
+    reparameterizes module.weight (dim 0 = output rows), as normlab's LayerWeight does.
+    keys are the registry's defaults overridden by the spec's (strings, as in a spec).
+    reference names what the comparison is against; formula is True where that is the autograd
+    formula of scripts/torch_reference.py rather than a PyTorch module (said so in the table)."""
+
+    def __init__(self, make, reference, formula=False):
+        self.make, self.reference, self.formula = make, reference, formula
 
 
-def torch_norm_timings(torch, shape, kind, dtype, repetitions, min_time):
-    """Seconds for forward (training mode, autograd recording), backward alone (retain_graph,
-    grads reset to None each call as zero_grad(set_to_none=True) does) and forward+backward."""
+def _flag(keys, name):
+    return {"true": True, "false": False}[keys[name]]
+
+
+def _batch(torch, keys, shape):
+    if "virtual_batch_size" in keys and keys["virtual_batch_size"] not in ("none", "0"):
+        raise NotImplementedError("ghost batch norm (virtual_batch_size) has no PyTorch module")
+    cls = torch.nn.BatchNorm1d if len(shape) <= 3 else torch.nn.BatchNorm2d
+    return cls(shape[1], eps=float(keys["eps"]), momentum=torch_reference.momentum_of(keys),
+               affine=_flag(keys, "affine"), track_running_stats=_flag(keys, "track_running_stats"))
+
+
+def _instance(torch, keys, shape):
+    cls = torch.nn.InstanceNorm1d if len(shape) == 3 else torch.nn.InstanceNorm2d
+    return cls(shape[1], eps=float(keys["eps"]), momentum=torch_reference.momentum_of(keys),
+               affine=_flag(keys, "affine"), track_running_stats=_flag(keys, "track_running_stats"))
+
+
+def _formula(kind):
+    return TorchBuilder(lambda torch, keys, shape: torch_reference.FormulaNorm(kind, keys, shape),
+                        f"autograd formula ({kind}, torch_reference.py)", formula=True)
+
+
+def _weight_std(torch, keys, shape):
+    def reparameterize(module):
+        torch.nn.utils.parametrize.register_parametrization(
+            module, "weight", torch_reference.WeightStandardization(float(keys["eps"])))
+        return module
+    return reparameterize
+
+
+TORCH_BUILDERS = {
+    "batch": TorchBuilder(_batch, "nn.BatchNorm1d/2d"),
+    "layer": TorchBuilder(lambda torch, keys, shape: torch.nn.LayerNorm(
+        shape[1:], eps=float(keys["eps"]), elementwise_affine=_flag(keys, "elementwise_affine")), "nn.LayerNorm"),
+    "instance": TorchBuilder(_instance, "nn.InstanceNorm1d/2d"),
+    "group": TorchBuilder(lambda torch, keys, shape: torch.nn.GroupNorm(
+        int(keys["num_groups"]), shape[1], eps=float(keys["eps"]), affine=_flag(keys, "affine")), "nn.GroupNorm"),
+    "none": TorchBuilder(lambda torch, keys, shape: torch.nn.Identity(), "nn.Identity"),
+    "weight": TorchBuilder(lambda torch, keys, shape: lambda m: torch.nn.utils.weight_norm(m, dim=0),
+                           "nn.utils.weight_norm"),
+    "spectral": TorchBuilder(lambda torch, keys, shape: lambda m: torch.nn.utils.spectral_norm(
+        m, n_power_iterations=int(keys["n_power_iterations"]), eps=float(keys["eps"]), dim=0),
+        "nn.utils.spectral_norm"),
+    "weight_std": TorchBuilder(_weight_std, "autograd formula (weight_std, torch_reference.py) as a parametrization",
+                               formula=True),
+}
+# torch 1.13 has no module for these: the same autograd formulas the fixtures use.
+for _kind in ("rms", "batch_renorm", "mean_only", "frn", "evonorm_b0", "evonorm_s0", "switchable"):
+    TORCH_BUILDERS[_kind] = _formula(_kind)
+
+
+def spec_keys(entry, spec):
+    """The keys of a spec with the registry's defaults filled in (so builders need no defaults)."""
+    _, given = torch_reference.parse_spec(spec)
+    keys = {k["name"]: k["default"] for k in entry.get("keys", [])}
+    keys.update(given)
+    return keys
+
+
+class WeightHolder:
+    """A module whose forward returns its weight, so a weight reparameterization can be timed on
+    a bare weight tensor as normlab_bench's norm/<weight kind> does."""
+
+    @staticmethod
+    def make(torch, weight):
+        class Holder(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.weight = torch.nn.Parameter(weight)
+
+            def forward(self):
+                return self.weight
+        return Holder()
+
+
+def has_shift(module):
+    """Whether a normalizer module adds a learnable shift (a bias parameter): normlab's bias=auto
+    then drops the bias of the layer before it."""
+    import torch
+    return isinstance(getattr(module, "bias", None), torch.nn.Parameter)
+
+
+# ----------------------------------------------------------------------------------------------
+# PyTorch timings: one repetition of a cell, the same method as Google Benchmark's.
+
+def time_once(fn, min_time):
+    """Mean seconds per call over as many calls as fit in min_time, after two warm-up calls
+    (allocator caches, lazy initialisation) and one calibration call."""
+    fn()
+    fn()
+    start = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-7)
+    calls = max(1, int(min_time / once))
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - start) / calls
+
+
+def time_median(fn, repetitions, min_time):
+    """Median over repetitions of time_once (used by the bandwidth probe)."""
+    means = sorted(time_once(fn, min_time) for _ in range(repetitions))
+    mid = len(means) // 2
+    return means[mid] if len(means) % 2 else 0.5 * (means[mid - 1] + means[mid])
+
+
+def torch_norm_passes(torch, entry, builder, shape, dtype):
+    """{pass: callable} for forward (training mode, autograd recording), backward alone
+    (retain_graph; grads reset to None each call as zero_grad(set_to_none=True) does) and
+    forward+backward of a kind with its default keys, on the tensors normlab_bench uses."""
     torch_dtype = getattr(torch, DTYPES[dtype])
     gen = torch.Generator().manual_seed(0)
-    x = (torch.randn(*shape, generator=gen, dtype=torch_dtype) * 2 + 0.5).requires_grad_(True)
+    x = (torch.randn(*shape, generator=gen, dtype=torch_dtype) * 2 + 0.5)
     dy = torch.randn(*shape, generator=gen, dtype=torch_dtype)
-    if kind == "weight":
-        # torch.nn.utils.weight_norm computes w = torch._weight_norm(v, g, 0) at every forward.
-        g = torch.linalg.vector_norm(x.detach().reshape(shape[0], -1), dim=1).reshape(
-            (shape[0],) + (1,) * (len(shape) - 1)).requires_grad_(True)
-        leaves = [x, g]
-
-        def forward():
-            return torch._weight_norm(x, g, 0)
+    made = builder.make(torch, spec_keys(entry, entry["kind"]), shape)
+    if entry["role"] == "weight":
+        # x is the weight (v) itself; normlab_bench times the reparameterization of a weight with
+        # the input's shape, rows = dim 0.
+        holder = made(WeightHolder.make(torch, x)).train()
+        leaves = list(holder.parameters())
+        forward = holder
     else:
-        module = torch_normalizer(torch, kind, shape, dtype).to(torch_dtype).train()
+        x.requires_grad_(True)
+        module = made.to(torch_dtype).train()
         leaves = [x] + list(module.parameters())
 
         def forward():
@@ -144,9 +237,6 @@ def torch_norm_timings(torch, shape, kind, dtype, repetitions, min_time):
     def clear():
         for t in leaves:
             t.grad = None
-
-    def fwd():
-        return forward()
 
     def fwdbwd():
         clear()
@@ -158,11 +248,7 @@ def torch_norm_timings(torch, shape, kind, dtype, repetitions, min_time):
         clear()
         y.backward(dy, retain_graph=True)
 
-    return {
-        "forward": time_median(fwd, repetitions, min_time),
-        "backward": time_median(bwd, repetitions, min_time),
-        "fwdbwd": time_median(fwdbwd, repetitions, min_time),
-    }
+    return {"forward": forward, "backward": bwd, "fwdbwd": fwdbwd}
 
 
 def torch_mlp(torch):
@@ -177,44 +263,61 @@ def torch_mlp(torch):
     return nn.Sequential(*layers)
 
 
-def torch_vgg(torch, norm, widths=(16, 32, 64)):
-    """normlab's `vgg:widths=16x32x64,act=relu` with placement pre: per width conv3x3 (padding 1)
-    -> norm -> ReLU -> 2x2 max pool; global average pool; Linear to 10 classes. The conv has a
-    bias unless the normalizer adds a shift (bias=auto). Group norm with 8 groups. Weight norm
-    reparameterizes the hidden conv weights (torch.nn.utils.weight_norm), not the output Linear."""
+def torch_vgg(torch, entry, builder, spec, widths=(16, 32, 64), side=32):
+    """normlab's `vgg:widths=16x32x64,act=relu` with normalizer `spec` in placement pre, as
+    experiments/models/model_builder.cpp builds it: per width conv3x3 (padding 1) -> norm -> ReLU
+    -> 2x2 max pool; global average pool; Linear to 10 classes.
+      activation normalizer: built for the conv output (1, C, H, W) (layer and rms norm are
+        elementwise over (C, H, W)); the conv has no bias when the normalizer adds a shift
+        (bias=auto); no ReLU after a normalizer that includes its activation (FRN, EvoNorm);
+      weight reparameterization: applied to every hidden conv's weight (not the output Linear),
+        convs keep their bias;
+      identity: the plain CNN (normlab adds no layer for it)."""
     nn = torch.nn
+    keys = spec_keys(entry, spec)
     layers, c_in = [], 3
     for width in widths:
-        if norm in ("batch", "group"):
-            norm_layer = nn.BatchNorm2d(width) if norm == "batch" else nn.GroupNorm(8, width)
-            layers += [nn.Conv2d(c_in, width, 3, padding=1, bias=False), norm_layer]
-        elif norm == "instance":
-            layers += [nn.Conv2d(c_in, width, 3, padding=1), nn.InstanceNorm2d(width)]
-        elif norm == "weight":
-            layers.append(nn.utils.weight_norm(nn.Conv2d(c_in, width, 3, padding=1)))
+        if entry["role"] == "activation":
+            norm = builder.make(torch, keys, (1, width, side, side))
+            layers += [nn.Conv2d(c_in, width, 3, padding=1, bias=not has_shift(norm)), norm]
+            if not getattr(norm, "includes_activation", False):
+                layers.append(nn.ReLU())
+        elif entry["role"] == "weight":
+            layers += [builder.make(torch, keys, (width, c_in, 3, 3))(nn.Conv2d(c_in, width, 3, padding=1)), nn.ReLU()]
         else:
-            layers.append(nn.Conv2d(c_in, width, 3, padding=1))
-        layers += [nn.ReLU(), nn.MaxPool2d(2)]
-        c_in = width
-    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
-    layers.append(nn.Linear(c_in, 10))
-    return nn.Sequential(*layers)
-
-
-def torch_vgg_layer(torch, widths=(16, 32, 64)):
-    """torch_vgg with layer norm: LayerNorm over (C, H, W) of each block's conv output."""
-    nn = torch.nn
-    layers, c_in, side = [], 3, 32
-    for width in widths:
-        layers += [nn.Conv2d(c_in, width, 3, padding=1, bias=False), nn.LayerNorm((width, side, side)),
-                   nn.ReLU(), nn.MaxPool2d(2)]
+            layers += [nn.Conv2d(c_in, width, 3, padding=1), nn.ReLU()]
+        layers.append(nn.MaxPool2d(2))
         c_in, side = width, side // 2
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c_in, 10)]
     return nn.Sequential(*layers)
 
 
-def torch_step_timing(torch, model, input_shape, repetitions, min_time, lr=0.1):
-    """One training step: zero_grad, forward, cross-entropy, backward, SGD update."""
+def check_vgg_models(torch, registry, kinds):
+    """Warns where a PyTorch VGG differs from normlab's in its learnable parameter count or number
+    of ReLU layers (`normlab model` prints both), i.e. where the two sides would not time the same
+    network: a cheap guard on the spec semantics of torch_vgg."""
+    exe = normlab_registry.find_normlab()
+    for kind in kinds:
+        entry, builder = registry.get(kind), TORCH_BUILDERS.get(kind)
+        if entry is None or builder is None:
+            continue
+        spec = entry["examples"][0]
+        model = torch_vgg(torch, entry, builder, spec)
+        ours = (sum(p.numel() for p in model.parameters()), sum(isinstance(m, torch.nn.ReLU) for m in model))
+        done = subprocess.run([exe, "model", "--model", "vgg:widths=16x32x64,act=relu", "--norm", spec],
+                              capture_output=True, text=True)
+        found = re.search(r"total: ([\d,]+) learnable", done.stdout)
+        if done.returncode != 0 or not found:
+            print(f"compare_pytorch.py: warning: cannot check step/vgg/{kind} against `normlab model`", file=sys.stderr)
+            continue
+        theirs = (int(found.group(1).replace(",", "")), done.stdout.count("ReLU"))
+        if ours != theirs:
+            print(f"compare_pytorch.py: warning: step/vgg/{kind} ({spec}): PyTorch's model has {ours[0]} parameters "
+                  f"and {ours[1]} ReLUs, normlab's {theirs[0]} and {theirs[1]}", file=sys.stderr)
+
+
+def torch_step(torch, model, input_shape, lr=0.1):
+    """One training step as a callable: zero_grad, forward, cross-entropy, backward, SGD update."""
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(*input_shape, generator=gen)
     labels = torch.randint(0, 10, (input_shape[0],), generator=gen)
@@ -228,61 +331,142 @@ def torch_step_timing(torch, model, input_shape, repetitions, min_time, lr=0.1):
         loss.backward()
         opt.step()
 
-    return time_median(step, repetitions, min_time)
-
-
-STEP_NORMS = ["batch", "layer", "instance", "group", "weight", "none"]
-
-
-def torch_steps(torch, repetitions, min_time):
-    torch.manual_seed(0)
-    out = {"step/mlp_ioffe/f32": torch_step_timing(torch, torch_mlp(torch), (60, 784), repetitions, min_time)}
-    for norm in STEP_NORMS:
-        model = torch_vgg_layer(torch) if norm == "layer" else torch_vgg(torch, norm)
-        out[f"step/vgg/{norm}/f32"] = torch_step_timing(torch, model, (32, 3, 32, 32), repetitions, min_time)
-    return out
-
-
-def run_torch(torch, threads, repetitions, min_time, quick):
-    torch.set_num_threads(threads)
-    results = {}
-    for kind in NORM_KINDS:
-        for dtype in DTYPES:
-            if quick and dtype == "f64":
-                continue
-            for shape in NORM_SHAPES:
-                if kind == "instance" and len(shape) == 2:
-                    continue  # instance normalization needs a spatial dim
-                timings = torch_norm_timings(torch, shape, kind, dtype, repetitions, min_time)
-                for pass_, seconds in timings.items():
-                    results[norm_name(kind, dtype, pass_, shape)] = seconds
-                print(f"  torch t={threads} {kind} {dtype} {shape}: fwdbwd {timings['fwdbwd'] * 1e3:.3f} ms",
-                      flush=True)
-    results.update(torch_steps(torch, repetitions, min_time))
-    return results
+    return step
 
 
 # ----------------------------------------------------------------------------------------------
-# normlab side.
+# Cells: what both sides time. Taken from normlab_bench's own list (which iterates the registry),
+# matched to the registry's entries; the PyTorch side of a cell comes from TORCH_BUILDERS.
 
-def run_normlab(bench, threads, repetitions, min_time, out_json, quick):
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
-    args = [str(bench), f"--benchmark_repetitions={repetitions}", "--benchmark_report_aggregates_only=true",
-            f"--benchmark_min_time={min_time}", "--benchmark_format=json", f"--benchmark_out={out_json}",
-            "--benchmark_out_format=json"]
+class Cell:
+    """One benchmark name, e.g. norm/group/f32/fwdbwd/N:64/C:64/H:32/W:32 or step/vgg/frn/f32."""
+
+    def __init__(self, name):
+        self.name = name
+        parts = name.split("/")
+        self.is_norm = parts[0] == "norm"
+        if self.is_norm:
+            self.kind, self.dtype, self.pass_ = parts[1], parts[2], parts[3]
+            self.shape = tuple(int(p.split(":")[1]) for p in parts[4:])
+        else:
+            self.dtype, self.pass_, self.shape = parts[-1], None, None
+            self.kind = parts[2] if parts[1] == "vgg" else None  # step/mlp_ioffe uses batch norm itself
+
+    @property
+    def setup_key(self):
+        """Cells that share their tensors and module (the three passes of one normalizer and shape)."""
+        return (self.kind, self.dtype, self.shape) if self.is_norm else self.name
+
+
+def list_cells(bench, pattern, quick):
+    """The benchmark names normlab_bench registers, filtered by the regex `pattern` and, in quick
+    mode, to float32."""
+    done = subprocess.run([str(bench), "--benchmark_list_tests=true"], capture_output=True, text=True, check=True)
+    names = [line.strip().removesuffix("/real_time") for line in done.stdout.splitlines() if line.strip()]
+    names = [n for n in names if n.startswith(("norm/", "step/")) and re.search(pattern, n)]
     if quick:
-        args.append("--benchmark_filter=/f32/")
-    subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL)
+        names = [n for n in names if "/f32" in n]
+    return [Cell(n) for n in names]
+
+
+def torch_cell_callables(torch, registry, cells):
+    """{cell name: callable to time, or the reason there is none} for one PyTorch pass."""
+    callables = {}
+    by_setup = {}
+    for cell in cells:
+        by_setup.setdefault(cell.setup_key, []).append(cell)
+    for group in by_setup.values():
+        first = group[0]
+        try:
+            if first.kind is None:  # step/mlp_ioffe
+                fns = {first.name: torch_step(torch, torch_mlp(torch), (60, 784))}
+            else:
+                entry = registry.get(first.kind)
+                if entry is None:  # a bench built from other sources than the normlab read
+                    raise NotImplementedError(f"'{first.kind}' is not in normlab's registry")
+                builder = TORCH_BUILDERS.get(first.kind)
+                if builder is None:
+                    raise NotImplementedError("no PyTorch implementation")
+                if first.is_norm:
+                    passes = torch_norm_passes(torch, entry, builder, first.shape, first.dtype)
+                    fns = {c.name: passes[c.pass_] for c in group}
+                else:
+                    model = torch_vgg(torch, entry, builder, entry["examples"][0])
+                    fns = {first.name: torch_step(torch, model, (32, 3, 32, 32))}
+        except NotImplementedError as why:
+            fns = {c.name: str(why) for c in group}
+        yield fns
+
+
+def run_torch_pass(torch, registry, cells, threads, min_time):
+    """One repetition of every cell on the PyTorch side: {name: seconds or reason string}."""
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    results = {}
+    for fns in torch_cell_callables(torch, registry, cells):
+        for name, fn in fns.items():
+            results[name] = fn if isinstance(fn, str) else time_once(fn, min_time)
+        del fns  # free the group's tensors before building the next
+    return results
+
+
+def run_normlab_pass(bench, cells, threads, min_time, out_json):
+    """One repetition of every cell in normlab_bench: {name: seconds}, and the run's context."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
+    regex = "^(" + "|".join(re.escape(c.name) for c in cells) + ")(/real_time)?$"
+    args = [str(bench), "--benchmark_repetitions=1", f"--benchmark_min_time={min_time}",
+            f"--benchmark_filter={regex}", f"--benchmark_out={out_json}", "--benchmark_out_format=json"]
+    # Google Benchmark prints its context to stderr on every run: shown only when it fails.
+    done = subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        raise subprocess.CalledProcessError(done.returncode, args[0])
     data = json.loads(Path(out_json).read_text())
     scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
     results = {}
     for b in data["benchmarks"]:
-        # The median aggregate; with one repetition Google Benchmark reports only the run itself.
-        if b.get("aggregate_name", "median") != "median":
+        if b.get("run_type") == "aggregate":
             continue
-        name = b["run_name"].removesuffix("/real_time")
-        results[name] = b["real_time"] * scale[b["time_unit"]]
+        results[b["run_name"].removesuffix("/real_time")] = b["real_time"] * scale[b["time_unit"]]
     return results, data["context"]
+
+
+def load_average():
+    """The 1, 5 and 15 minute load averages from /proc/loadavg (os.getloadavg elsewhere)."""
+    try:
+        return [float(v) for v in Path("/proc/loadavg").read_text().split()[:3]]
+    except OSError:
+        return list(os.getloadavg())
+
+
+def run_interleaved(torch, bench, registry, cells, threads, repetitions, min_time, out_dir):
+    """normlab, PyTorch, normlab, PyTorch, ...: each repetition times every cell once on each side,
+    kind by kind (normlab_bench over the kind's cells, then PyTorch over the same cells), so both
+    sides of a cell are timed within seconds of each other and see the same drift of the machine's
+    speed (it drifts by tens of percent over minutes); per-repetition ratios are then robust where
+    medians of separate runs are not. One normlab_bench process per kind and repetition keeps its
+    start-up negligible next to the cells' own time.
+    Returns ({name: [normlab seconds per repetition]}, {name: [PyTorch seconds or reason]}, context)."""
+    normlab_runs, torch_runs, context = {}, {}, {}
+    by_kind = {}
+    for cell in cells:
+        by_kind.setdefault(cell.kind or cell.name, []).append(cell)
+    for rep in range(repetitions):
+        print(f"  repetition {rep + 1}/{repetitions} ({len(cells)} cells)", flush=True)
+        for kind, group in by_kind.items():
+            print(f"    {kind}: normlab_bench, PyTorch", flush=True)
+            times, context = run_normlab_pass(bench, group, threads, min_time, out_dir / "normlab.json")
+            for name, seconds in times.items():
+                normlab_runs.setdefault(name, []).append(seconds)
+            for name, seconds in run_torch_pass(torch, registry, group, threads, min_time).items():
+                torch_runs.setdefault(name, []).append(seconds)
+    return normlab_runs, torch_runs, context
+
+
+def median(values):
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else 0.5 * (values[mid - 1] + values[mid])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -295,8 +479,8 @@ def tensor_bytes(shape, dtype):
     return n * (4 if dtype == "f32" else 8)
 
 
-def tensors_moved(kind, pass_):
-    backward = 2 if kind == "none" else 3
+def tensors_moved(role, pass_):
+    backward = 2 if role == "identity" else 3  # the identity's backward does not read x
     return {"forward": 2, "backward": backward, "fwdbwd": 2 + backward}[pass_]
 
 
@@ -304,41 +488,90 @@ def tensors_written(pass_):
     return {"forward": 1, "backward": 1, "fwdbwd": 2}[pass_]
 
 
-def build_rows(pd, normlab, torch_times, bandwidth, threads):
+def pytorch_side(cell, registry):
+    """(what the cell is compared with, whether it is an autograd formula) for the table."""
+    if cell.kind is None:
+        return "nn.BatchNorm1d", False
+    builder = TORCH_BUILDERS.get(cell.kind)
+    if cell.kind not in registry or builder is None:
+        return NO_TORCH, False
+    return builder.reference, builder.formula
+
+
+NO_TORCH = "no PyTorch implementation"
+
+
+def build_rows(pd, cells, registry, normlab_runs, torch_runs, bandwidth, threads):
+    """One row per cell: medians of both sides, and the median, min and max over repetitions of
+    the per-repetition ratio PyTorch / normlab (each repetition timed both sides back to back)."""
     rows = []
-    for name, seconds in normlab.items():
-        parts = name.split("/")
-        row = {"threads": threads, "benchmark": name, "normlab_s": seconds, "pytorch_s": torch_times.get(name)}
-        row["speedup"] = row["pytorch_s"] / seconds if row["pytorch_s"] else None
-        if parts[0] == "norm":
-            kind, dtype, pass_ = parts[1], parts[2], parts[3]
-            shape = tuple(int(p.split(":")[1]) for p in parts[4:])
-            moved = tensors_moved(kind, pass_) * tensor_bytes(shape, dtype)
-            row.update(kind=kind, dtype=dtype, pass_=pass_, shape=str(shape))
-            row["normlab_GBps"] = moved / seconds / 1e9
-            row["bandwidth_share"] = moved / seconds / bandwidth["best"]
-            row["large"] = len(shape) == 4
+    for cell in cells:
+        ours = normlab_runs.get(cell.name)
+        if not ours:
+            continue
+        theirs = torch_runs.get(cell.name, [NO_TORCH])
+        reference, formula = pytorch_side(cell, registry)
+        row = {"threads": threads, "benchmark": cell.name, "normlab_s": median(ours), "repetitions": len(ours),
+               "pytorch_reference": reference, "formula": formula,
+               "pytorch_s": None, "speedup": None, "speedup_min": None, "speedup_max": None}
+        if all(isinstance(t, float) for t in theirs) and len(theirs) == len(ours):
+            ratios = [t / n for t, n in zip(theirs, ours)]
+            row.update(pytorch_s=median(theirs), speedup=median(ratios), speedup_min=min(ratios),
+                       speedup_max=max(ratios))
+        else:
+            row["pytorch_reference"] = next((t for t in theirs if isinstance(t, str)), reference)
+        if cell.is_norm:
+            role = registry[cell.kind]["role"] if cell.kind in registry else "activation"
+            moved = tensors_moved(role, cell.pass_) * tensor_bytes(cell.shape, cell.dtype)
+            row.update(kind=cell.kind, dtype=cell.dtype, pass_=cell.pass_, shape=str(cell.shape))
+            row["normlab_GBps"] = moved / row["normlab_s"] / 1e9
+            row["bandwidth_share"] = moved / row["normlab_s"] / bandwidth["best"]
+            row["large"] = len(cell.shape) == 4
             # The largest ratio an implementation with ordinary stores could reach: PyTorch's time /
             # the time to move the useful bytes plus the write-allocate read of every output at the
             # measured streaming bandwidth. Below the target, the target is out of reach for this
             # shape on this machine whatever the kernel. Only meaningful for tensors that do not
             # live in cache (the 4-D shapes).
             if row["pytorch_s"] and row["large"]:
-                traffic = (tensors_moved(kind, pass_) + tensors_written(pass_)) * tensor_bytes(shape, dtype)
+                traffic = (tensors_moved(role, cell.pass_) + tensors_written(cell.pass_)) * tensor_bytes(
+                    cell.shape, cell.dtype)
                 row["ceiling"] = row["pytorch_s"] / (traffic / bandwidth["best"])
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def ratio_cell(r, target):
+    """'**median** (min–max)' with ✗ below the target, or why there is no ratio."""
+    if r.speedup is None or r.speedup != r.speedup:
+        return r.pytorch_reference
+    mark = "" if target is None or r.speedup >= target else " ✗"
+    return f"**{r.speedup:.2f}**{mark} ({r.speedup_min:.2f}–{r.speedup_max:.2f})"
+
+
+def side_cell(r):
+    """The PyTorch column: the module, or the formula marked †."""
+    return f"{r.pytorch_reference} †" if r.formula else r.pytorch_reference
+
+
+def ms(value):
+    return f"{value * 1e3:.3f}" if value is not None and value == value else "–"
+
+
+FORMULA_NOTE = ("† PyTorch 1.13 has no module for this kind: the PyTorch time is that of the short autograd "
+                "implementation in scripts/torch_reference.py, the same formula the parity fixtures come from "
+                "(scripts/make_fixtures.py), so its ratio compares normlab with straightforward PyTorch code, "
+                "not with an optimized PyTorch kernel.\n")
 
 
 def markdown_table(df, threads_list, bandwidth):
     lines = []
     norm = df[df.benchmark.str.startswith("norm/")]
     for dtype in ["f32", "f64"]:
-        sub = norm[(norm.dtype == dtype) & (norm.pass_ == "fwdbwd")]
+        sub = norm[(norm.dtype == dtype) & (norm.pass_ == "fwdbwd")] if not norm.empty else norm
         if sub.empty:
             continue
-        lines.append(f"\n### Forward+backward, {DTYPES[dtype]}: PyTorch time / normlab time "
-                     f"(≥ {FWDBWD_TARGET:g} is the target for float32)\n")
+        lines.append(f"\n### Forward+backward, {DTYPES[dtype]}: PyTorch time / normlab time, median (min–max) over "
+                     f"repetitions (≥ {FWDBWD_TARGET:g} is the target for float32)\n")
         if dtype == "f32":
             lines.append("The ceiling is PyTorch's time divided by the time needed just to move the useful "
                          "bytes (x, y, dy, dx) plus the write-allocate read of each output (y, dx) at the "
@@ -346,9 +579,10 @@ def markdown_table(df, threads_list, bandwidth):
                          "12.8M-element shapes), no implementation with ordinary stores can beat PyTorch by "
                          "more. On (64, 64, 32, 32), whose 16 MiB tensors partly stay in a 32 MiB L3, it is "
                          "indicative only; (128, 1024) is cache-resident and has none.\n")
-        header = "| normalizer | shape | " + " | ".join(
+            lines.append(FORMULA_NOTE)
+        header = "| normalizer | PyTorch side | shape | " + " | ".join(
             f"t={t} normlab ms | t={t} PyTorch ms | t={t} ratio | t={t} ceiling" for t in threads_list) + " |"
-        lines += [header, "|" + "---|" * (2 + 4 * len(threads_list))]
+        lines += [header, "|" + "---|" * (3 + 4 * len(threads_list))]
         for (kind, shape), group in sub.groupby(["kind", "shape"], sort=False):
             cells = []
             for t in threads_list:
@@ -357,72 +591,87 @@ def markdown_table(df, threads_list, bandwidth):
                     cells += ["", "", "", ""]
                     continue
                 r = r.iloc[0]
-                mark = "" if dtype != "f32" or r.speedup >= FWDBWD_TARGET else " ✗"
                 ceiling = r.get("ceiling")
-                cells += [f"{r.normlab_s * 1e3:.3f}", f"{r.pytorch_s * 1e3:.3f}", f"**{r.speedup:.2f}**{mark}",
+                cells += [ms(r.normlab_s), ms(r.pytorch_s), ratio_cell(r, FWDBWD_TARGET if dtype == "f32" else None),
                           f"{ceiling:.2f}" if ceiling is not None and ceiling == ceiling else "–"]
-            lines.append(f"| {kind} | {shape} | " + " | ".join(cells) + " |")
-    lines.append("\n### Share of measured memory bandwidth, large (4-D) tensors, float32, normlab\n")
-    lines.append("Useful bytes (forward: x, y; backward: x, dy, dx) per second / best streaming bandwidth "
-                 f"(target ≥ {BANDWIDTH_TARGET:.0%}). Bandwidth: " + ", ".join(
-                     f"t={t}: {bandwidth[t]['best'] / 1e9:.1f} GB/s" for t in threads_list) + "\n")
-    header = "| normalizer | pass | shape | " + " | ".join(f"t={t} GB/s | t={t} share" for t in threads_list) + " |"
-    lines += [header, "|" + "---|" * (3 + 2 * len(threads_list))]
-    big = norm[(norm.dtype == "f32") & (norm.large == True)]  # noqa: E712
-    for (kind, pass_, shape), group in big.groupby(["kind", "pass_", "shape"], sort=False):
-        cells = []
-        for t in threads_list:
-            r = group[group.threads == t]
-            if r.empty:
-                cells += ["", ""]
-                continue
-            r = r.iloc[0]
-            mark = "" if r.bandwidth_share >= BANDWIDTH_TARGET else " ✗"
-            cells += [f"{r.normlab_GBps:.1f}", f"{r.bandwidth_share:.0%}{mark}"]
-        lines.append(f"| {kind} | {pass_} | {shape} | " + " | ".join(cells) + " |")
+            lines.append(f"| {kind} | {side_cell(group.iloc[0])} | {shape} | " + " | ".join(cells) + " |")
+    big = norm[(norm.dtype == "f32") & (norm.large == True)] if not norm.empty else norm  # noqa: E712
+    if not big.empty:
+        lines.append("\n### Share of measured memory bandwidth, large (4-D) tensors, float32, normlab\n")
+        lines.append("Useful bytes (forward: x, y; backward: x, dy, dx) per second / best streaming bandwidth "
+                     f"(target ≥ {BANDWIDTH_TARGET:.0%}). Bandwidth: " + ", ".join(
+                         f"t={t}: {bandwidth[t]['best'] / 1e9:.1f} GB/s" for t in threads_list) + "\n")
+        header = "| normalizer | pass | shape | " + " | ".join(f"t={t} GB/s | t={t} share" for t in threads_list) + " |"
+        lines += [header, "|" + "---|" * (3 + 2 * len(threads_list))]
+        for (kind, pass_, shape), group in big.groupby(["kind", "pass_", "shape"], sort=False):
+            cells = []
+            for t in threads_list:
+                r = group[group.threads == t]
+                if r.empty:
+                    cells += ["", ""]
+                    continue
+                r = r.iloc[0]
+                mark = "" if r.bandwidth_share >= BANDWIDTH_TARGET else " ✗"
+                cells += [f"{r.normlab_GBps:.1f}", f"{r.bandwidth_share:.0%}{mark}"]
+            lines.append(f"| {kind} | {pass_} | {shape} | " + " | ".join(cells) + " |")
     steps = df[df.benchmark.str.startswith("step/")]
     if not steps.empty:
-        lines.append("\n### Training steps, float32: PyTorch time / normlab time "
+        lines.append("\n### Training steps, float32: PyTorch time / normlab time, median (min–max) "
                      f"(targets: MLP ≥ {STEP_TARGETS['mlp']:g}, CNN ≥ {STEP_TARGETS['cnn']:g})\n")
-        header = "| step | " + " | ".join(
+        lines.append("step/vgg/<kind> uses the kind's first registry example spec (`normlab list`), built the "
+                     "same way on both sides. " + FORMULA_NOTE)
+        header = "| step | PyTorch side | " + " | ".join(
             f"t={t} normlab ms | t={t} PyTorch ms | t={t} ratio" for t in threads_list) + " |"
-        lines += [header, "|" + "---|" * (1 + 3 * len(threads_list))]
+        lines += [header, "|" + "---|" * (2 + 3 * len(threads_list))]
         for name, group in steps.groupby("benchmark", sort=False):
             target = STEP_TARGETS["mlp" if "mlp" in name else "cnn"]
             cells = []
             for t in threads_list:
                 r = group[group.threads == t]
-                if r.empty or r.iloc[0].pytorch_s is None:
+                if r.empty:
                     cells += ["", "", ""]
                     continue
                 r = r.iloc[0]
-                mark = "" if r.speedup >= target else " ✗"
-                cells += [f"{r.normlab_s * 1e3:.3f}", f"{r.pytorch_s * 1e3:.3f}", f"**{r.speedup:.2f}**{mark}"]
-            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+                cells += [ms(r.normlab_s), ms(r.pytorch_s), ratio_cell(r, target)]
+            lines.append(f"| {name} | {side_cell(group.iloc[0])} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
+def bar_errors(sub):
+    """Error bars from the min–max of the ratio over repetitions (0 where there is none)."""
+    lower = (sub.speedup - sub.speedup_min).fillna(0).clip(lower=0)
+    upper = (sub.speedup_max - sub.speedup).fillna(0).clip(lower=0)
+    return [lower.to_list(), upper.to_list()]
+
+
 def make_figure(plt, df, threads_list, out_dir):
-    norm = df[df.benchmark.str.startswith("norm/") & (df.dtype == "f32") & (df.pass_ == "fwdbwd")]
+    df = df.astype({"speedup": float, "speedup_min": float, "speedup_max": float})
+    norm = df[df.benchmark.str.startswith("norm/")]
+    if not norm.empty:
+        norm = norm[(norm.dtype == "f32") & (norm.pass_ == "fwdbwd")]
     steps = df[df.benchmark.str.startswith("step/")]
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8), gridspec_kw={"width_ratios": [3, 1]})
-    labels = [f"{k}\n{s}" for k, s in norm[norm.threads == threads_list[0]][["kind", "shape"]].itertuples(index=False)]
     width = 0.8 / len(threads_list)
-    for i, t in enumerate(threads_list):
-        sub = norm[norm.threads == t]
-        axes[0].bar([j + i * width for j in range(len(sub))], sub.speedup, width, label=f"{t} thread(s)")
+    if not norm.empty:
+        first = norm[norm.threads == threads_list[0]]
+        labels = [f"{k}\n{s}" for k, s in first[["kind", "shape"]].itertuples(index=False)]
+        for i, t in enumerate(threads_list):
+            sub = norm[norm.threads == t]
+            axes[0].bar([j + i * width for j in range(len(sub))], sub.speedup.fillna(0), width,
+                        yerr=bar_errors(sub), capsize=1, label=f"{t} thread(s)")
+        axes[0].set_xticks([j + width * (len(threads_list) - 1) / 2 for j in range(len(labels))])
+        axes[0].set_xticklabels(labels, rotation=90, fontsize=6)
     axes[0].axhline(FWDBWD_TARGET, color="k", linestyle="--", linewidth=1, label="target 2×")
-    axes[0].set_xticks([j + width * (len(threads_list) - 1) / 2 for j in range(len(labels))])
-    axes[0].set_xticklabels(labels, rotation=90, fontsize=6)
     axes[0].set_yscale("log")
-    axes[0].set_ylabel("PyTorch time / normlab time (log)")
+    axes[0].set_ylabel("PyTorch time / normlab time (log; bars: min–max)")
     axes[0].set_title("Normalizer forward+backward, float32")
     axes[0].legend(fontsize=8)
     if not steps.empty:
         names = list(dict.fromkeys(steps.benchmark))
         for i, t in enumerate(threads_list):
             sub = steps[steps.threads == t].set_index("benchmark").reindex(names)
-            axes[1].bar([j + i * width for j in range(len(names))], sub.speedup, width)
+            axes[1].bar([j + i * width for j in range(len(names))], sub.speedup.fillna(0), width,
+                        yerr=bar_errors(sub), capsize=1)
         axes[1].set_xticks([j + width * (len(threads_list) - 1) / 2 for j in range(len(names))])
         axes[1].set_xticklabels([n.removeprefix("step/").removesuffix("/f32") for n in names], rotation=90,
                                 fontsize=7)
@@ -444,9 +693,12 @@ def find_bench():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bench", type=Path, help="normlab_bench executable (default: build*/normlab_bench)")
+    parser.add_argument("--normlab", type=Path,
+                        help="normlab executable whose registry lists the normalizers (default: next to the bench)")
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
-    parser.add_argument("--repetitions", type=int, default=5)
-    parser.add_argument("--min-time", type=float, default=0.1, help="seconds per repetition")
+    parser.add_argument("--repetitions", type=int, default=5, help="interleaved repetitions per side")
+    parser.add_argument("--min-time", type=float, default=0.1, help="seconds per repetition of a cell")
+    parser.add_argument("--filter", default="", help="regex on benchmark names (default: all)")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "benchmarks")
     parser.add_argument("--quick", action="store_true", help="float32 only")
     args = parser.parse_args()
@@ -462,43 +714,69 @@ def main():
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    global torch_reference
+    import torch_reference
 
     bench = args.bench or find_bench()
     if bench is None or not Path(bench).exists():
         print("compare_pytorch.py: normlab_bench not found; build it (cmake --build build --target normlab_bench) "
               "or pass --bench", file=sys.stderr)
         return 2
+    # The registry of the normlab built with this bench, so that both list the same kinds.
+    next_to_bench = Path(bench).resolve().parent / "normlab"
+    normlab_registry.configure(str(args.normlab or next_to_bench) if (args.normlab or next_to_bench.exists()) else None)
+    try:
+        registry = {entry["kind"]: entry for entry in normlab_registry.normalizers()}
+    except normlab_registry.RegistryError as error:
+        print(f"compare_pytorch.py: {error}", file=sys.stderr)
+        return 2
+    cells = list_cells(bench, args.filter, args.quick)
+    benched = {c.kind for c in cells if c.kind}
+    for kind in registry:
+        if kind not in TORCH_BUILDERS:
+            print(f"compare_pytorch.py: note: '{kind}' has {NO_TORCH}; its rows say so", file=sys.stderr)
+        if not args.filter and kind not in benched:
+            print(f"compare_pytorch.py: warning: normlab_bench has no cells for registered kind '{kind}'",
+                  file=sys.stderr)
+    check_vgg_models(torch, registry, sorted({c.kind for c in cells if c.kind and not c.is_norm}))
     threads_list = [int(t) for t in args.threads.split(",")]
     args.out.mkdir(parents=True, exist_ok=True)
 
-    frames, bandwidth = [], {}
+    load_before = load_average()
+    frames, bandwidth, context = [], {}, {}
     for threads in threads_list:
         print(f"threads={threads}: bandwidth probe", flush=True)
         before = measure_bandwidth(torch, np, threads, args.repetitions)
         print(f"  best streaming bandwidth {before['best'] / 1e9:.1f} GB/s", flush=True)
-        print(f"threads={threads}: PyTorch {torch.__version__}", flush=True)
-        torch_times = run_torch(torch, threads, args.repetitions, args.min_time, args.quick)
+        print(f"threads={threads}: normlab_bench and PyTorch {torch.__version__}, interleaved", flush=True)
+        with tempfile.TemporaryDirectory() as scratch:
+            normlab_runs, torch_runs, context = run_interleaved(torch, bench, registry, cells, threads,
+                                                                args.repetitions, args.min_time, Path(scratch))
+        (args.out / f"normlab_t{threads}.json").write_text(json.dumps(
+            {"context": context, "threads": threads, "seconds_per_repetition": normlab_runs}, indent=1))
         (args.out / f"pytorch_t{threads}.json").write_text(json.dumps(
-            {"torch": torch.__version__, "threads": threads, "seconds": torch_times}, indent=1))
-        print(f"threads={threads}: normlab_bench", flush=True)
-        normlab, context = run_normlab(bench, threads, args.repetitions, args.min_time,
-                                       args.out / f"normlab_t{threads}.json", args.quick)
+            {"torch": torch.__version__, "threads": threads, "seconds_per_repetition": torch_runs}, indent=1))
         # Probed again after the runs: on a shared machine the bandwidth available varies, and the
         # larger of the two probes is the conservative reference for the shares.
         after = measure_bandwidth(torch, np, threads, args.repetitions)
         bandwidth[threads] = dict(before if before["best"] >= after["best"] else after,
                                   best_before=before["best"], best_after=after["best"])
         print(f"  best streaming bandwidth after the runs {after['best'] / 1e9:.1f} GB/s", flush=True)
-        frames.append(build_rows(pd, normlab, torch_times, bandwidth[threads], threads))
+        frames.append(build_rows(pd, cells, registry, normlab_runs, torch_runs, bandwidth[threads], threads))
+    load_after = load_average()
 
     df = pd.concat(frames, ignore_index=True)
     df.to_csv(args.out / "comparison.csv", index=False)
-    (args.out / "bandwidth.json").write_text(json.dumps({str(k): v for k, v in bandwidth.items()}, indent=1))
+    (args.out / "bandwidth.json").write_text(json.dumps(
+        {"bandwidth": {str(k): v for k, v in bandwidth.items()}, "loadavg_before": load_before,
+         "loadavg_after": load_after}, indent=1))
     command = "/usr/bin/python3 scripts/compare_pytorch.py " + " ".join(sys.argv[1:])
+    load = lambda values: " / ".join(f"{v:.2f}" for v in values)
     header = (f"Generated by `{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
-              f"host {platform.node()}, {context.get('num_cpus')} CPUs, load average "
-              f"{os.getloadavg()[0]:.2f} at the end; PyTorch {torch.__version__}; "
-              f"medians of {args.repetitions} repetitions of >= {args.min_time} s.\n")
+              f"host {platform.node()}, {context.get('num_cpus')} CPUs; load average (1/5/15 min) "
+              f"{load(load_before)} before the run and {load(load_after)} after; PyTorch {torch.__version__}; "
+              f"{args.repetitions} interleaved repetitions (normlab, PyTorch, normlab, ...) of >= {args.min_time} s "
+              f"per cell; ratios are medians (min–max) of the per-repetition ratios.\n")
     table = header + markdown_table(df, threads_list, bandwidth)
     (args.out / "table.md").write_text(table)
     make_figure(plt, df, threads_list, args.out)

@@ -20,7 +20,7 @@ Semantics follow normlab's contract, which follows PyTorch's:
   none      identity
   frn, evonorm_b0, evonorm_s0, switchable (family2, issue 10): none of them exists in torch 1.13, so
             their fixtures come from short PyTorch autograd implementations of the issue's formulas
-            (family2_* below): autograd gives the gradients, the running buffers are updated by hand
+            (scripts/torch_reference.py): autograd gives the gradients, the running buffers are updated by hand
             as BatchNorm updates them.
   family1 (issue 10), see the block "family1" below:
   rms           torch 1.13 has no nn.RMSNorm: a short autograd implementation of the formula
@@ -51,6 +51,10 @@ except ImportError as e:  # torch is needed only to regenerate, so say how to ge
         "make_fixtures.py: error: %s. PyTorch and NumPy are needed to regenerate the fixtures: run it with "
         "Debian's /usr/bin/python3 after `scripts/setup.sh --torch` (python3-torch, python3-numpy).\n" % e)
     sys.exit(1)
+
+# The formulas of the kinds torch 1.13 lacks, shared with compare_pytorch.py.
+import torch_reference
+from torch_reference import boolean, parse_spec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "tests", "fixtures", "norms")
@@ -103,16 +107,6 @@ def variants():
         for g in group_counts(SHAPES[rank]):
             out.append(("group", "g%d" % g, "group:num_groups=%d,eps=1e-4" % g, ["weight", "bias"], (rank,)))
     return out
-
-
-def parse_spec(spec):
-    kind, _, rest = spec.partition(":")
-    keys = dict(item.split("=") for item in rest.split(",")) if rest else {}
-    return kind, keys
-
-
-def boolean(keys, name, default):
-    return {"true": True, "false": False}[keys.get(name, default)]
 
 
 def build(spec, shape):
@@ -263,9 +257,9 @@ def make_case(kind, variant, spec, names, rank, mode, dtype, seed):
 
 # --- family2: frn, evonorm_b0, evonorm_s0, switchable (issue 10) ---------------------------------
 # None of these exists in torch 1.13: each is a short autograd implementation of the formula in
-# issue 10 (the gradients come from autograd; running buffers are updated by hand as
-# torch.nn.BatchNorm updates them: momentum, or the cumulative average for momentum=none, with the
-# unbiased variance). The cases have their own seeds (FAMILY2_SEED + i), so that adding other
+# issue 10, in scripts/torch_reference.py (the gradients come from autograd; running buffers are
+# updated by hand as torch.nn.BatchNorm updates them: momentum, or the cumulative average for
+# momentum=none, with the unbiased variance). The cases have their own seeds (FAMILY2_SEED + i), so that adding other
 # families' cases to variants() does not change these.
 
 FAMILY2_KINDS = ("frn", "evonorm_b0", "evonorm_s0", "switchable")
@@ -303,110 +297,16 @@ def family2_variants():
     ]
 
 
-def family2_channel_view(t, x):
-    """A (C) tensor viewed to broadcast against x: (N, C, *spatial)."""
-    return t.view((1, -1) + (1,) * (x.dim() - 2))
-
-
-def family2_update_running(buffers, name, batch_value, count, momentum):
-    """BatchNorm's running update of buffers[name] with a biased batch statistic (variance when
-    count is given: corrected to the unbiased one). num_batches_tracked counts first."""
-    value = batch_value * count / (count - 1) if count else batch_value
-    factor = momentum if momentum is not None else 1.0 / float(buffers["num_batches_tracked"])
-    buffers[name] = (1 - factor) * buffers[name] + factor * value
-
-
-def family2_frn(x, p, buffers, keys, training):
-    """y = max(weight·x/sqrt(ν² + eps) + bias, tau), ν² = mean of x² over the spatial dims."""
-    eps = float(keys.get("eps", "1e-6"))
-    nu2 = x.pow(2).mean(dim=tuple(range(2, x.dim())), keepdim=True) if x.dim() > 2 else x.pow(2)
-    y = x * torch.rsqrt(nu2 + eps) * family2_channel_view(p["weight"], x) + family2_channel_view(p["bias"], x)
-    return torch.max(y, family2_channel_view(p["tau"], x)) if "tau" in p else y
-
-
-def family2_evonorm_b0(x, p, buffers, keys, training):
-    """y = x / max(sqrt(var_B + eps), v·x + sqrt(var_I + eps)) · weight + bias."""
-    eps = float(keys.get("eps", "1e-5"))
-    spatial = tuple(range(2, x.dim()))
-    if training:
-        var_b = x.var(dim=(0,) + spatial, unbiased=False)
-        with torch.no_grad():
-            buffers["num_batches_tracked"] = buffers["num_batches_tracked"] + 1
-            family2_update_running(buffers, "running_var", var_b.detach(), x.numel() / x.shape[1], keys["momentum"])
-    else:
-        var_b = buffers["running_var"]
-    left = family2_channel_view((var_b + eps).sqrt(), x)
-    right = x * family2_channel_view(p["v"], x) + (x.var(dim=spatial, unbiased=False, keepdim=True) + eps).sqrt()
-    return x / torch.max(left, right) * family2_channel_view(p["weight"], x) + family2_channel_view(p["bias"], x)
-
-
-def family2_evonorm_s0(x, p, buffers, keys, training):
-    """y = x·sigmoid(v·x) / sqrt(var_G + eps) · weight + bias, var_G as nn.GroupNorm's."""
-    eps, groups = float(keys.get("eps", "1e-5")), int(keys.get("num_groups", "32"))
-    grouped = x.reshape(x.shape[0], groups, -1)
-    std = (grouped.var(dim=2, unbiased=False, keepdim=True) + eps).sqrt()
-    numerator = (x * torch.sigmoid(x * family2_channel_view(p["v"], x))).reshape(grouped.shape)
-    y = (numerator / std).reshape(x.shape)
-    return y * family2_channel_view(p["weight"], x) + family2_channel_view(p["bias"], x)
-
-
-def family2_switchable(x, p, buffers, keys, training):
-    """Softmax mixes of instance, layer and batch means and variances, as issue 10 defines them."""
-    eps = float(keys.get("eps", "1e-5"))
-    N, C = x.shape[:2]
-    flat = x.reshape(N, C, -1)
-    mean_in = flat.mean(-1, keepdim=True)
-    var_in = flat.var(-1, unbiased=False, keepdim=True)
-    second = var_in + mean_in ** 2
-    mean_ln = mean_in.mean(1, keepdim=True)
-    var_ln = second.mean(1, keepdim=True) - mean_ln ** 2
-    if training:
-        mean_bn = mean_in.mean(0, keepdim=True)
-        var_bn = second.mean(0, keepdim=True) - mean_bn ** 2
-        with torch.no_grad():
-            buffers["num_batches_tracked"] = buffers["num_batches_tracked"] + 1
-            family2_update_running(buffers, "running_mean", mean_bn.detach().reshape(C), 0, keys["momentum"])
-            family2_update_running(buffers, "running_var", var_bn.detach().reshape(C), N * flat.shape[2],
-                                   keys["momentum"])
-    else:
-        mean_bn = buffers["running_mean"].view(1, C, 1)
-        var_bn = buffers["running_var"].view(1, C, 1)
-    wm, wv = torch.softmax(p["mean_weight"], 0), torch.softmax(p["var_weight"], 0)
-    mean = wm[0] * mean_in + wm[1] * mean_ln + wm[2] * mean_bn
-    var = wv[0] * var_in + wv[1] * var_ln + wv[2] * var_bn
-    y = ((flat - mean) / (var + eps).sqrt()).reshape(x.shape)
-    return y * family2_channel_view(p["weight"], x) + family2_channel_view(p["bias"], x)
-
-
-def family2_state(kind, keys, C):
-    """normlab's parameters (name -> default) and buffers (name -> default) of a family2 kind."""
-    ones, zeros = np.ones(C), np.zeros(C)
-    params = {"weight": ones, "bias": zeros}
-    buffers = {}
-    if kind == "frn" and keys.get("tlu", "true") == "true":
-        params["tau"] = zeros
-    if kind in ("evonorm_b0", "evonorm_s0"):
-        params["v"] = ones
-    if kind == "evonorm_b0":
-        buffers = {"running_var": ones, "num_batches_tracked": np.array(0.0)}
-    if kind == "switchable":
-        params.update({"mean_weight": np.ones(3), "var_weight": np.ones(3)})
-        buffers = {"running_mean": zeros, "running_var": ones, "num_batches_tracked": np.array(0.0)}
-    return params, buffers
-
-
 def family2_run_case(kind, spec, mode, dtype, x64, dy64, values):
     """run_case for a family2 kind: {output name: array} named as `normlab apply` writes them."""
     _, keys = parse_spec(spec)
-    momentum = keys.get("momentum", "0.1")
-    keys["momentum"] = None if momentum == "none" else float(momentum)
+    keys["momentum"] = torch_reference.momentum_of(keys)
     tdtype = DTYPES[dtype]
     x = torch.tensor(x64, dtype=tdtype, requires_grad=True)
-    params, buffers = family2_state(kind, keys, x64.shape[1])
+    params, buffers = torch_reference.family2_state(kind, keys, x64.shape[1])
     params = {k: torch.tensor(values.get(k, v), dtype=tdtype, requires_grad=True) for k, v in params.items()}
     buffers = {k: torch.tensor(values.get(k, v), dtype=tdtype) for k, v in buffers.items()}
-    forward = {"frn": family2_frn, "evonorm_b0": family2_evonorm_b0, "evonorm_s0": family2_evonorm_s0,
-               "switchable": family2_switchable}[kind]
+    forward = torch_reference.FAMILY2_FORMULAS[kind]
     y = forward(x, params, buffers, keys, mode == "train")
     y.backward(torch.tensor(dy64, dtype=tdtype))
     outputs = {"y": y, "dx": x.grad}
@@ -521,41 +421,24 @@ def family1_tensor(values, name, tdtype, default):
     return torch.tensor(values[name], dtype=tdtype) if name in values else default
 
 
-def family1_channel_view(t, x):
-    """A (C) tensor viewed to broadcast against x: (N, C, *spatial)."""
-    return t.reshape((1, -1) + (1,) * (x.dim() - 2))
-
-
-def family1_update(running, batch_value, factor):
-    return (1 - factor) * running + factor * batch_value
-
-
 def family1_rms(spec, mode, tdtype, x64, dy64, values):
-    # torch 1.13 has no nn.RMSNorm: torch.nn.RMSNorm(x.shape[1:]) of PyTorch >= 2.4 as a formula.
+    # torch 1.13 has no nn.RMSNorm: torch_reference.rms_norm, the formula of torch.nn.RMSNorm (>= 2.4).
     _, keys = parse_spec(spec)
     x = torch.tensor(x64, dtype=tdtype, requires_grad=True)
-    eps = keys.get("eps", "none")
-    eps = torch.finfo(tdtype).eps if eps == "none" else float(eps)
-    dims = tuple(range(1, x.dim()))
-    y = x * torch.rsqrt(x.pow(2).mean(dims, keepdim=True) + eps)
-    outputs = {}
     weight = None
     if boolean(keys, "elementwise_affine", "true"):
         weight = family1_tensor(values, "weight", tdtype, torch.ones(x.shape[1:], dtype=tdtype)).requires_grad_(True)
-        y = y * weight
+    y = torch_reference.rms_norm(x, weight, torch_reference.rms_eps(keys, tdtype))
     y.backward(torch.tensor(dy64, dtype=tdtype))
-    outputs["y"], outputs["dx"] = y, x.grad
+    outputs = {"y": y, "dx": x.grad}
     if weight is not None:
         outputs["dweight"] = weight.grad
     return outputs
 
 
 def family1_batch_renorm(spec, mode, tdtype, x64, dy64, values):
-    # No PyTorch module: Batch Renormalization (Ioffe 2017) as normlab's `list` doc states it.
+    # No PyTorch module: torch_reference.batch_renorm (Ioffe 2017).
     _, keys = parse_spec(spec)
-    eps = float(keys.get("eps", "1e-5"))
-    momentum = keys.get("momentum", "0.1")
-    rmax, dmax, warmup = float(keys.get("rmax", "3")), float(keys.get("dmax", "5")), int(keys.get("warmup", "0"))
     x = torch.tensor(x64, dtype=tdtype, requires_grad=True)
     C = x.shape[1]
     weight = family1_tensor(values, "weight", tdtype, torch.ones(C, dtype=tdtype)).requires_grad_(True)
@@ -563,31 +446,7 @@ def family1_batch_renorm(spec, mode, tdtype, x64, dy64, values):
     running_mean = family1_tensor(values, "running_mean", tdtype, torch.zeros(C, dtype=tdtype))
     running_var = family1_tensor(values, "running_var", tdtype, torch.ones(C, dtype=tdtype))
     t = float(values.get("num_batches_tracked", 0.0))
-    view = lambda c: family1_channel_view(c, x)
-    outputs = {}
-    if mode == "train":
-        dims = [0] + list(range(2, x.dim()))
-        count = x.numel() // C
-        mean_b, var_b = x.mean(dims), x.var(dims, unbiased=False)
-        sigma_b = torch.sqrt(var_b + eps)
-        sigma = torch.sqrt(running_var + eps)  # before this batch's update
-        if t < warmup:
-            rmax_t, dmax_t = 1.0, 0.0
-        elif t < 2 * warmup:
-            f = (t - warmup + 1) / warmup
-            rmax_t, dmax_t = 1 + (rmax - 1) * f, dmax * f
-        else:
-            rmax_t, dmax_t = rmax, dmax
-        r = torch.clamp(sigma_b.detach() / sigma, 1 / rmax_t, rmax_t)
-        d = torch.clamp((mean_b.detach() - running_mean) / sigma, -dmax_t, dmax_t)
-        y = view(weight) * ((x - view(mean_b)) / view(sigma_b) * view(r) + view(d)) + view(bias)
-        factor = 1.0 / (t + 1) if momentum == "none" else float(momentum)
-        with torch.no_grad():
-            outputs["running_mean"] = family1_update(running_mean, mean_b, factor)
-            outputs["running_var"] = family1_update(running_var, var_b * count / (count - 1), factor)
-            outputs["num_batches_tracked"] = torch.tensor(t + 1, dtype=tdtype)
-    else:
-        y = view(weight) * (x - view(running_mean)) / view(torch.sqrt(running_var + eps)) + view(bias)
+    y, outputs = torch_reference.batch_renorm(x, weight, bias, running_mean, running_var, t, keys, mode == "train")
     y.backward(torch.tensor(dy64, dtype=tdtype))
     outputs.update({"y": y, "dx": x.grad, "dweight": weight.grad, "dbias": bias.grad})
     return outputs
@@ -616,27 +475,16 @@ def family1_ghost_batch(spec, mode, tdtype, x64, dy64, values):
 
 
 def family1_mean_only(spec, mode, tdtype, x64, dy64, values):
-    # No PyTorch module: y = x - μ_B + bias (Salimans & Kingma 2016), running_mean in evaluation.
+    # No PyTorch module: torch_reference.mean_only, y = x - mean + bias (Salimans & Kingma 2016).
     _, keys = parse_spec(spec)
-    momentum = keys.get("momentum", "0.1")
     x = torch.tensor(x64, dtype=tdtype, requires_grad=True)
     C = x.shape[1]
     running_mean = family1_tensor(values, "running_mean", tdtype, torch.zeros(C, dtype=tdtype))
     t = float(values.get("num_batches_tracked", 0.0))
-    outputs = {}
-    if mode == "train":
-        mean_b = x.mean([0] + list(range(2, x.dim())))
-        y = x - family1_channel_view(mean_b, x)
-        factor = 1.0 / (t + 1) if momentum == "none" else float(momentum)
-        with torch.no_grad():
-            outputs["running_mean"] = family1_update(running_mean, mean_b, factor)
-            outputs["num_batches_tracked"] = torch.tensor(t + 1, dtype=tdtype)
-    else:
-        y = x - family1_channel_view(running_mean, x)
     bias = None
     if boolean(keys, "affine", "true"):
         bias = family1_tensor(values, "bias", tdtype, torch.zeros(C, dtype=tdtype)).requires_grad_(True)
-        y = y + family1_channel_view(bias, x)
+    y, outputs = torch_reference.mean_only(x, bias, running_mean, t, keys, mode == "train")
     y.backward(torch.tensor(dy64, dtype=tdtype))
     outputs["y"], outputs["dx"] = y, x.grad
     if bias is not None:
@@ -645,12 +493,10 @@ def family1_mean_only(spec, mode, tdtype, x64, dy64, values):
 
 
 def family1_weight_std(spec, mode, tdtype, x64, dy64, values):
-    # No PyTorch module: timm's StdConv2d standardization, per output row, biased variance.
+    # No PyTorch module: torch_reference.weight_std (timm's StdConv2d standardization).
     _, keys = parse_spec(spec)
-    eps = float(keys.get("eps", "1e-6"))
     w = torch.tensor(x64, dtype=tdtype, requires_grad=True)
-    dims = tuple(range(1, w.dim()))
-    y = (w - w.mean(dims, keepdim=True)) / torch.sqrt(w.var(dims, unbiased=False, keepdim=True) + eps)
+    y = torch_reference.weight_std(w, float(keys.get("eps", "1e-6")))
     y.backward(torch.tensor(dy64, dtype=tdtype))
     return {"y": y, "dx": w.grad}
 
