@@ -72,12 +72,12 @@ def draw(results, out_dir, formats, layer=None):
         if len(ok_ids) < 2:  # one seed: no band; say so rather than leave the reader guessing
             band_text = "one seed, no band" if ok_ids else ""
         else:
-            band_text = f"bands: 95% CI over {len(ok_ids)} seeds"
+            band_text = f"bands: 95% CI, {len(ok_ids)} seeds"
         if not ok_ids:
             ax.text(0.5, 0.5, "no run finished", transform=ax.transAxes, ha="center", va="center")
-        what = "normalized x̂ (before γ, β)" if normalized else "sigmoid input"
+        what = "x̂ (before γ, β)" if normalized else "sigmoid input"
         ax.set_title(f"({chr(ord('b') + index)}) {look.label}{note}: {what}\n15/50/85th pct., "
-                     f"normalization site {site}/{sites} (model layer {chosen})"
+                     f"norm site {site}/{sites} (layer {chosen})"
                      + (f"\n{band_text}" if band_text else ""), fontsize=6.5)
         ax.set_xlabel("training step")
         percentile_axes.append(ax)

@@ -115,14 +115,15 @@ def draw(results, out_dir, formats, layer=None):
     handles = list(legend.values()) + [
         plt.Line2D([], [], color=grey), plt.Line2D([], [], color=grey, linestyle="none", marker=".", markersize=4),
         plt.Line2D([], [], color=grey, linestyle=":"),
-        plt.Line2D([], [], color=grey, linestyle="-"), plt.Line2D([], [], color=grey, linestyle="--")]
+        plt.Line2D([], [], color=grey, linestyle="-"), plt.Line2D([], [], color=grey, linestyle="--"),
+        plt.matplotlib.patches.Patch(color=grey, alpha=0.2, linewidth=0)]
     stat_panels = ", ".join(f"{chr(ord('a') + 3 * r)}, {chr(ord('a') + 3 * r + 1)}" for r in range(len(facets)))
     acc_panels = ", ".join(chr(ord("a") + 3 * r + 2) for r in range(len(facets)))
     labels = list(legend.keys()) + [f"({stat_panels}) running statistic (layer {chosen})",
                                     f"({stat_panels}) per-batch value", f"({stat_panels}) {population_label}",
                                     f"({acc_panels}) evaluation mode (running statistics)",
-                                    f"({acc_panels}) training mode (batch statistics; grey when the same for all "
-                                    f"variants); bands: 95% CI over seeds, clipped to 0..100%"]
+                                    f"({acc_panels}) training mode (batch statistics; grey when the same for all variants)",
+                                    f"({acc_panels}) bands: 95% CI over seeds, clipped to 0..100%"]
     fig.tight_layout()
     fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, columnspacing=1.0)
     return style.save(fig, out_dir, "running_stats", formats)
