@@ -56,7 +56,7 @@ def draw_metric(ax, results, group_list, look_of, split, metric, scale=1.0, smoo
             ok_band["hi"] = ok_band["hi"].clip(upper=scale)
         label = look.label + encoding.status_note(aggregate.status_counts(runs))
         ok_series = [per_run[r] for r in ok_ids if r in per_run]
-        if 2 <= len(ok_series) < MIN_SEEDS_FOR_BAND:
+        if 1 <= len(ok_series) < MIN_SEEDS_FOR_BAND:
             # A t interval over two seeds is 12.7 standard errors wide: draw each seed instead.
             line = None
             for seed_index, (steps, vals) in enumerate(ok_series):
@@ -66,7 +66,7 @@ def draw_metric(ax, results, group_list, look_of, split, metric, scale=1.0, smoo
                                  linewidth=1.0, alpha=0.9 if seed_index == 0 else 0.6)
                 line = line or drawn
                 finite_values.extend(vals[np.isfinite(vals)])
-            ax._normlab_seed_lines = True
+            ax._normlab_seed_lines = ax._normlab_seed_lines or len(ok_series) > 1 if hasattr(ax, "_normlab_seed_lines") else len(ok_series) > 1
         elif len(ok_band):
             line, = ax.plot(ok_band["step"], ok_band["mean"], color=look.colour, linestyle=look.linestyle,
                             marker=look.marker, markevery=max(1, len(ok_band) // 6), markersize=3)

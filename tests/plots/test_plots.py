@@ -24,6 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import synthetic  # noqa: E402
+import figure_fixes  # noqa: E402
 
 FAILURES = []
 NORMLAB = ""  # the normlab executable (--normlab), for plot.py to read the registry
@@ -246,12 +247,23 @@ def main():
                                                 f"{sweep.stderr.strip()[-1000:]}"):
                 continue
             check_figures(f"quick {name}", out, EXPECTED[name])
+            # Figures come from the content, not the name: a renamed copy gets the same ones.
+            renamed = tmp / "quick" / f"{name}_renamed"
+            shutil.copytree(out, renamed)
+            shutil.rmtree(renamed / "figures", ignore_errors=True)
+            manifest = json.loads((renamed / "manifest.json").read_text())
+            manifest["name"] = f"copy_of_{name}"
+            (renamed / "manifest.json").write_text(json.dumps(manifest))
+            check_figures(f"renamed quick {name}", renamed, EXPECTED[name], formats=("png",))
         # Synthetic results cover what quick sweeps rarely show (diverged and failed runs); to keep
         # the test short they are drawn only where no quick sweep ran, plus these three.
         for name, directory in dirs.items():
             if name not in real or name in ("quickstart", "lr_stability", "generic"):
                 check_figures(f"synthetic {name}", directory, EXPECTED[name] + SYNTHETIC_EXTRA.get(name, []))
         check_edge_cases(tmp)
+        (tmp / "fixes").mkdir()
+        figure_fixes.run(SOURCE, NORMLAB, dirs, tmp / "fixes", check)
+        print("ok: figure fixes")
         check_errors(tmp, dirs["quickstart"])
         check_layer_stats_errors(tmp, dirs["ioffe2015"])
     if FAILURES:
