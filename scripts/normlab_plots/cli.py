@@ -20,7 +20,7 @@ def parse_args(argv):
                "  family            norm varies over 8 or more normalizer kinds\n"
                "  batch_size        norm (2+ kinds) and batch_size vary\n"
                "  placement         placement varies (pre/post)\n"
-               "  lr_stability      lr varies over 3+ values, with norm\n"
+               "  lr_stability      lr varies (not only through the batch size), with norm\n"
                "  init_sensitivity  init varies\n"
                "  running_stats     running/batch statistics recorded, norm varies only in running-statistics settings\n"
                "  curves            always\n"

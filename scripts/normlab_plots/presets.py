@@ -8,7 +8,7 @@ Rules (every applicable figure is drawn, in this order):
   family            norm varies over at least FAMILY_MIN_KINDS normalizer kinds
   batch_size        norm (at least two normalizer kinds) and batch_size both vary
   placement         placement varies (over at least two of pre/post; `n/a` does not count)
-  lr_stability      lr varies over at least 3 values, and norm varies
+  lr_stability      lr varies (a key of its own, not set by the batch size) and norm varies
   init_sensitivity  init varies
   running_stats     layer_stats.csv has running_mean/running_var (with batch_mean/batch_var) and the
                     normalizers vary only in their running-statistics settings (e.g. batch norm momentum)
@@ -34,6 +34,7 @@ FIGURES = {  # stem -> (draw, takes the layer / run choice)
     "distributions": (distributions.draw, True),
 }
 FAMILY_MIN_KINDS = 8
+LR_MIN_VALUES = 2  # the quick lr_stability sweep has two learning rates and keeps its heatmap
 
 
 def _values(results, key):
@@ -81,7 +82,7 @@ def chosen_figures(results):
         chosen.append("batch_size")
     if len({str(p).lower() for p in _values(results, "placement")} & {"pre", "post"}) >= 2:
         chosen.append("placement")
-    if norm_varies and "lr" in keys and len(_values(results, "lr")) >= 3:
+    if norm_varies and "lr" in keys and len(_values(results, "lr")) >= LR_MIN_VALUES:
         chosen.append("lr_stability")
     if "init" in keys:
         chosen.append("init_sensitivity")

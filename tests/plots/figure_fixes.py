@@ -134,8 +134,11 @@ def run(source, normlab, dirs, workdir, check):
     except load.ResultsError:
         pass
 
-    # 4. distributions column titles do not overlap.
-    fig = figure_of(distributions.draw, results)
+    # 4. distributions column titles do not overlap (with the real presets' long labels).
+    long_labels = synthetic.make(Path(workdir) / "quickstart_long_labels", "quickstart",
+                                 {"norm": ["none", "batch", "layer", "instance:affine=true", "group:num_groups=4",
+                                           "weight"], "placement": ["pre", "post"], "seed": [0, 1]})
+    fig = figure_of(distributions.draw, load.Results(long_labels))
     renderer = fig.canvas.get_renderer()
     boxes = [ax.title.get_window_extent(renderer) for ax in fig.axes if ax.get_visible() and ax.get_title()]
     overlaps = [(i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes)) if boxes[i].overlaps(boxes[j])]

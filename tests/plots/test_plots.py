@@ -154,8 +154,13 @@ def check_edge_cases(workdir):
         "placement_pre_only": ("placement", {"norm": ["batch", "none"], "placement": ["pre"], "seed": [0, 1]},
                                ["placement", "curves"]),
     }
+    # Figures follow the content: a sweep whose placement does not vary gets no placement figure
+    # unless its configuration asks for one (config "figures"), which this degenerate case tests.
+    configured = {"placement_pre_only": ["placement", "curves"]}
     for label, (preset, axes, stems) in cases.items():
         directory = synthetic.make(workdir / f"edge_{label}", preset, axes)
+        if label in configured:
+            set_config_figures(directory, configured[label])
         check_figures(f"edge case {label}", directory, stems, formats=("png",))
     empty = synthetic.make(workdir / "edge_no_curve_rows", "quickstart", {"norm": ["batch", "none"]})
     (empty / "curves.csv").write_text("run_id,step,epoch,split,metric,value\n")
@@ -202,10 +207,23 @@ def check_errors(workdir, template):
     print("ok: error paths")
 
 
+def set_config_figures(directory, figures):
+    manifest = json.loads((directory / "manifest.json").read_text())
+    manifest.setdefault("config", {})["figures"] = figures
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+
+
 def check_layer_stats_errors(workdir, template):
     target = workdir / "broken_ioffe_no_layer_stats"
     shutil.copytree(template, target)
     (target / "layer_stats.csv").unlink()
+    result = run_plot(target)
+    # Chosen by content, ioffe_figure1 is simply not drawn without layer statistics ...
+    check(result.returncode == 0 and "ioffe_figure1.png" not in result.stdout,
+          f"ioffe2015 without layer_stats.csv: exit {result.returncode}, expected 0 without ioffe_figure1")
+    # ... but asked for by the configuration, its absence is an error naming the file.
+    shutil.rmtree(target / "figures", ignore_errors=True)
+    set_config_figures(target, ["ioffe_figure1", "curves"])
     result = run_plot(target)
     check(result.returncode == 2 and "layer_stats.csv" in result.stderr and "Traceback" not in result.stderr,
           f"ioffe2015 without layer_stats.csv: exit {result.returncode}: {result.stderr.strip()}")
