@@ -125,8 +125,8 @@ def place_ended(ax):
                                      textcoords="offset points", annotation_clip=False,
                                      arrowprops=dict(arrowstyle="->", color=colour, lw=0.8)))
     if off_scale:
-        marks.append(ax.text(0.02, 0.98, "diverged run off scale (x at the edge)", transform=ax.transAxes,
-                             ha="left", va="top", fontsize=5.5, color="0.3"))
+        marks.append(ax.text(0.02, 0.03, "x↑ diverged, off scale", transform=ax.transAxes,
+                             ha="left", va="bottom", fontsize=5, color="0.3"))
     ax._normlab_marks = marks
     ax._normlab_off_scale = off_scale
 
