@@ -1,5 +1,5 @@
 """The entry point's work: parse arguments, load and validate the results directory, draw the
-preset's figures (and tables), report what was written. User-fixable problems exit 2 with one line."""
+figures its content calls for (and tables), report what was written. User-fixable problems exit 2 with one line."""
 import argparse
 import sys
 from pathlib import Path
@@ -38,7 +38,7 @@ def parse_args(argv):
                                           "normalizers' order, colours and roles (default: $NORMLAB, then "
                                           "build/normlab in this checkout)")
     parser.add_argument("--layer", help="the layer (as named in layer_stats.csv) for the per-layer figures "
-                                        "(default: the preset's choice)")
+                                        "(default: each figure's choice)")
     parser.add_argument("--run", metavar="KEY=VALUE[,...]",
                         help="which run the one-run-per-normalizer figures (distributions) draw, e.g. "
                              "seed=1,placement=post (default: the smallest seed, pre-activation)")
