@@ -152,6 +152,7 @@ def draw(results, out_dir, formats, layer=None, choice=None):
         chosen = layers.choose_layer(results, [run_id], NEEDED, requested=layer)
         for row, after in enumerate((False, True)):
             ax = axes[row, col]
+            degenerate = []
             for step_choice, linestyle, alpha in (("first", "--", 0.10), ("last", "-", 0.25)):
                 snap = _snapshot(results, run_id, chosen, step_choice)
                 if snap is None:
@@ -161,11 +162,20 @@ def draw(results, out_dir, formats, layer=None, choice=None):
                 if after and standardizes and s["std"] > 0:
                     q15, q50, q85 = ((q - s["mean"]) / s["std"] for q in (q15, q50, q85))
                 left, right = (q50 - q15) / Z85, (q85 - q50) / Z85
+                if min(left, right) <= 1e-9 * max(1.0, abs(q50), abs(q85 - q15)):
+                    # Coinciding percentiles (e.g. a post-activation input, a ReLU's many zeros): a
+                    # point mass that no two-piece normal represents; said in the panel, not drawn.
+                    degenerate.append(f"{'first' if step_choice == 'first' else 'last'}: p15={q15:.2g}, "
+                                      f"p50={q50:.2g}, p85={q85:.2g}")
+                    continue
                 x = np.linspace(q50 - 4 * left, q50 + 4 * right, 300)
                 density = two_piece_normal(x, q50, left, right)
                 ax.plot(x, density, color=look.colour, linestyle=linestyle, linewidth=1.0)
                 steps_shown.add(int(step))
                 ax.fill_between(x, density, color=look.colour, alpha=alpha, linewidth=0)
+            if degenerate:
+                ax.text(0.97, 0.97, "percentiles coincide\n(point mass), not drawn:\n" + "\n".join(degenerate),
+                        transform=ax.transAxes, ha="right", va="top", fontsize=5, color="0.3")
             ax.set_yticks([])
             ax.grid(axis="y", visible=False)
             if row == 0:
@@ -182,7 +192,8 @@ def draw(results, out_dir, formats, layer=None, choice=None):
     grey = "0.3"
     handles = [plt.Line2D([], [], color=grey, linestyle="--"), plt.Line2D([], [], color=grey, linestyle="-")]
     first, last = min(steps_shown, default=0), max(steps_shown, default=0)
-    legend = fig.legend(handles, [f"first recorded step ({first})", f"last recorded step ({last})"],
+    legend = fig.legend(handles, ([f"first recorded step ({first})", f"last recorded step ({last})"] if steps_shown
+                         else ["first recorded step", "last recorded step"]),
                         loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2)
     caption = ("Approximate densities: two-piece normals through the recorded 15/50/85th percentiles of the "
                "layer's input, feature 0 (not histograms); after = standardized with the batch's mean and std of "
