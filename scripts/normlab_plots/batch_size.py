@@ -14,7 +14,7 @@ def draw(results, out_dir, formats):
     fig, ax = plt.subplots(figsize=(style.ONE_COLUMN_IN, 2.4))
     handles, labels, all_failed = finals.draw_lines(
         ax, results.runs, "batch_size", lambda ok: scale - ok["test_accuracy"].to_numpy() * scale,
-        line_keys, str(results.runs["norm"].iloc[0]))
+        line_keys, str(results.runs["norm"].iloc[0]), bounds=(0.0, scale))
     sizes = sorted(results.runs["batch_size"].dropna().unique())
     finals.log_axis_if_decades(ax, sizes, base=2)
     if ax.get_xscale() == "log":
@@ -23,6 +23,7 @@ def draw(results, out_dir, formats):
         ax.xaxis.set_minor_locator(ticker.NullLocator())
     elif len(sizes) > 1:
         ax.set_xticks(sizes)
+    finals.clamp_percent(ax, scale)
     ax.invert_xaxis()  # as in the paper: from large to small batches
     finals.mark_all_failed(ax, all_failed, handles, labels)
     ax.set_xlabel("batch size (samples per step)")

@@ -1,5 +1,5 @@
 """The entry point's work: parse arguments, load and validate the results directory, draw the
-preset's figures (and tables), report what was written. User-fixable problems exit 2 with one line."""
+figures its content calls for (and tables), report what was written. User-fixable problems exit 2 with one line."""
 import argparse
 import sys
 from pathlib import Path
@@ -14,21 +14,21 @@ FORMATS = ("pdf", "png")
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         prog="plot.py", formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="figures by preset (each as .pdf and .png):\n"
-               "  quickstart        curves, distributions\n"
-               "  ioffe2015         ioffe_figure1, curves, distributions\n"
-               "  wuhe2018          batch_size, curves\n"
-               "  placement         placement, curves\n"
-               "  lr_stability      lr_stability, curves\n"
-               "  init_sensitivity  init_sensitivity, curves\n"
-               "  running_stats     running_stats, curves\n"
-               "  family            family, batch_size, curves\n"
-               "  any other         curves (and distributions when layer statistics were recorded)\n"
+        epilog="figures, chosen by what the results directory holds (or by a `figures = [...]` list in its\n"
+               "configuration, manifest.json \"config\"), each as .pdf and .png:\n"
+               "  ioffe_figure1     MLP with sigmoid activations, norm varies, layer percentiles recorded\n"
+               "  family            norm varies over 8 or more normalizer kinds\n"
+               "  batch_size        norm (2+ kinds) and batch_size vary\n"
+               "  placement         placement varies (pre/post)\n"
+               "  lr_stability      lr varies (not only through the batch size), with norm\n"
+               "  init_sensitivity  init varies\n"
+               "  running_stats     running/batch statistics recorded, norm varies only in running-statistics settings\n"
+               "  curves            always\n"
+               "  distributions     layer mean/std/percentiles recorded (not with running_stats)\n"
                "--tables adds summary.md and summary.tex. Errors in the inputs: one line, exit status 2.\n"
                "See results/README.md for what each figure shows.",
-        description="Draw the figures (and tables) of a normlab results directory. The preset that made "
-                    "the results (manifest.json's \"name\") picks the figures; any other directory gets "
-                    "the generic training-curves figure.")
+        description="Draw the figures (and tables) of a normlab results directory. The figures follow from "
+                    "what the directory contains (its varying keys and layer statistics), never from its name.")
     parser.add_argument("results", help="results directory written by `normlab run` (manifest.json, runs.csv, ...)")
     parser.add_argument("--out", help="where to write the figures (default: RESULTS/figures)")
     parser.add_argument("--format", default="pdf,png", help="comma-separated formats among pdf, png (default: pdf,png)")
@@ -38,7 +38,10 @@ def parse_args(argv):
                                           "normalizers' order, colours and roles (default: $NORMLAB, then "
                                           "build/normlab in this checkout)")
     parser.add_argument("--layer", help="the layer (as named in layer_stats.csv) for the per-layer figures "
-                                        "(default: the preset's choice)")
+                                        "(default: each figure's choice)")
+    parser.add_argument("--run", metavar="KEY=VALUE[,...]",
+                        help="which run the one-run-per-normalizer figures (distributions) draw, e.g. "
+                             "seed=1,placement=post (default: the smallest seed, pre-activation)")
     return parser.parse_args(argv)
 
 
@@ -63,7 +66,7 @@ def main(argv=None):
             raise load.ResultsError(f"{out_dir}: cannot create the output directory ({error.strerror})")
         from . import presets, style, tables  # matplotlib is imported only once the inputs look sane
         style.apply_paper_style()
-        written = presets.draw(results, out_dir, formats, layer=args.layer)
+        written = presets.draw(results, out_dir, formats, layer=args.layer, run_choice=args.run)
         if args.tables:
             written += tables.write(results, out_dir)
     except (load.ResultsError, normlab_registry.RegistryError) as error:

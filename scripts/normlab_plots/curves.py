@@ -10,6 +10,7 @@ from . import aggregate, encoding, style
 
 STEP_LABEL = "training step (optimizer updates)"
 MAX_LINESTYLE_COMBOS = 4  # beyond this many non-normalizer combinations, one panel per combination
+MIN_SEEDS_FOR_BAND = 3   # fewer finished seeds: one line per seed instead of a mean and a band
 MAX_LINES = 6             # lines (with their bands) per panel before splitting into panels
 
 
@@ -54,7 +55,19 @@ def draw_metric(ax, results, group_list, look_of, split, metric, scale=1.0, smoo
         if metric.startswith("accuracy"):
             ok_band["hi"] = ok_band["hi"].clip(upper=scale)
         label = look.label + encoding.status_note(aggregate.status_counts(runs))
-        if len(ok_band):
+        ok_series = [per_run[r] for r in ok_ids if r in per_run]
+        if 1 <= len(ok_series) < MIN_SEEDS_FOR_BAND:
+            # A t interval over two seeds is 12.7 standard errors wide: draw each seed instead.
+            line = None
+            for seed_index, (steps, vals) in enumerate(ok_series):
+                keep = _thin_indices(len(steps))
+                drawn, = ax.plot(steps[keep], vals[keep], color=look.colour, linestyle=look.linestyle,
+                                 marker=look.marker, markevery=max(1, len(keep) // 6), markersize=3,
+                                 linewidth=1.0, alpha=0.9 if seed_index == 0 else 0.6)
+                line = line or drawn
+                finite_values.extend(vals[np.isfinite(vals)])
+            ax._normlab_seed_lines = ax._normlab_seed_lines or len(ok_series) > 1 if hasattr(ax, "_normlab_seed_lines") else len(ok_series) > 1
+        elif len(ok_band):
             line, = ax.plot(ok_band["step"], ok_band["mean"], color=look.colour, linestyle=look.linestyle,
                             marker=look.marker, markevery=max(1, len(ok_band) // 6), markersize=3)
             ax.fill_between(ok_band["step"].astype(float), ok_band["lo"].astype(float),
@@ -87,12 +100,35 @@ def draw_metric(ax, results, group_list, look_of, split, metric, scale=1.0, smoo
             if metric.startswith("accuracy"):  # a wide CI must not push the axis past 0..100 %
                 lo, hi = max(lo, -0.02 * scale), min(hi, 1.02 * scale)
             ax.set_ylim(lo, hi)
-    for x, y, colour in ended:
-        top = ax.get_ylim()[1]
-        bottom = ax.get_ylim()[0]
-        ax.plot([x], [min(max(y, bottom), top)], marker=style.DIVERGED_MARKER, color=colour,
-                markersize=6, markeredgewidth=1.2, clip_on=False, zorder=5)
+    ax._normlab_finite = bool(finite_values)
+    ax._normlab_ended = ended
+    place_ended(ax)
     return handles, labels, window_steps
+
+
+def place_ended(ax):
+    """Crosses at the last finite value of each diverged/failed run, at the panel's edge (with an
+    arrow) when that value is off the axis, which is set from the runs that finished: a diverging
+    loss of 6e12 must not flatten every other curve."""
+    for artist in getattr(ax, "_normlab_marks", []):
+        artist.remove()
+    marks = []
+    bottom, top = ax.get_ylim()
+    off_scale = False
+    for x, y, colour in getattr(ax, "_normlab_ended", []):
+        shown = min(max(y, bottom), top)
+        marks.append(ax.plot([x], [shown], marker=style.DIVERGED_MARKER, color=colour, markersize=6,
+                             markeredgewidth=1.2, clip_on=False, zorder=5)[0])
+        if y > top or y < bottom:
+            off_scale = True
+            marks.append(ax.annotate("", (x, shown), xytext=(0, -12 if y > top else 12),
+                                     textcoords="offset points", annotation_clip=False,
+                                     arrowprops=dict(arrowstyle="->", color=colour, lw=0.8)))
+    if off_scale:
+        marks.append(ax.text(0.02, 0.03, "x↑ diverged, off scale", transform=ax.transAxes,
+                             ha="left", va="bottom", fontsize=5, color="0.3"))
+    ax._normlab_marks = marks
+    ax._normlab_off_scale = off_scale
 
 
 MAX_POINTS = 400  # per drawn line: enough for any paper figure, and keeps the PDFs small
@@ -130,8 +166,10 @@ def _panel_pair(ax_loss, ax_acc, results, group_list, look_of, scale, compact=Fa
 
 def _band_note(results, window):
     seeds = results.runs.groupby(results.varying_keys() or ["status"]).size().max() if len(results.runs) else 0
-    if seeds > 1:
+    if seeds >= MIN_SEEDS_FOR_BAND:
         note = f"lines: mean over seeds (up to {seeds}); bands: 95% CI (Student's t)"
+    elif seeds > 1:
+        note = f"one line per seed ({seeds} seeds: too few for a confidence band)"
     else:
         note = "lines: one run each (one seed, so no confidence band)"
     note += "; x: last value of a diverged/failed run"
@@ -188,10 +226,15 @@ def draw(results, out_dir, formats):
             ax_acc.set_ylabel("")
     for row_offset in (0, 1):  # one y range per metric, so that panels compare at a glance
         row_axes = [ax for ax in axes[row_offset::2].ravel() if ax.has_data()]
-        limits = [ax.get_ylim() for ax in row_axes]
-        if limits:
+        limits = [ax.get_ylim() for ax in row_axes if getattr(ax, "_normlab_finite", False)]
+        if limits:  # from panels with finished runs only: a panel of diverged runs does not stretch them
+            log = any(ax.get_yscale() == "log" for ax in row_axes)
+            lo, hi = min(l for l, _ in limits), max(h for _, h in limits)
             for ax in row_axes:
-                ax.set_ylim(min(l for l, _ in limits), max(h for _, h in limits))
+                if log and lo > 0:
+                    ax.set_yscale("log")
+                ax.set_ylim(lo, hi)
+                place_ended(ax)
     for index in range(len(facets), facet_rows * columns):
         row, col = divmod(index, columns)
         axes[2 * row, col].set_visible(False)

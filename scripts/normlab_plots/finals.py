@@ -12,9 +12,10 @@ def spans_decades(xs):
     return bool(xs.size and xs.min() > 0 and xs.max() / xs.min() >= 10)
 
 
-def draw_lines(ax, runs, x_key, value_of, line_keys, default_norm, x_of=float):
+def draw_lines(ax, runs, x_key, value_of, line_keys, default_norm, x_of=float, bounds=None):
     """value_of(runs frame) -> numpy array of the metric for the ok runs of a group.
     Lines are dodged sideways a little so that their error bars do not hide each other.
+    bounds=(lo, hi): the metric's possible range (e.g. 0..100 %); error bars are clipped to it.
     Returns legend (handles, labels, [(x, colour, text)] where every run diverged or failed)."""
     line_groups = aggregate.groups(runs, line_keys)
     x_values = sorted({x_of(v) for v in runs[x_key].dropna().unique()})
@@ -52,7 +53,12 @@ def draw_lines(ax, runs, x_key, value_of, line_keys, default_norm, x_of=float):
         counts = aggregate.status_counts(group)
         label = look.label + encoding.status_note(counts)
         if xs:
-            container = ax.errorbar(xs, means, yerr=halves, color=look.colour, marker=look.marker,
+            means_a, halves_a = np.asarray(means, dtype=float), np.asarray(halves, dtype=float)
+            lower, upper = halves_a, halves_a
+            if bounds is not None:  # a t interval over few seeds can pass what the metric can be
+                lower = np.minimum(halves_a, np.maximum(means_a - bounds[0], 0.0))
+                upper = np.minimum(halves_a, np.maximum(bounds[1] - means_a, 0.0))
+            container = ax.errorbar(xs, means, yerr=[lower, upper], color=look.colour, marker=look.marker,
                                     linestyle=look.linestyle, capsize=2, elinewidth=0.8, markersize=4)
             handle = container.lines[0]
             for x, y, note in zip(xs, means, notes):
@@ -81,7 +87,7 @@ def mark_all_failed(ax, all_failed, handles, labels):
 def clamp_percent(ax, scale):
     """Keeps a percentage axis within 0..100 even when a wide CI reaches beyond."""
     lo, hi = ax.get_ylim()
-    ax.set_ylim(max(lo, 0.0), min(hi, 1.0 * scale + 1e-9 * scale))
+    ax.set_ylim(max(lo, -0.02 * scale), min(hi, 1.02 * scale))  # the data are clipped; 2% room for markers
 
 
 def legend_below(ax, handles, labels):

@@ -42,7 +42,7 @@ def draw(results, out_dir, formats):
     fig, ax = plt.subplots(figsize=(style.ONE_COLUMN_IN, 2.4))
     handles, labels, all_failed = finals.draw_lines(
         ax, runs, "init_scale", lambda ok: ok["test_accuracy"].to_numpy() * scale, line_keys,
-        str(runs["norm"].iloc[0]))
+        str(runs["norm"].iloc[0]), bounds=(0.0, scale))
     finals.log_axis_if_decades(ax, runs["init_scale"].unique())
     finals.mark_all_failed(ax, all_failed, handles, labels)
     if scale == 100.0:

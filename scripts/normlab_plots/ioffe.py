@@ -34,14 +34,15 @@ def draw(results, out_dir, formats, layer=None):
     axes[0].legend(handles, labels, loc="best")
     percentile_axes = []
     missing = []
+    site_of = _common_site(results, group_list, layer)
     for index, ((values, runs), ax) in enumerate(zip(group_list, axes[1:])):
         look = look_of[values]
         ok_ids = runs["run_id"][runs["status"] == "ok"].tolist()
         ids = ok_ids or runs["run_id"].tolist()
         try:
-            chosen = layers.choose_layer(results, ids, [p for p, _, _ in PERCENTILES], requested=layer)
+            chosen, site, sites = site_of(ids)
         except layers.ResultsError:
-            if layer:
+            if layer and len(missing) + 1 == len(group_list):
                 raise
             # e.g. `none` has no normalization layer, so the harness may record nothing for it.
             ax.text(0.5, 0.5, "no layer statistics\nrecorded for these runs", transform=ax.transAxes,
@@ -68,11 +69,16 @@ def draw(results, out_dir, formats, layer=None):
             ax.annotate(name, (band["step"].iloc[-1], band["mean"].iloc[-1]), textcoords="offset points",
                         xytext=(2, 0), va="center", fontsize=6, color=look.colour, annotation_clip=False)
         note = encoding.status_note(aggregate.status_counts(runs))
+        if len(ok_ids) < 2:  # one seed: no band; say so rather than leave the reader guessing
+            band_text = "one seed, no band" if ok_ids else ""
+        else:
+            band_text = f"bands: 95% CI, {len(ok_ids)} seeds"
         if not ok_ids:
             ax.text(0.5, 0.5, "no run finished", transform=ax.transAxes, ha="center", va="center")
-        what = "normalized x̂ (before γ, β)" if normalized else "sigmoid input"
-        ax.set_title(f"({chr(ord('b') + index)}) {look.label}{note}: {what}\n15/50/85th pct., layer {chosen}",
-                     fontsize=7)
+        what = "x̂ (before γ, β)" if normalized else "sigmoid input"
+        ax.set_title(f"({chr(ord('b') + index)}) {look.label}{note}: {what}\n15/50/85th pct., "
+                     f"norm site {site}/{sites} (layer {chosen})"
+                     + (f"\n{band_text}" if band_text else ""), fontsize=6.5)
         ax.set_xlabel("training step")
         percentile_axes.append(ax)
     if len(missing) == len(group_list):
@@ -86,6 +92,31 @@ def draw(results, out_dir, formats, layer=None):
                 ax.set_ylim(min(l for l, _ in limits), max(h for _, h in limits))
     fig.tight_layout(w_pad=1.2)
     return style.save(fig, out_dir, "ioffe_figure1", formats)
+
+
+def _common_site(results, group_list, requested):
+    """The same place in every panel. Model layer indices differ between normalizers (batch norm
+    adds modules, `none` an identity), so the site is the k-th normalization site with percentile
+    records: the one feeding the last hidden layer's sigmoid by default, or the site of --layer in
+    the first group that has it. Returns run_ids -> (layer, site number, number of sites)."""
+    needed = [p for p, _, _ in PERCENTILES]
+    ordinal = None
+    if requested:
+        for _, runs in group_list:
+            have = layers.layers_with(results.layer_stats, runs["run_id"].tolist(), needed)
+            if requested in have:
+                ordinal = have.index(requested)
+                break
+        if ordinal is None:
+            layers.choose_layer(results, results.runs["run_id"].tolist(), needed, requested=requested)  # raises
+
+    def site_of(ids):
+        have = layers.layers_with(results.layer_stats, ids, needed)
+        if not have:
+            raise layers.ResultsError(f"{results.dir / 'layer_stats.csv'}: no percentile records for these runs")
+        index = len(have) - 1 if ordinal is None else min(ordinal, len(have) - 1)
+        return have[index], index + 1, len(have)
+    return site_of
 
 
 def _eps(values, keys, results):

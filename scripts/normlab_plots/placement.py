@@ -9,10 +9,11 @@ import numpy as np
 
 from . import aggregate, curves, style
 
-HATCHES = {"pre": "", "post": "////", "none": "...."}
+HATCHES = {"pre": "", "post": "////", "none": "....", "n/a": "\\\\"}  # n/a: placement does not apply
 
 
 def _condition_label(placement, bias):
+    placement = "placement n/a" if str(placement).lower() == "n/a" else placement
     return f"{placement}, bias {bias}" if bias is not None else f"{placement}"
 
 
@@ -23,7 +24,7 @@ def draw(results, out_dir, formats):
     condition_keys = ["placement"] + (["bias"] if has_bias else [])
     scale = curves.accuracy_scale(results)
     norms = [v[0] for v, _ in aggregate.groups(runs, ["norm"])]
-    order = {"pre": 0, "post": 1, "none": 2, "true": 0, "auto": 1, "false": 2}
+    order = {"pre": 0, "post": 1, "none": 2, "n/a": 3, "true": 0, "auto": 1, "false": 2}
     conditions = sorted((v for v, _ in aggregate.groups(runs, condition_keys)),
                         key=lambda c: [order.get(str(x).lower(), 3) for x in c] + [str(x) for x in c])
     summary = aggregate.final_summary(runs, ["norm"] + condition_keys, "test_accuracy")
@@ -55,22 +56,29 @@ def draw(results, out_dir, formats):
                     continue
                 half = row["half"] * factor if np.isfinite(row["half"]) else 0.0
                 mean = row["mean"] * factor
-                ax.bar(x, mean, width, color=fill, edgecolor=colour, linewidth=0.6, yerr=half if half > 0 else None,
+                lower = upper = half
+                if metric == "test_accuracy" or metric.endswith("loss"):  # bounded below by 0
+                    lower = min(half, max(mean, 0.0))
+                if metric == "test_accuracy":  # and accuracy above by 100 %
+                    upper = min(half, max(scale - mean, 0.0))
+                ax.bar(x, mean, width, color=fill, edgecolor=colour, linewidth=0.6,
+                       yerr=[[lower], [upper]] if half > 0 else None,
                        error_kw=dict(elinewidth=0.7, capsize=1.5, ecolor="0.2"))
-                hatch = HATCHES.get(condition[0], "xx")
+                hatch = HATCHES.get(str(condition[0]).lower(), "xx")
                 if hatch:  # hatch lines take the edge colour: white on a full-colour bar, the colour on a light one
                     ax.bar(x, mean, width, facecolor="none", linewidth=0, hatch=hatch,
                            edgecolor="white" if fill == colour else colour)
-                top = max(top, mean + half)
+                top = max(top, mean + upper)
                 if bad:
-                    ax.annotate(f"{bad}/{int(row['runs'])}\ndiv.", (x, mean + half), textcoords="offset points",
+                    ax.annotate(f"{bad}/{int(row['runs'])}\ndiv.", (x, mean + upper), textcoords="offset points",
                                 xytext=(0, 1), ha="center", va="bottom", fontsize=5, color=colour)
         any_all_failed = any_all_failed or bool(marks)
         for x, colour in marks:
             ax.plot([x], [0], marker=style.DIVERGED_MARKER, color=colour, markersize=6, clip_on=False, zorder=5)
         ax.set_ylabel(ylabel)
         if metric == "test_accuracy" and scale == 100:
-            ax.set_ylim(0, min(100.0, top * 1.12) if top > 0 else 100)
+            # room for the (clipped) error bars: the limit is at least 6% above the highest one
+            ax.set_ylim(0, min(top * 1.12, 1.06 * scale) if top > 0 else 100)
         else:
             ax.set_ylim(0, top * 1.15 if top > 0 else 1)
         ax.grid(axis="x", visible=False)
@@ -81,7 +89,7 @@ def draw(results, out_dir, formats):
     handles = []
     for c in conditions:
         fill = _fill("0.35", c, condition_keys)
-        handles.append(mpatches.Patch(facecolor=fill, linewidth=0.6, hatch=HATCHES.get(c[0], "xx"),
+        handles.append(mpatches.Patch(facecolor=fill, linewidth=0.6, hatch=HATCHES.get(str(c[0]).lower(), "xx"),
                                       edgecolor="white" if fill == "0.35" else "0.35",
                                       label=_condition_label(c[0], c[1] if has_bias else None)))
     if any_all_failed:

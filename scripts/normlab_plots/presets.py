@@ -1,28 +1,107 @@
-"""Which figures each preset gets. A results directory from any other configuration gets the
-generic curves figure (and the activation distributions when layer statistics were recorded)."""
+"""Which figures a results directory gets: chosen by what it contains, never by the sweep's name,
+so that a renamed copy of a preset keeps its figures. A `figures = [...]` list in the configuration
+(manifest.json "config" -> "figures") overrides the choice.
+
+Rules (every applicable figure is drawn, in this order):
+  ioffe_figure1     the model is an MLP with sigmoid activations, norm varies, and layer_stats.csv
+                    has the 15/50/85th percentiles
+  family            norm varies over at least FAMILY_MIN_KINDS normalizer kinds
+  batch_size        norm (at least two normalizer kinds) and batch_size both vary
+  placement         placement varies (over at least two of pre/post; `n/a` does not count)
+  lr_stability      lr varies (a key of its own, not set by the batch size) and norm varies
+  init_sensitivity  init varies
+  running_stats     layer_stats.csv has running_mean/running_var (with batch_mean/batch_var) and the
+                    normalizers vary only in their running-statistics settings (e.g. batch norm momentum)
+  curves            always
+  distributions     layer_stats.csv has the mean, std and 15/50/85th percentiles (except for a
+                    running-statistics sweep, whose layer statistics running_stats draws)
+"""
+import re
+
 from . import batch_size, curves, distributions, family, init_sensitivity, ioffe, lr_stability, placement, running_stats
+from . import style
+from .load import ResultsError
 
-PRESET_FIGURES = {
-    "quickstart": [curves.draw, distributions.draw],
-    "ioffe2015": [ioffe.draw, curves.draw, distributions.draw],
-    "wuhe2018": [batch_size.draw, curves.draw],
-    "placement": [placement.draw, curves.draw],
-    "lr_stability": [lr_stability.draw, curves.draw],
-    "init_sensitivity": [init_sensitivity.draw, curves.draw],
-    "running_stats": [running_stats.draw, curves.draw],
-    "family": [family.draw, batch_size.draw, curves.draw],
+FIGURES = {  # stem -> (draw, takes the layer / run choice)
+    "ioffe_figure1": (ioffe.draw, True),
+    "family": (family.draw, False),
+    "batch_size": (batch_size.draw, False),
+    "placement": (placement.draw, False),
+    "lr_stability": (lr_stability.draw, False),
+    "init_sensitivity": (init_sensitivity.draw, False),
+    "running_stats": (running_stats.draw, True),
+    "curves": (curves.draw, False),
+    "distributions": (distributions.draw, True),
 }
-USES_LAYER = {ioffe.draw, running_stats.draw, distributions.draw}
+FAMILY_MIN_KINDS = 8
+LR_MIN_VALUES = 2  # the quick lr_stability sweep has two learning rates and keeps its heatmap
 
 
-def figures_for(name):
-    return PRESET_FIGURES.get(name, [curves.draw, distributions.draw])
+def _values(results, key):
+    if key not in results.runs.columns:
+        return []
+    return [v for v in results.runs[key].dropna().unique().tolist() if str(v).lower() != "n/a"]
 
 
-def draw(results, out_dir, formats, layer=None):
+def _stats(results):
+    if not results.has_layer_stats():
+        return set()
+    try:
+        return set(results.layer_stats["stat"].unique())
+    except ResultsError:
+        return set()
+
+
+def chosen_figures(results):
+    """Figure stems for this results directory, in drawing order."""
+    configured = (results.manifest.get("config") or {}).get("figures")
+    if configured is not None:
+        if isinstance(configured, str):
+            configured = [configured]
+        if not isinstance(configured, list) or not all(isinstance(f, str) for f in configured):
+            raise ResultsError(f"{results.dir / 'manifest.json'}: config \"figures\" must be a list of names")
+        unknown = [f for f in configured if f not in FIGURES]
+        if unknown:
+            raise ResultsError(f"{results.dir / 'manifest.json'}: config \"figures\": unknown figure(s) "
+                               f"{', '.join(unknown)}; known: {', '.join(FIGURES)}")
+        return list(dict.fromkeys(configured))
+    keys = results.varying_keys()
+    stats = _stats(results)
+    norms = _values(results, "norm")
+    kinds = {style.norm_kind(n) for n in norms}
+    norm_varies = "norm" in keys
+    models = [str(m) for m in _values(results, "model")]
+    chosen = []
+    percentiles = {"p15", "p50", "p85"} <= stats
+    if (norm_varies and percentiles and models
+            and all(m.startswith("mlp") and re.search(r"act=sigmoid", m) for m in models)):
+        chosen.append("ioffe_figure1")
+    if norm_varies and len(kinds) >= FAMILY_MIN_KINDS:
+        chosen.append("family")
+    if norm_varies and len(kinds) >= 2 and len(_values(results, "batch_size")) >= 2 and "batch_size" in keys:
+        chosen.append("batch_size")
+    if len({str(p).lower() for p in _values(results, "placement")} & {"pre", "post"}) >= 2:
+        chosen.append("placement")
+    if norm_varies and "lr" in keys and len(_values(results, "lr")) >= LR_MIN_VALUES:
+        chosen.append("lr_stability")
+    if "init" in keys:
+        chosen.append("init_sensitivity")
+    running = {"running_mean", "running_var", "batch_mean", "batch_var"} <= stats
+    if running and norm_varies and len(kinds) == 1 and style.uses_running_batch_statistics(next(iter(kinds))):
+        chosen.append("running_stats")
+    chosen.append("curves")
+    if {"mean", "std"} | {"p15", "p50", "p85"} <= stats and "running_stats" not in chosen:
+        chosen.append("distributions")
+    return chosen
+
+
+def draw(results, out_dir, formats, layer=None, run_choice=None):
     written = []
-    for figure in figures_for(results.name):
-        if figure in USES_LAYER:
+    for stem in chosen_figures(results):
+        figure, per_layer = FIGURES[stem]
+        if stem == "distributions":
+            written += figure(results, out_dir, formats, layer=layer, choice=run_choice)
+        elif per_layer:
             written += figure(results, out_dir, formats, layer=layer)
         else:
             written += figure(results, out_dir, formats)

@@ -87,6 +87,8 @@ def draw(results, out_dir, formats, layer=None):
                         continue
                     train_mode_seen.append(band["mean"].to_numpy())
                     colour = "0.45" if len(variants) > 1 else look.colour
+                band["lo"] = band["lo"].clip(lower=0.0)  # accuracy is bounded: 0..100 %
+                band["hi"] = band["hi"].clip(upper=scale)
                 ax_acc.plot(band["step"], band["mean"], color=colour, linestyle=linestyle,
                             marker=look.marker if metric == "accuracy" else None,
                             markevery=max(1, len(band) // 6), markersize=3)
@@ -96,9 +98,11 @@ def draw(results, out_dir, formats, layer=None):
             legend.setdefault(label, plt.Line2D([], [], color=look.colour, marker=look.marker))
         where = ", ".join(encoding.describe(k, v) for k, v in zip(facet_keys, facet_values))
         seed_text = f", seed {int(seed_shown)}" if seed_shown is not None and np.isfinite(seed_shown) else ""
-        ax_mean.set_title(f"(a) mean of feature 0{seed_text}" + (f"\n{where}" if where else ""), fontsize=7)
-        ax_var.set_title("(b) variance of feature 0" + (f"\n{where}" if where else ""), fontsize=7)
-        ax_acc.set_title("(c) test accuracy, mean over seeds" + (f"\n{where}" if where else ""), fontsize=7)
+        letters = [chr(ord("a") + 3 * row + i) for i in range(3)]  # unique panel letters across rows
+        ax_acc.set_ylim(-0.02 * scale, 1.02 * scale)
+        ax_mean.set_title(f"({letters[0]}) mean of feature 0{seed_text}" + (f"\n{where}" if where else ""), fontsize=7)
+        ax_var.set_title(f"({letters[1]}) variance of feature 0" + (f"\n{where}" if where else ""), fontsize=7)
+        ax_acc.set_title(f"({letters[2]}) test accuracy, mean over seeds" + (f"\n{where}" if where else ""), fontsize=7)
         ax_mean.set_ylabel("mean (input units)")
         ax_var.set_ylabel("variance (input units²)")
         ax_acc.set_ylabel("test accuracy (%)" if scale == 100.0 else "test accuracy")
@@ -111,10 +115,15 @@ def draw(results, out_dir, formats, layer=None):
     handles = list(legend.values()) + [
         plt.Line2D([], [], color=grey), plt.Line2D([], [], color=grey, linestyle="none", marker=".", markersize=4),
         plt.Line2D([], [], color=grey, linestyle=":"),
-        plt.Line2D([], [], color=grey, linestyle="-"), plt.Line2D([], [], color=grey, linestyle="--")]
-    labels = list(legend.keys()) + [f"(a, b) running statistic (layer {chosen})", "(a, b) per-batch value",
-                                    f"(a, b) {population_label}", "(c) evaluation mode (running statistics)",
-                                    "(c) training mode (batch statistics; grey when the same for all variants)"]
+        plt.Line2D([], [], color=grey, linestyle="-"), plt.Line2D([], [], color=grey, linestyle="--"),
+        plt.matplotlib.patches.Patch(color=grey, alpha=0.2, linewidth=0)]
+    stat_panels = ", ".join(f"{chr(ord('a') + 3 * r)}, {chr(ord('a') + 3 * r + 1)}" for r in range(len(facets)))
+    acc_panels = ", ".join(chr(ord("a") + 3 * r + 2) for r in range(len(facets)))
+    labels = list(legend.keys()) + [f"({stat_panels}) running statistic (layer {chosen})",
+                                    f"({stat_panels}) per-batch value", f"({stat_panels}) {population_label}",
+                                    f"({acc_panels}) evaluation mode (running statistics)",
+                                    f"({acc_panels}) training mode (batch statistics; grey when the same for all variants)",
+                                    f"({acc_panels}) bands: 95% CI over seeds, clipped to 0..100%"]
     fig.tight_layout()
     fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, columnspacing=1.0)
     return style.save(fig, out_dir, "running_stats", formats)

@@ -24,6 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import synthetic  # noqa: E402
+import figure_fixes  # noqa: E402
 
 FAILURES = []
 NORMLAB = ""  # the normlab executable (--normlab), for plot.py to read the registry
@@ -153,8 +154,13 @@ def check_edge_cases(workdir):
         "placement_pre_only": ("placement", {"norm": ["batch", "none"], "placement": ["pre"], "seed": [0, 1]},
                                ["placement", "curves"]),
     }
+    # Figures follow the content: a sweep whose placement does not vary gets no placement figure
+    # unless its configuration asks for one (config "figures"), which this degenerate case tests.
+    configured = {"placement_pre_only": ["placement", "curves"]}
     for label, (preset, axes, stems) in cases.items():
         directory = synthetic.make(workdir / f"edge_{label}", preset, axes)
+        if label in configured:
+            set_config_figures(directory, configured[label])
         check_figures(f"edge case {label}", directory, stems, formats=("png",))
     empty = synthetic.make(workdir / "edge_no_curve_rows", "quickstart", {"norm": ["batch", "none"]})
     (empty / "curves.csv").write_text("run_id,step,epoch,split,metric,value\n")
@@ -201,10 +207,23 @@ def check_errors(workdir, template):
     print("ok: error paths")
 
 
+def set_config_figures(directory, figures):
+    manifest = json.loads((directory / "manifest.json").read_text())
+    manifest.setdefault("config", {})["figures"] = figures
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+
+
 def check_layer_stats_errors(workdir, template):
     target = workdir / "broken_ioffe_no_layer_stats"
     shutil.copytree(template, target)
     (target / "layer_stats.csv").unlink()
+    result = run_plot(target)
+    # Chosen by content, ioffe_figure1 is simply not drawn without layer statistics ...
+    check(result.returncode == 0 and "ioffe_figure1.png" not in result.stdout,
+          f"ioffe2015 without layer_stats.csv: exit {result.returncode}, expected 0 without ioffe_figure1")
+    # ... but asked for by the configuration, its absence is an error naming the file.
+    shutil.rmtree(target / "figures", ignore_errors=True)
+    set_config_figures(target, ["ioffe_figure1", "curves"])
     result = run_plot(target)
     check(result.returncode == 2 and "layer_stats.csv" in result.stderr and "Traceback" not in result.stderr,
           f"ioffe2015 without layer_stats.csv: exit {result.returncode}: {result.stderr.strip()}")
@@ -246,12 +265,23 @@ def main():
                                                 f"{sweep.stderr.strip()[-1000:]}"):
                 continue
             check_figures(f"quick {name}", out, EXPECTED[name])
+            # Figures come from the content, not the name: a renamed copy gets the same ones.
+            renamed = tmp / "quick" / f"{name}_renamed"
+            shutil.copytree(out, renamed)
+            shutil.rmtree(renamed / "figures", ignore_errors=True)
+            manifest = json.loads((renamed / "manifest.json").read_text())
+            manifest["name"] = f"copy_of_{name}"
+            (renamed / "manifest.json").write_text(json.dumps(manifest))
+            check_figures(f"renamed quick {name}", renamed, EXPECTED[name], formats=("png",))
         # Synthetic results cover what quick sweeps rarely show (diverged and failed runs); to keep
         # the test short they are drawn only where no quick sweep ran, plus these three.
         for name, directory in dirs.items():
             if name not in real or name in ("quickstart", "lr_stability", "generic"):
                 check_figures(f"synthetic {name}", directory, EXPECTED[name] + SYNTHETIC_EXTRA.get(name, []))
         check_edge_cases(tmp)
+        (tmp / "fixes").mkdir()
+        figure_fixes.run(SOURCE, NORMLAB, dirs, tmp / "fixes", check)
+        print("ok: figure fixes")
         check_errors(tmp, dirs["quickstart"])
         check_layer_stats_errors(tmp, dirs["ioffe2015"])
     if FAILURES:
