@@ -105,8 +105,14 @@ void set_aside_stale_figures(const std::string& dir, const ManifestSummary& prev
 }  // namespace
 
 SweepCounts run_sweep(const SweepConfig& config, const RunPlan& plan, const SweepOptions& options) {
+  // A path that cannot be a directory (a file there or on the way) is a usage error (exit 2);
+  // a directory that cannot be written (permissions, a full disk) a runtime failure (exit 1).
   std::error_code ec;
   std::filesystem::create_directories(options.out_dir, ec);
+  if (ec == std::errc::not_a_directory || ec == std::errc::file_exists ||
+      (!ec && !std::filesystem::is_directory(options.out_dir)))
+    throw InputError("--out " + options.out_dir + ": a file is in the way (" +
+                     (ec ? ec.message() : std::string("not a directory")) + "); give a directory");
   if (ec) throw std::runtime_error("cannot create " + options.out_dir + ": " + ec.message());
   DirectoryLock lock(options.out_dir);  // before touching anything another sweep may be writing
   const ManifestSummary previous = read_manifest_summary(options.out_dir + "/manifest.json");

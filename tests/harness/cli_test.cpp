@@ -183,12 +183,17 @@ TEST_CASE("configuration errors exit 2 with one line naming file, key and what i
   CHECK_FALSE(fs::exists(dir / "runs"));
 }
 
-TEST_CASE("a sweep that cannot write its results exits 1 and leaves no results") {
+TEST_CASE("an --out that a file is in the way of is a usage error: exit 2, and the file untouched") {
   TempDir dir("runtime");
   write_text(dir / "blocker", "a file where the output directory should go\n");
-  const Outcome o = run_normlab({"run", kConfigs + "ioffe2015.toml", "--quick", "--out", "blocker/out"}, dir.path());
-  CHECK(o.status == 1);
-  CHECK_THAT(o.err, Catch::Contains("normlab run: failed: "));
+  for (const char* out : {"blocker", "blocker/out"}) {
+    INFO(out);
+    const Outcome o = run_normlab({"run", kConfigs + "ioffe2015.toml", "--quick", "--out", out}, dir.path());
+    CHECK(o.status == 2);
+    CHECK_THAT(o.err, Catch::Contains("normlab run: error: --out ") && Catch::Contains("a file is in the way"));
+  }
+  CHECK(slurp(dir / "blocker") == "a file where the output directory should go\n");
+  // Runtime failures writing results (exit 1) are tested with a full disk: full_disk_test.cpp.
 }
 
 TEST_CASE("dry run: prints the expanded runs in order and writes nothing") {
