@@ -46,12 +46,8 @@ class BatchNorm final : public Normalizer<T> {
         channels_(channels_of_example("batch norm", example)) {
     const std::size_t C = channels_;
     if (options_.affine) {
-      weight_ = Tensor<T>::from_shape({C});
-      weight_.fill(T(1));
-      bias_ = Tensor<T>::from_shape({C});
-      bias_.fill(T(0));
-      weight_grad_ = bias_;
-      bias_grad_ = bias_;
+      weight_ = filled<T>({C}, 1);
+      bias_ = weight_grad_ = bias_grad_ = filled<T>({C}, 0);
     }
     running_.momentum = options_.momentum;
     if (options_.track_running_stats) running_.reset(C);

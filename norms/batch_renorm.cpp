@@ -62,12 +62,8 @@ class BatchRenorm final : public Normalizer<T> {
   BatchRenorm(const BatchRenormOptions& options, const Shape& example)
       : options_(options), rank_(example.size()), channels_(channels_of_example("batch renorm", example)) {
     const std::size_t C = channels_;
-    weight_ = Tensor<T>::from_shape({C});
-    weight_.fill(T(1));
-    bias_ = Tensor<T>::from_shape({C});
-    bias_.fill(T(0));
-    weight_grad_ = bias_;
-    bias_grad_ = bias_;
+    weight_ = filled<T>({C}, 1);
+    bias_ = weight_grad_ = bias_grad_ = filled<T>({C}, 0);
     running_.momentum = options_.momentum;
     running_.reset(C);
     mean_.resize(C), var_.resize(C), rstd_.resize(C), r_.resize(C), d_.resize(C);

@@ -41,12 +41,8 @@ class EvoNormB0 final : public Normalizer<T> {
         rank_(example.size()),
         channels_(spatial_channels_of_example("evonorm_b0", example)) {
     const std::size_t C = channels_;
-    weight_ = Tensor<T>::from_shape({C});
-    weight_.fill(T(1));
-    v_ = weight_;
-    bias_ = Tensor<T>::from_shape({C});
-    bias_.fill(T(0));
-    weight_grad_ = bias_grad_ = v_grad_ = bias_;
+    weight_ = v_ = filled<T>({C}, 1);
+    bias_ = weight_grad_ = bias_grad_ = v_grad_ = filled<T>({C}, 0);
     running_.momentum = options_.momentum;
     running_.reset(C);
     batch_mean_.resize(C), batch_var_.resize(C), batch_std_.resize(C), dd_batch_.resize(C);

@@ -49,12 +49,8 @@ class EvoNormS0 final : public Normalizer<T> {
  public:
   EvoNormS0(const EvoNormS0Options& options, const Shape& example)
       : options_(options), rank_(example.size()), channels_(checked_channels(options, example)) {
-    weight_ = Tensor<T>::from_shape({channels_});
-    weight_.fill(T(1));
-    v_ = weight_;
-    bias_ = Tensor<T>::from_shape({channels_});
-    bias_.fill(T(0));
-    weight_grad_ = bias_grad_ = v_grad_ = bias_;
+    weight_ = v_ = filled<T>({channels_}, 1);
+    bias_ = weight_grad_ = bias_grad_ = v_grad_ = filled<T>({channels_}, 0);
   }
 
   std::string kind() const override { return "evonorm_s0"; }

@@ -115,12 +115,8 @@ class FilterResponseNorm final : public Normalizer<T> {
  public:
   FilterResponseNorm(const FrnOptions& options, const Shape& example)
       : options_(options), rank_(example.size()), channels_(channels_of_example("frn", example)) {
-    weight_ = Tensor<T>::from_shape({channels_});
-    weight_.fill(T(1));
-    bias_ = Tensor<T>::from_shape({channels_});
-    bias_.fill(T(0));
-    weight_grad_ = bias_;
-    bias_grad_ = bias_;
+    weight_ = filled<T>({channels_}, 1);
+    bias_ = weight_grad_ = bias_grad_ = filled<T>({channels_}, 0);
     if (options_.tlu) tau_ = tau_grad_ = bias_;
   }
 

@@ -31,12 +31,8 @@ class GroupedNorm : public Normalizer<T> {
   GroupedNorm(std::string who, double eps, bool affine, const Shape& param_shape)
       : who_(std::move(who)), backward_who_(who_ + " backward"), eps_(eps), affine_(affine) {
     if (affine_) {
-      weight_ = Tensor<T>::from_shape(param_shape);
-      weight_.fill(T(1));
-      bias_ = Tensor<T>::from_shape(param_shape);
-      bias_.fill(T(0));
-      weight_grad_ = bias_;
-      bias_grad_ = bias_;
+      weight_ = filled<T>(param_shape, 1);
+      bias_ = weight_grad_ = bias_grad_ = filled<T>(param_shape, 0);
     }
   }
 

@@ -32,14 +32,10 @@ class MeanOnlyNorm final : public Normalizer<T> {
         channels_(channels_of_example("mean-only batch norm", example)) {
     const std::size_t C = channels_;
     if (options_.affine) {
-      bias_ = Tensor<T>::from_shape({C});
-      bias_.fill(T(0));
-      bias_grad_ = bias_;
+      bias_ = bias_grad_ = filled<T>({C}, 0);
     }
-    running_mean_ = Tensor<T>::from_shape({C});
-    running_mean_.fill(T(0));
-    num_batches_tracked_ = Tensor<T>::from_shape({});
-    num_batches_tracked_() = T(0);
+    running_mean_ = filled<T>({C}, 0);
+    num_batches_tracked_ = filled<T>({}, 0);
     mean_.resize(C), var_.resize(C), ones_.assign(C, 1.0), zeros_.assign(C, 0.0), sum_dy_.resize(C);
     sum_dy_centered_.resize(C), k_.resize(C), affine_steps_.resize(C), grad_steps_.resize(C);
   }

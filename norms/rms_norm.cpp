@@ -48,10 +48,8 @@ class RmsNorm final : public Normalizer<T> {
         normalized_shape_(rms_normalized_shape_of(example)),
         L_(shape_product(normalized_shape_)) {
     if (affine_) {
-      weight_ = Tensor<T>::from_shape(normalized_shape_);
-      weight_.fill(T(1));
-      weight_grad_ = Tensor<T>::from_shape(normalized_shape_);
-      weight_grad_.fill(T(0));
+      weight_ = filled<T>(normalized_shape_, 1);
+      weight_grad_ = filled<T>(normalized_shape_, 0);
       weight_grad_sum_.resize(L_);
     }
   }

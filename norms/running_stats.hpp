@@ -24,12 +24,9 @@ struct RunningStats {
   PreciseAverage precise;
 
   void reset(std::size_t channels) {
-    mean = Tensor<T>::from_shape({channels});
-    mean.fill(T(0));
-    var = Tensor<T>::from_shape({channels});
-    var.fill(T(1));
-    num_batches_tracked = Tensor<T>::from_shape({});
-    num_batches_tracked() = T(0);
+    mean = filled<T>({channels}, 0);
+    var = filled<T>({channels}, 1);
+    num_batches_tracked = filled<T>({}, 0);
   }
 
   // batch_mean, batch_unbiased_var: (C)

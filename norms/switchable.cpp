@@ -52,17 +52,10 @@ class SwitchableNorm final : public Normalizer<T> {
         rank_(example.size()),
         channels_(spatial_channels_of_example("switchable", example)) {
     const std::size_t C = channels_;
-    weight_ = Tensor<T>::from_shape({C});
-    weight_.fill(T(1));
-    bias_ = Tensor<T>::from_shape({C});
-    bias_.fill(T(0));
-    weight_grad_ = bias_grad_ = bias_;
-    mean_weight_ = Tensor<T>::from_shape({3});
-    mean_weight_.fill(T(1));
-    var_weight_ = mean_weight_;
-    mean_weight_grad_ = Tensor<T>::from_shape({3});
-    mean_weight_grad_.fill(T(0));
-    var_weight_grad_ = mean_weight_grad_;
+    weight_ = filled<T>({C}, 1);
+    bias_ = weight_grad_ = bias_grad_ = filled<T>({C}, 0);
+    mean_weight_ = var_weight_ = filled<T>({3}, 1);  // equal softmax weights: 1/3 each
+    mean_weight_grad_ = var_weight_grad_ = filled<T>({3}, 0);
     running_.momentum = options_.momentum;
     running_.reset(C);
     bn_mean_.resize(C), bn_var_.resize(C), unbiased_.resize(C), d_bn_mean_.resize(C), d_bn_var_.resize(C);

@@ -49,6 +49,14 @@ bool shapes_equal(const A& a, const B& b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end());
 }
 
+// A tensor of `shape` with every element `value` (parameters start as ones or zeros).
+template <class T>
+Tensor<T> filled(const Shape& shape, T value) {
+  Tensor<T> t = Tensor<T>::from_shape(shape);
+  t.fill(value);
+  return t;
+}
+
 // Resizes `tensor` to `shape` only if it differs, so steady-state steps do not allocate.
 template <class T, class S>
 void ensure_shape(Tensor<T>& tensor, const S& shape) {
