@@ -7,10 +7,9 @@
 
 #include "experiments/cli/args.hpp"
 #include "experiments/cli/commands.hpp"
-#include "experiments/harness/combination_checks.hpp"
+#include "experiments/cli/sweep_setup.hpp"
 #include "experiments/harness/run_plan.hpp"
 #include "experiments/harness/shell_quote.hpp"
-#include "experiments/harness/spec_checks.hpp"
 #include "experiments/harness/sweep_config.hpp"
 #include "experiments/harness/sweep_runner.hpp"
 #include "experiments/harness/training_run.hpp"
@@ -51,25 +50,17 @@ int run_command(int argc, char** argv, int first) {
               "1 when a run failed or the sweep could not run, 2 for a configuration or usage error.");
   if (!args.parse(argc, argv, first)) return 0;
 
-  const SweepConfig config = load_sweep_config(args.get("CONFIG"), args.all("set"), args.flag_set("quick"));
-  check_sweep_specs(config);
-  const RunPlan whole = expand_sweep(config);
-  check_run_combinations(config, whole);
+  const CheckedSweep sweep = load_checked_sweep(args);
+  const SweepConfig& config = sweep.config;
   const std::string shard_text = args.has("shard") ? args.get("shard") : "";
-  const RunPlan plan = shard_text.empty() ? whole : shard_of(whole, parse_shard(shard_text));
+  const RunPlan plan = shard_text.empty() ? sweep.plan : shard_of(sweep.plan, parse_shard(shard_text));
   const std::size_t jobs = static_cast<std::size_t>(parse_long("--jobs", args.get("jobs"), 1));
-  // Never into a committed reference directory by default: results/<name>/ holds the reference
-  // results; a user's sweeps go to runs/<name>/ (runs/<name>-quick/ with --quick).
-  const std::string out_dir =
-      args.has("out") ? args.get("out") : "runs/" + config.name + (config.quick ? "-quick" : "");
-  if (out_dir.empty()) throw InputError("--out: an empty path; give a directory, e.g. --out runs/" + config.name);
+  const std::string out_dir = output_dir(args, config);
+  const std::string note = merged_combinations_note(plan);
 
   if (args.flag_set("dry-run")) {
     std::cout << config.name << ": " << plan.runs.size() << " runs into " << out_dir << "/\n";
-    if (plan.combinations > plan.runs.size())
-      std::cout << "(" << plan.combinations << " combinations: placement does not apply to the identity, weight "
-                << "reparameterizations and normalizers that include their activation, so their pre and post runs "
-                << "are one run, placement=n/a)\n";
+    if (!note.empty()) std::cout << note << "\n";
     for (const auto& run : plan.runs) std::cout << run.id << "  " << run.label << "\n";
     return 0;
   }
@@ -88,10 +79,7 @@ int run_command(int argc, char** argv, int first) {
   options.shard = shard_text.empty() ? "" : parse_shard(shard_text).text();
 
   std::printf("%s: %zu runs, %zu jobs, results in %s/\n", config.name.c_str(), plan.runs.size(), jobs, out_dir.c_str());
-  if (plan.combinations > plan.runs.size())
-    std::printf("(%zu combinations; placement does not apply to the identity, weight reparameterizations and "
-                "normalizers that include their activation: placement=n/a, trained once)\n",
-                plan.combinations);
+  if (!note.empty()) std::printf("%s\n", note.c_str());
   std::fflush(stdout);
   const SweepCounts counts = run_sweep(config, plan, options);
   std::printf("%s: %zu runs: %zu ok, %zu diverged, %zu failed%s; results in %s/ (runs.csv, curves.csv, "

@@ -9,12 +9,11 @@
 
 #include "experiments/cli/args.hpp"
 #include "experiments/cli/commands.hpp"
+#include "experiments/cli/sweep_setup.hpp"
 #include "experiments/harness/atomic_file.hpp"
-#include "experiments/harness/combination_checks.hpp"
 #include "experiments/harness/run_plan.hpp"
 #include "experiments/harness/shell_quote.hpp"
 #include "experiments/harness/slurm_jobs.hpp"
-#include "experiments/harness/spec_checks.hpp"
 #include "experiments/harness/sweep_config.hpp"
 #include "norms/core/errors.hpp"
 
@@ -67,10 +66,9 @@ int slurm_command(int argc, char** argv, int first) {
       .flag("submit", "submit the two jobs with sbatch and print their ids");
   if (!args.parse(argc, argv, first)) return 0;
 
-  const SweepConfig config = load_sweep_config(args.get("CONFIG"), args.all("set"), args.flag_set("quick"));
-  check_sweep_specs(config);
-  const RunPlan plan = expand_sweep(config);
-  check_run_combinations(config, plan);
+  const CheckedSweep sweep = load_checked_sweep(args);
+  const SweepConfig& config = sweep.config;
+  const RunPlan& plan = sweep.plan;
 
   SlurmJobOptions o;
   o.name = config.name;
@@ -78,9 +76,7 @@ int slurm_command(int argc, char** argv, int first) {
   o.config = absolute(args.get("CONFIG"));
   o.sets = args.all("set");
   o.quick = args.flag_set("quick");
-  const std::string out = args.has("out") ? args.get("out") : "runs/" + config.name + (config.quick ? "-quick" : "");
-  if (out.empty()) throw InputError("--out: an empty path; give a directory");
-  o.out_dir = absolute(out);
+  o.out_dir = absolute(output_dir(args, config));
   o.workdir = fs::current_path().string();
   const std::size_t runs = plan.runs.size();
   o.shards = args.has("shards") ? std::size_t(parse_long("--shards", args.get("shards"), 1)) : std::min<std::size_t>(runs, 8);

@@ -9,6 +9,7 @@
 #include "experiments/cli/args.hpp"
 #include "experiments/cli/commands.hpp"
 #include "experiments/harness/directory_lock.hpp"
+#include "experiments/harness/manifest.hpp"
 #include "experiments/harness/manifest_reader.hpp"
 #include "experiments/harness/run_plan.hpp"
 #include "experiments/harness/run_store.hpp"
@@ -94,12 +95,7 @@ int gc_command(int argc, char** argv, int first) {
   if (args.has("older-than")) {
     const double days = parse_double("--older-than", args.get("older-than"));
     if (!(days >= 0)) throw InputError("--older-than: expected a number of days >= 0");
-    const std::time_t t = std::time(nullptr) - std::time_t(days * 86400);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    cutoff = text;
+    cutoff = utc_iso(std::time(nullptr) - std::time_t(days * 86400));
   }
   DirectoryLock lock(dir);  // not while a sweep writes the store
   RunStore store(dir);

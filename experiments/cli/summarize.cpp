@@ -6,6 +6,7 @@
 #include "experiments/harness/csv.hpp"
 #include "experiments/harness/directory_lock.hpp"
 #include "experiments/harness/manifest.hpp"
+#include "experiments/harness/manifest_reader.hpp"
 #include "experiments/harness/summary_table.hpp"
 #include "norms/core/errors.hpp"
 

@@ -1,7 +1,6 @@
 #include "experiments/harness/manifest.hpp"
 
 #include <array>
-#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -69,10 +68,11 @@ std::string json_list(const std::vector<std::string>& items) {
 
 }  // namespace
 
-std::string utc_now_iso() {
-  const std::time_t now = std::time(nullptr);
+std::string utc_now_iso() { return utc_iso(std::time(nullptr)); }
+
+std::string utc_iso(std::time_t time) {
   std::tm tm{};
-  gmtime_r(&now, &tm);
+  gmtime_r(&time, &tm);
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return text;
@@ -161,62 +161,6 @@ std::string manifest_json(const SweepConfig& config, const RunPlan& plan, const 
        ", \"cores\": " + std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + "}\n";
   j += "}\n";
   return j;
-}
-
-namespace {
-
-// The JSON string or number after "key": at the top level of a manifest written by manifest_json
-// (one key per line, two-space indent), or "".
-std::string top_level_value(const std::string& text, const std::string& key) {
-  const std::string marker = "\"" + key + "\": ";
-  const auto at = text.find(marker);
-  if (at == std::string::npos) return "";
-  std::size_t i = at + marker.size();
-  if (i < text.size() && text[i] == '"') {
-    std::string value;
-    for (++i; i < text.size() && text[i] != '"'; ++i) {
-      if (text[i] == '\\' && i + 1 < text.size()) ++i;
-      value += text[i];
-    }
-    return value;
-  }
-  std::string value;
-  while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '.')) value += text[i++];
-  return value;
-}
-
-std::size_t count_of(const std::string& text) {
-  return text.empty() || text.find_first_not_of("0123456789") != std::string::npos ? 0 : std::stoul(text);
-}
-
-}  // namespace
-
-ManifestSummary read_manifest_summary(const std::string& path) {
-  ManifestSummary m;
-  std::string text;
-  try {
-    text = read_file(path);
-  } catch (const std::exception&) {
-    return m;
-  }
-  m.exists = true;
-  m.name = top_level_value(text, "name");
-  m.state = top_level_value(text, "state");
-  const auto view = text.find("\"view\": {");
-  if (view != std::string::npos) {
-    const std::string part = text.substr(view, text.find('}', view) - view);
-    m.view_id = top_level_value(part, "id");
-    m.selected = count_of(top_level_value(part, "selected"));
-    m.done = count_of(top_level_value(part, "done"));
-  }
-  return m;
-}
-
-std::string incomplete_note(const ManifestSummary& m, bool locked) {
-  if (!m.exists || m.state == "complete") return "";
-  const std::string counts = std::to_string(m.done) + "/" + std::to_string(m.selected) + " runs done";
-  if (m.state == "running" && locked) return "running: " + counts + " so far; the tables grow as runs finish";
-  return "interrupted: " + counts + "; rerun the same command to resume";
 }
 
 }  // namespace normlab

@@ -5,6 +5,7 @@
 // and end times, and the command line.
 #pragma once
 
+#include <ctime>
 #include <string>
 
 #include "experiments/harness/run_plan.hpp"
@@ -29,17 +30,6 @@ struct SweepRecord {
 
 std::string manifest_json(const SweepConfig& config, const RunPlan& plan, const SweepRecord& record);
 std::string utc_now_iso();
-
-// What a reader needs of an existing manifest.json (empty fields when absent or unreadable).
-struct ManifestSummary {
-  bool exists = false;
-  std::string name, state, view_id;
-  std::size_t selected = 0, done = 0;
-};
-ManifestSummary read_manifest_summary(const std::string& path);
-
-// The sweep's state as a reader should report it, e.g. "interrupted: 2/24 runs done; rerun the
-// same command to resume", or "" when complete. `locked`: a live process holds DIR/.lock.
-std::string incomplete_note(const ManifestSummary& manifest, bool locked);
+std::string utc_iso(std::time_t time);  // "2026-12-03T10:00:00Z": compares as text in time order
 
 }  // namespace normlab

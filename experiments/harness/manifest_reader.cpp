@@ -1,5 +1,6 @@
 #include "experiments/harness/manifest_reader.hpp"
 
+#include <cctype>
 #include <cstdint>
 
 #include "experiments/harness/atomic_file.hpp"
@@ -58,6 +59,20 @@ std::size_t member(const std::string& text, const std::string& key, const std::s
   return at + marker.size();
 }
 
+// The position after `"key": ` inside text[from, to), or npos.
+std::size_t find_member(const std::string& text, const std::string& key, std::size_t from = 0,
+                        std::size_t to = std::string::npos) {
+  const auto at = text.find("\"" + key + "\": ", from);
+  return at == std::string::npos || at >= to ? std::string::npos : at + key.size() + 4;
+}
+
+std::size_t count_at(const std::string& text, std::size_t at) {
+  std::size_t value = 0;
+  while (at < text.size() && std::isdigit(static_cast<unsigned char>(text[at])))
+    value = value * 10 + std::size_t(text[at++] - '0');
+  return value;
+}
+
 }  // namespace
 
 ManifestSweep read_manifest_sweep(const std::string& path) {
@@ -92,5 +107,39 @@ ManifestSweep read_manifest_sweep(const std::string& path) {
 }
 
 SweepConfig ManifestSweep::config() const { return parse_sweep_config(config_file, config_text, sets, quick); }
+
+ManifestSummary read_manifest_summary(const std::string& path) {
+  ManifestSummary m;
+  std::string text;
+  try {
+    text = read_file(path);
+  } catch (const std::exception&) {
+    return m;
+  }
+  m.exists = true;
+  try {
+    if (std::size_t at = find_member(text, "name"); at != std::string::npos && text[at] == '"')
+      m.name = decode_string(text, at, path);
+    if (std::size_t at = find_member(text, "state"); at != std::string::npos && text[at] == '"')
+      m.state = decode_string(text, at, path);
+    if (const std::size_t view = find_member(text, "view"); view != std::string::npos) {
+      const std::size_t end = text.find('}', view);
+      if (std::size_t at = find_member(text, "id", view, end); at != std::string::npos && text[at] == '"')
+        m.view_id = decode_string(text, at, path);
+      if (const std::size_t at = find_member(text, "selected", view, end); at != std::string::npos)
+        m.selected = count_at(text, at);
+      if (const std::size_t at = find_member(text, "done", view, end); at != std::string::npos) m.done = count_at(text, at);
+    }
+  } catch (const InputError&) {  // a torn or foreign file: what could be read is what is known
+  }
+  return m;
+}
+
+std::string incomplete_note(const ManifestSummary& m, bool locked) {
+  if (!m.exists || m.state == "complete") return "";
+  const std::string counts = std::to_string(m.done) + "/" + std::to_string(m.selected) + " runs done";
+  if (m.state == "running" && locked) return "running: " + counts + " so far; the tables grow as runs finish";
+  return "interrupted: " + counts + "; rerun the same command to resume";
+}
 
 }  // namespace normlab

@@ -17,6 +17,7 @@
 #include "experiments/harness/csv.hpp"
 #include "experiments/harness/directory_lock.hpp"
 #include "experiments/harness/manifest.hpp"
+#include "experiments/harness/manifest_reader.hpp"
 #include "experiments/harness/progress.hpp"
 #include "experiments/harness/run_identity.hpp"
 #include "experiments/harness/run_store.hpp"
