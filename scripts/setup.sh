@@ -4,6 +4,7 @@
 # regenerate PyTorch fixtures and to run scripts/compare_pytorch.py)
 # slurm-wlm and munge are for the real-Slurm test (tests/slurm, scripts/slurm_cluster.sh): a
 # one-node cluster on localhost; none of their services is enabled or started by normlab.
+# openmpi-bin and libopenmpi-dev are for data-parallel runs (ranks > 1); a build without MPI still builds.
 set -euo pipefail
 
 packages=(
@@ -13,6 +14,7 @@ packages=(
   libbenchmark-dev catch2 libfmt-dev libtomlplusplus-dev
   python3 python3-numpy python3-matplotlib python3-pandas
   slurm-wlm slurm-client munge
+  openmpi-bin libopenmpi-dev  # data-parallel runs (ranks > 1) and their tests under mpirun
   clang-14 libclang-rt-14-dev libomp-14-dev  # the libFuzzer build (-DNORMLAB_FUZZ=ON, tests/fuzz)
 )
 if [[ "${1:-}" == "--torch" ]]; then
