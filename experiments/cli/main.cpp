@@ -26,12 +26,16 @@ const std::vector<Command>& commands() {
        normlab::cli::run_command},
       {"summarize", "table of a sweep's final metric by configuration: mean ± 95% CI over seeds",
        normlab::cli::summarize_command},
-      {"eval", "evaluate a saved model (a run's checkpoint) on a data set's test split", normlab::cli::eval_command},
+      {"eval", "evaluate a saved model (a run's checkpoint) on a data set's test split",
+       normlab::cli::eval_command},
+      {"data", "write a data set's splits, as a run sees them, to a safetensors file",
+       normlab::cli::data_command},
       {"model", "build a model (spec, normalizer, placement) and print its layers and parameter counts",
        normlab::cli::model_command},
       {"runs", "list the runs of a results store, and which the current sweep's tables show",
        normlab::cli::runs_command},
-      {"gc", "remove stored runs the current sweep does not select (only when asked)", normlab::cli::gc_command},
+      {"gc", "remove stored runs the current sweep does not select (only when asked)",
+       normlab::cli::gc_command},
       {"merge", "merge results stores of one sweep (e.g. its shards) into one", normlab::cli::merge_command},
       {"slurm", "write (and submit) a Slurm job array that runs a sweep in shards, and its merge job",
        normlab::cli::slurm_command},
@@ -80,7 +84,8 @@ int main(int argc, char** argv) {
     }
   }
   std::string valid;
-  for (const auto& c : commands()) valid += std::string(valid.empty() ? "" : ", ") + c.name;
+  for (const auto& c : commands())
+    valid += std::string(valid.empty() ? "" : ", ") + c.name;
   std::cerr << "normlab: unknown command '" << name << "'; valid: " << valid << "\n";
   return 2;
 }
