@@ -8,7 +8,7 @@ What is compared: every normalizer of normlab's registry (`normlab list --json`,
 normlab_registry.py from the normlab next to the bench, or --normlab), on the cells normlab_bench
 registers for it: norm/<kind>/<f32|f64>/<forward|backward|fwdbwd>/<shape> with the kind's default
 keys, step/vgg/<kind>/f32 with its first registry example spec, and step/mlp_ioffe/f32. The
-PyTorch side of a kind is TORCH_BUILDERS[kind]: PyTorch's module where it has one, otherwise the
+PyTorch side of a kind is torch_models.TORCH_BUILDERS[kind]: PyTorch's module where it has one, otherwise the
 autograd formula of scripts/torch_reference.py that the parity fixtures also come from (marked †
 in the table); a registered kind without a builder gets rows saying "no PyTorch implementation".
 
@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import normlab_registry  # noqa: E402  (normlab's registry: the one list of kinds)
 
-torch_reference = None  # scripts/torch_reference.py, imported in main() once torch is known to exist
+torch_models = None  # scripts/torch_models.py (normalizer builders, models), imported in main() once torch is known to exist
 
 DTYPES = {"f32": "float32", "f64": "float64"}
 FWDBWD_TARGET = 2.0
@@ -84,85 +84,6 @@ def measure_bandwidth(torch, np, threads, repetitions):
     return result
 
 
-# ----------------------------------------------------------------------------------------------
-# The PyTorch side of every normalizer: one builder per kind. Kinds come from normlab's registry
-# (normlab_registry.py); this dict only says how PyTorch computes each. A registered kind missing
-# here is reported as "no PyTorch implementation", never dropped.
-
-class TorchBuilder:
-    """How PyTorch computes a kind.
-
-    make(torch, keys, shape): for an activation normalizer (or the identity) an nn.Module for inputs
-    shaped like `shape`; for a weight reparameterization a function module -> module that
-    reparameterizes module.weight (dim 0 = output rows), as normlab's LayerWeight does.
-    keys are the registry's defaults overridden by the spec's (strings, as in a spec).
-    reference names what the comparison is against; formula is True where that is the autograd
-    formula of scripts/torch_reference.py rather than a PyTorch module (said so in the table)."""
-
-    def __init__(self, make, reference, formula=False):
-        self.make, self.reference, self.formula = make, reference, formula
-
-
-def _flag(keys, name):
-    return {"true": True, "false": False}[keys[name]]
-
-
-def _batch(torch, keys, shape):
-    if "virtual_batch_size" in keys and keys["virtual_batch_size"] not in ("none", "0"):
-        raise NotImplementedError("ghost batch norm (virtual_batch_size) has no PyTorch module")
-    cls = torch.nn.BatchNorm1d if len(shape) <= 3 else torch.nn.BatchNorm2d
-    return cls(shape[1], eps=float(keys["eps"]), momentum=torch_reference.momentum_of(keys),
-               affine=_flag(keys, "affine"), track_running_stats=_flag(keys, "track_running_stats"))
-
-
-def _instance(torch, keys, shape):
-    cls = torch.nn.InstanceNorm1d if len(shape) == 3 else torch.nn.InstanceNorm2d
-    return cls(shape[1], eps=float(keys["eps"]), momentum=torch_reference.momentum_of(keys),
-               affine=_flag(keys, "affine"), track_running_stats=_flag(keys, "track_running_stats"))
-
-
-def _formula(kind):
-    return TorchBuilder(lambda torch, keys, shape: torch_reference.FormulaNorm(kind, keys, shape),
-                        f"autograd formula ({kind}, torch_reference.py)", formula=True)
-
-
-def _weight_std(torch, keys, shape):
-    def reparameterize(module):
-        torch.nn.utils.parametrize.register_parametrization(
-            module, "weight", torch_reference.WeightStandardization(float(keys["eps"])))
-        return module
-    return reparameterize
-
-
-TORCH_BUILDERS = {
-    "batch": TorchBuilder(_batch, "nn.BatchNorm1d/2d"),
-    "layer": TorchBuilder(lambda torch, keys, shape: torch.nn.LayerNorm(
-        shape[1:], eps=float(keys["eps"]), elementwise_affine=_flag(keys, "elementwise_affine")), "nn.LayerNorm"),
-    "instance": TorchBuilder(_instance, "nn.InstanceNorm1d/2d"),
-    "group": TorchBuilder(lambda torch, keys, shape: torch.nn.GroupNorm(
-        int(keys["num_groups"]), shape[1], eps=float(keys["eps"]), affine=_flag(keys, "affine")), "nn.GroupNorm"),
-    "none": TorchBuilder(lambda torch, keys, shape: torch.nn.Identity(), "nn.Identity"),
-    "weight": TorchBuilder(lambda torch, keys, shape: lambda m: torch.nn.utils.weight_norm(m, dim=0),
-                           "nn.utils.weight_norm"),
-    "spectral": TorchBuilder(lambda torch, keys, shape: lambda m: torch.nn.utils.spectral_norm(
-        m, n_power_iterations=int(keys["n_power_iterations"]), eps=float(keys["eps"]), dim=0),
-        "nn.utils.spectral_norm"),
-    "weight_std": TorchBuilder(_weight_std, "autograd formula (weight_std, torch_reference.py) as a parametrization",
-                               formula=True),
-}
-# torch 1.13 has no module for these: the same autograd formulas the fixtures use.
-for _kind in ("rms", "batch_renorm", "mean_only", "frn", "evonorm_b0", "evonorm_s0", "switchable"):
-    TORCH_BUILDERS[_kind] = _formula(_kind)
-
-
-def spec_keys(entry, spec):
-    """The keys of a spec with the registry's defaults filled in (so builders need no defaults)."""
-    _, given = torch_reference.parse_spec(spec)
-    keys = {k["name"]: k["default"] for k in entry.get("keys", [])}
-    keys.update(given)
-    return keys
-
-
 class WeightHolder:
     """A module whose forward returns its weight, so a weight reparameterization can be timed on
     a bare weight tensor as normlab_bench's norm/<weight kind> does."""
@@ -177,13 +98,6 @@ class WeightHolder:
             def forward(self):
                 return self.weight
         return Holder()
-
-
-def has_shift(module):
-    """Whether a normalizer module adds a learnable shift (a bias parameter): normlab's bias=auto
-    then drops the bias of the layer before it."""
-    import torch
-    return isinstance(getattr(module, "bias", None), torch.nn.Parameter)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -219,7 +133,7 @@ def torch_norm_passes(torch, entry, builder, shape, dtype):
     gen = torch.Generator().manual_seed(0)
     x = (torch.randn(*shape, generator=gen, dtype=torch_dtype) * 2 + 0.5)
     dy = torch.randn(*shape, generator=gen, dtype=torch_dtype)
-    made = builder.make(torch, spec_keys(entry, entry["kind"]), shape)
+    made = builder.make(torch, torch_models.spec_keys(entry, entry["kind"]), shape)
     if entry["role"] == "weight":
         # x is the weight (v) itself; normlab_bench times the reparameterization of a weight with
         # the input's shape, rows = dim 0.
@@ -263,33 +177,11 @@ def torch_mlp(torch):
     return nn.Sequential(*layers)
 
 
-def torch_vgg(torch, entry, builder, spec, widths=(16, 32, 64), side=32):
-    """normlab's `vgg:widths=16x32x64,act=relu` with normalizer `spec` in placement pre, as
-    experiments/models/model_builder.cpp builds it: per width conv3x3 (padding 1) -> norm -> ReLU
-    -> 2x2 max pool; global average pool; Linear to 10 classes.
-      activation normalizer: built for the conv output (1, C, H, W) (layer and rms norm are
-        elementwise over (C, H, W)); the conv has no bias when the normalizer adds a shift
-        (bias=auto); no ReLU after a normalizer that includes its activation (FRN, EvoNorm);
-      weight reparameterization: applied to every hidden conv's weight (not the output Linear),
-        convs keep their bias;
-      identity: the plain CNN (normlab adds no layer for it)."""
-    nn = torch.nn
-    keys = spec_keys(entry, spec)
-    layers, c_in = [], 3
-    for width in widths:
-        if entry["role"] == "activation":
-            norm = builder.make(torch, keys, (1, width, side, side))
-            layers += [nn.Conv2d(c_in, width, 3, padding=1, bias=not has_shift(norm)), norm]
-            if not getattr(norm, "includes_activation", False):
-                layers.append(nn.ReLU())
-        elif entry["role"] == "weight":
-            layers += [builder.make(torch, keys, (width, c_in, 3, 3))(nn.Conv2d(c_in, width, 3, padding=1)), nn.ReLU()]
-        else:
-            layers += [nn.Conv2d(c_in, width, 3, padding=1), nn.ReLU()]
-        layers.append(nn.MaxPool2d(2))
-        c_in, side = width, side // 2
-    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c_in, 10)]
-    return nn.Sequential(*layers)
+def torch_vgg(registry, spec):
+    """normlab's `vgg:widths=16x32x64,act=relu` on 3x32x32 inputs, 10 classes, normalizer `spec` in
+    placement pre (scripts/torch_models.py builds it as experiments/models/ does)."""
+    return torch_models.build(registry, {"norm": spec, "model": "vgg:widths=16x32x64,act=relu", "placement": "pre"},
+                              (3, 32, 32), 10)
 
 
 def check_vgg_models(torch, registry, kinds):
@@ -298,11 +190,11 @@ def check_vgg_models(torch, registry, kinds):
     network: a cheap guard on the spec semantics of torch_vgg."""
     exe = normlab_registry.find_normlab()
     for kind in kinds:
-        entry, builder = registry.get(kind), TORCH_BUILDERS.get(kind)
+        entry, builder = registry.get(kind), torch_models.TORCH_BUILDERS.get(kind)
         if entry is None or builder is None:
             continue
         spec = entry["examples"][0]
-        model = torch_vgg(torch, entry, builder, spec)
+        model = torch_vgg(registry, spec)
         ours = (sum(p.numel() for p in model.parameters()), sum(isinstance(m, torch.nn.ReLU) for m in model))
         done = subprocess.run([exe, "model", "--model", "vgg:widths=16x32x64,act=relu", "--norm", spec],
                               capture_output=True, text=True)
@@ -384,14 +276,14 @@ def torch_cell_callables(torch, registry, cells):
                 entry = registry.get(first.kind)
                 if entry is None:  # a bench built from other sources than the normlab read
                     raise NotImplementedError(f"'{first.kind}' is not in normlab's registry")
-                builder = TORCH_BUILDERS.get(first.kind)
+                builder = torch_models.TORCH_BUILDERS.get(first.kind)
                 if builder is None:
                     raise NotImplementedError("no PyTorch implementation")
                 if first.is_norm:
                     passes = torch_norm_passes(torch, entry, builder, first.shape, first.dtype)
                     fns = {c.name: passes[c.pass_] for c in group}
                 else:
-                    model = torch_vgg(torch, entry, builder, entry["examples"][0])
+                    model = torch_vgg(registry, entry["examples"][0])
                     fns = {first.name: torch_step(torch, model, (32, 3, 32, 32))}
         except NotImplementedError as why:
             fns = {c.name: str(why) for c in group}
@@ -492,7 +384,7 @@ def pytorch_side(cell, registry):
     """(what the cell is compared with, whether it is an autograd formula) for the table."""
     if cell.kind is None:
         return "nn.BatchNorm1d", False
-    builder = TORCH_BUILDERS.get(cell.kind)
+    builder = torch_models.TORCH_BUILDERS.get(cell.kind)
     if cell.kind not in registry or builder is None:
         return NO_TORCH, False
     return builder.reference, builder.formula
@@ -714,8 +606,8 @@ def main():
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    global torch_reference
-    import torch_reference
+    global torch_models
+    import torch_models
 
     bench = args.bench or find_bench()
     if bench is None or not Path(bench).exists():
@@ -733,7 +625,7 @@ def main():
     cells = list_cells(bench, args.filter, args.quick)
     benched = {c.kind for c in cells if c.kind}
     for kind in registry:
-        if kind not in TORCH_BUILDERS:
+        if kind not in torch_models.TORCH_BUILDERS:
             print(f"compare_pytorch.py: note: '{kind}' has {NO_TORCH}; its rows say so", file=sys.stderr)
         if not args.filter and kind not in benched:
             print(f"compare_pytorch.py: warning: normlab_bench has no cells for registered kind '{kind}'",

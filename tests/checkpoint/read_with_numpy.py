@@ -6,20 +6,17 @@ with the values the C++ test wrote beside it as JSON: {"tensors": {name: {"dtype
 usage: read_with_numpy.py FILE.safetensors EXPECTED.json
 """
 import json
-import struct
 import sys
+from pathlib import Path
 
 import numpy as np
 
-DTYPES = {"F32": "<f4", "F64": "<f8", "I64": "<i8"}
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from safetensors_numpy import DTYPES, array_of, read_entries  # noqa: E402  (plain json + numpy)
 
 
 def main(path, expected_path):
-    with open(path, "rb") as f:
-        blob = f.read()
-    (n,) = struct.unpack("<Q", blob[:8])
-    header = json.loads(blob[8:8 + n].decode("utf-8"))
-    data = blob[8 + n:]
+    header, data = read_entries(path)
     with open(expected_path) as f:
         expected = json.load(f)
     problems = []
@@ -32,8 +29,7 @@ def main(path, expected_path):
         entry, want = header[name], expected["tensors"].get(name)
         if want is None:
             continue
-        begin, end = entry["data_offsets"]
-        array = np.frombuffer(data[begin:end], dtype=DTYPES[entry["dtype"]]).reshape(entry["shape"])
+        array = array_of(entry, data)
         if entry["dtype"] != want["dtype"] or list(array.shape) != want["shape"]:
             problems.append(f"{name}: {entry['dtype']} {list(array.shape)} != {want['dtype']} {want['shape']}")
             continue

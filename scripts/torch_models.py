@@ -1,0 +1,240 @@
+"""normlab's models in PyTorch: the normalizer builders (one per registry kind) and the MLP and
+VGG of experiments/models/, built from a run's resolved settings as normlab builds them.
+
+Used by compare_pytorch.py (timing one training step) and compare_pytorch_sweep.py (training
+whole sweeps). Kinds come from normlab's registry (normlab_registry.py); TORCH_BUILDERS only says
+how PyTorch computes each, and a registered kind missing from it is reported by the callers as
+"no PyTorch implementation", never dropped. Needs Debian's python3-torch.
+"""
+import math
+
+import torch
+
+import torch_reference
+
+# ----------------------------------------------------------------------------------------------
+# The PyTorch side of every normalizer: one builder per kind.
+
+class TorchBuilder:
+    """How PyTorch computes a kind.
+
+    make(torch, keys, shape): for an activation normalizer (or the identity) an nn.Module for inputs
+    shaped like `shape`; for a weight reparameterization a function module -> module that
+    reparameterizes module.weight (dim 0 = output rows), as normlab's LayerWeight does.
+    keys are the registry's defaults overridden by the spec's (strings, as in a spec).
+    reference names what the comparison is against; formula is True where that is the autograd
+    formula of scripts/torch_reference.py rather than a PyTorch module (said so in the table)."""
+
+    def __init__(self, make, reference, formula=False):
+        self.make, self.reference, self.formula = make, reference, formula
+
+
+def _flag(keys, name):
+    return {"true": True, "false": False}[keys[name]]
+
+
+def _batch(torch, keys, shape):
+    if "virtual_batch_size" in keys and keys["virtual_batch_size"] not in ("none", "0"):
+        raise NotImplementedError("ghost batch norm (virtual_batch_size) has no PyTorch module")
+    cls = torch.nn.BatchNorm1d if len(shape) <= 3 else torch.nn.BatchNorm2d
+    return cls(shape[1], eps=float(keys["eps"]), momentum=torch_reference.momentum_of(keys),
+               affine=_flag(keys, "affine"), track_running_stats=_flag(keys, "track_running_stats"))
+
+
+def _instance(torch, keys, shape):
+    cls = torch.nn.InstanceNorm1d if len(shape) == 3 else torch.nn.InstanceNorm2d
+    return cls(shape[1], eps=float(keys["eps"]), momentum=torch_reference.momentum_of(keys),
+               affine=_flag(keys, "affine"), track_running_stats=_flag(keys, "track_running_stats"))
+
+
+def _formula(kind):
+    return TorchBuilder(lambda torch, keys, shape: torch_reference.FormulaNorm(kind, keys, shape),
+                        f"autograd formula ({kind}, torch_reference.py)", formula=True)
+
+
+def _weight_std(torch, keys, shape):
+    def reparameterize(module):
+        torch.nn.utils.parametrize.register_parametrization(
+            module, "weight", torch_reference.WeightStandardization(float(keys["eps"])))
+        return module
+    return reparameterize
+
+
+TORCH_BUILDERS = {
+    "batch": TorchBuilder(_batch, "nn.BatchNorm1d/2d"),
+    "layer": TorchBuilder(lambda torch, keys, shape: torch.nn.LayerNorm(
+        shape[1:], eps=float(keys["eps"]), elementwise_affine=_flag(keys, "elementwise_affine")), "nn.LayerNorm"),
+    "instance": TorchBuilder(_instance, "nn.InstanceNorm1d/2d"),
+    "group": TorchBuilder(lambda torch, keys, shape: torch.nn.GroupNorm(
+        int(keys["num_groups"]), shape[1], eps=float(keys["eps"]), affine=_flag(keys, "affine")), "nn.GroupNorm"),
+    "none": TorchBuilder(lambda torch, keys, shape: torch.nn.Identity(), "nn.Identity"),
+    "weight": TorchBuilder(lambda torch, keys, shape: lambda m: torch.nn.utils.weight_norm(m, dim=0),
+                           "nn.utils.weight_norm"),
+    "spectral": TorchBuilder(lambda torch, keys, shape: lambda m: torch.nn.utils.spectral_norm(
+        m, n_power_iterations=int(keys["n_power_iterations"]), eps=float(keys["eps"]), dim=0),
+        "nn.utils.spectral_norm"),
+    "weight_std": TorchBuilder(_weight_std, "autograd formula (weight_std, torch_reference.py) as a parametrization",
+                               formula=True),
+}
+# torch 1.13 has no module for these: the same autograd formulas the fixtures use.
+for _kind in ("rms", "batch_renorm", "mean_only", "frn", "evonorm_b0", "evonorm_s0", "switchable"):
+    TORCH_BUILDERS[_kind] = _formula(_kind)
+
+
+def spec_keys(entry, spec):
+    """The keys of a spec with the registry's defaults filled in (so builders need no defaults)."""
+    _, given = torch_reference.parse_spec(spec)
+    keys = {k["name"]: k["default"] for k in entry.get("keys", [])}
+    keys.update(given)
+    return keys
+
+
+def has_shift(module):
+    """Whether a normalizer module adds a learnable shift (a bias parameter): normlab's bias=auto
+    then drops the bias of the layer before it."""
+    return isinstance(getattr(module, "bias", None), torch.nn.Parameter)
+
+
+# ----------------------------------------------------------------------------------------------
+# Models: experiments/models/model_builder.cpp, mlp.cpp and vgg.cpp, layer for layer.
+
+ACTIVATIONS = {"relu": torch.nn.ReLU, "sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh}
+GAINS = {"relu": math.sqrt(2.0), "tanh": 5.0 / 3.0}  # normlab's activation_gain; 1 otherwise
+# The attribute set on every activation normalizer a model holds, so that callers find them (to
+# watch their inputs, as normlab's layer statistics do) without knowing which module classes they are.
+ACTIVATION_NORM_MARK = "normlab_activation_norm"
+
+
+def _widths(keys):
+    return [int(w) for w in keys["widths"].split("x")]
+
+
+def _init_weight(weight, init_spec, fan_in, fan_out, gain):
+    """normlab's initializations (experiments/init/): kaiming N(0, (scale*gain)^2/fan_in), xavier
+    U(-a, a) with a = scale*sqrt(6/(fan_in+fan_out)), normal:std, uniform:scale."""
+    kind, keys = torch_reference.parse_spec(init_spec)
+    with torch.no_grad():
+        if kind == "kaiming":
+            weight.normal_(0.0, float(keys.get("scale", 1)) * gain / math.sqrt(fan_in))
+        elif kind == "xavier":
+            bound = float(keys.get("scale", 1)) * math.sqrt(6.0 / (fan_in + fan_out))
+            weight.uniform_(-bound, bound)
+        elif kind == "normal":
+            weight.normal_(0.0, float(keys.get("std", 0.01)))
+        elif kind == "uniform":
+            scale = float(keys.get("scale", 0.1))
+            weight.uniform_(-scale, scale)
+        else:
+            raise NotImplementedError(f"initialization '{init_spec}' has no PyTorch counterpart here")
+
+
+class ModelSpec:
+    """What a run's settings say about its model: the normalizer, the weight reparameterization,
+    placement, bias and init, with the registry entries of norm and reparam."""
+
+    def __init__(self, registry, settings):
+        self.settings = settings
+        self.norm_spec, self.reparam_spec = settings["norm"], settings.get("reparam", "none")
+        norm_kind, _ = torch_reference.parse_spec(self.norm_spec)
+        reparam_kind, _ = torch_reference.parse_spec(self.reparam_spec)
+        self.norm_entry, self.reparam_entry = registry[norm_kind], registry[reparam_kind]
+        for kind in (norm_kind, reparam_kind):
+            if kind not in TORCH_BUILDERS:
+                raise NotImplementedError(f"normalizer '{kind}' has no PyTorch implementation")
+        self.placement = settings.get("placement", "pre")
+        self.bias, self.init = settings.get("bias", "auto"), settings.get("init", "kaiming")
+        self.weight_entry = self.reparam_entry if self.reparam_entry["role"] == "weight" else (
+            self.norm_entry if self.norm_entry["role"] == "weight" and self.placement != "none" else None)
+        self.weight_spec = self.reparam_spec if self.weight_entry is self.reparam_entry else self.norm_spec
+
+    def activation_norm(self, out_shape):
+        """The activation normalizer for one layer's output (1, *out_shape), or None."""
+        if self.norm_entry["role"] != "activation" or self.placement == "none":
+            return None
+        return TORCH_BUILDERS[self.norm_entry["kind"]].make(torch, spec_keys(self.norm_entry, self.norm_spec),
+                                                            (1,) + tuple(out_shape))
+
+    def keeps_bias(self, directly_following):
+        if self.bias in ("true", "false"):
+            return self.bias == "true"
+        return not (directly_following is not None and has_shift(directly_following))
+
+    def reparameterize(self, layer):
+        if self.weight_entry is None:
+            return layer
+        keys = spec_keys(self.weight_entry, self.weight_spec)
+        return TORCH_BUILDERS[self.weight_entry["kind"]].make(torch, keys, tuple(layer.weight.shape))(layer)
+
+
+def _hidden_block(spec, make_layer, out_shape, act_name, fan_in, fan_out):
+    """ModelBuilder::hidden_block: layer -> norm -> act (pre) or layer -> act -> norm (post); a
+    normalizer that includes its activation replaces the activation in both placements."""
+    norm = spec.activation_norm(out_shape)
+    if norm is not None:
+        setattr(norm, ACTIVATION_NORM_MARK, True)
+    replaces_act = norm is not None and getattr(norm, "includes_activation", False)
+    norm_first = spec.placement != "post" or replaces_act
+    layer = make_layer(spec.keeps_bias(norm if norm_first else None))
+    _init_weight(layer.weight, spec.init, fan_in, fan_out, GAINS.get(act_name, 1.0))
+    if layer.bias is not None:
+        torch.nn.init.zeros_(layer.bias)
+    layers = [spec.reparameterize(layer)]
+    if norm is not None and norm_first:
+        layers.append(norm)
+    if not replaces_act:
+        layers.append(ACTIVATIONS[act_name]())
+    if norm is not None and not norm_first:
+        layers.append(norm)
+    return layers
+
+
+def _output_linear(spec, features, classes):
+    linear = torch.nn.Linear(features, classes)
+    _init_weight(linear.weight, spec.init, features, classes, 1.0)
+    torch.nn.init.zeros_(linear.bias)
+    return linear
+
+
+def mlp(spec, model_keys, sample_shape, classes):
+    """mlp:widths=..,act=..,dropout=..: [Flatten] -> per width Linear -> (norm, act) [-> Dropout] -> Linear."""
+    layers, features = [], int(math.prod(sample_shape))
+    if len(sample_shape) > 1:
+        layers.append(torch.nn.Flatten())
+    dropout = float(model_keys.get("dropout", 0))
+    for width in _widths(model_keys):
+        layers += _hidden_block(spec, lambda bias, i=features, o=width: torch.nn.Linear(i, o, bias=bias), (width,),
+                                model_keys["act"], features, width)
+        if dropout > 0:
+            layers.append(torch.nn.Dropout(dropout))
+        features = width
+    layers.append(_output_linear(spec, features, classes))
+    return torch.nn.Sequential(*layers)
+
+
+def vgg(spec, model_keys, sample_shape, classes):
+    """vgg:widths=..,act=..,pool=..: per width conv3x3 (padding 1) -> (norm, act) -> 2x2 pooling;
+    global average pooling -> Linear."""
+    layers, (channels, height, width) = [], sample_shape
+    pool = torch.nn.MaxPool2d if model_keys.get("pool", "max") == "max" else torch.nn.AvgPool2d
+    for out in _widths(model_keys):
+        layers += _hidden_block(spec, lambda bias, i=channels, o=out: torch.nn.Conv2d(i, o, 3, padding=1, bias=bias),
+                                (out, height, width), model_keys["act"], channels * 9, out * 9)
+        layers.append(pool(2))
+        channels, height, width = out, height // 2, width // 2
+    layers += [torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), _output_linear(spec, channels, classes)]
+    return torch.nn.Sequential(*layers)
+
+
+MODELS = {"mlp": mlp, "vgg": vgg}
+MODEL_DEFAULTS = {"mlp": {"widths": "128x64", "act": "relu", "dropout": "0"},
+                  "vgg": {"widths": "16x32x64", "act": "relu", "pool": "max"}}
+
+
+def build(registry, settings, sample_shape, classes):
+    """The PyTorch model of a run: registry is {kind: entry} of normlab's normalizers, settings the
+    run's resolved settings (settings.csv), sample_shape one sample's shape without the batch dim."""
+    kind, keys = torch_reference.parse_spec(settings["model"])
+    if kind not in MODELS:
+        raise NotImplementedError(f"model '{kind}' has no PyTorch counterpart here (have: {', '.join(MODELS)})")
+    model_keys = dict(MODEL_DEFAULTS[kind], **keys)
+    return MODELS[kind](ModelSpec(registry, settings), model_keys, tuple(sample_shape), classes)
