@@ -11,7 +11,8 @@ namespace normlab {
 namespace {
 
 // Every random stream of the model, named "<layer index>[.<sublayer>].<stream>".
-void collect_streams(const std::string& prefix, Layer<float>& layer,
+template <class T>
+void collect_streams(const std::string& prefix, Layer<T>& layer,
                      std::vector<std::pair<std::string, Rng*>>& out) {
   for (auto& [name, rng] : layer.random_streams())
     out.emplace_back(prefix + "." + name, rng);
@@ -19,7 +20,8 @@ void collect_streams(const std::string& prefix, Layer<float>& layer,
     collect_streams(prefix + "." + name, *sub, out);
 }
 
-std::vector<std::pair<std::string, Rng*>> model_streams(Model<float>& model) {
+template <class T>
+std::vector<std::pair<std::string, Rng*>> model_streams(Model<T>& model) {
   std::vector<std::pair<std::string, Rng*>> streams;
   for (std::size_t i = 0; i < model.layers().size(); ++i)
     collect_streams(std::to_string(i), *model.layers()[i], streams);
@@ -48,7 +50,8 @@ Rng::State decode_rng(const SafeTensor& entry, const std::string& path) {
   return s;
 }
 
-void add_model_tensors(SafetensorsFile& file, Model<float>& model) {
+template <class T>
+void add_model_tensors(SafetensorsFile& file, Model<T>& model) {
   for (const auto& p : model.parameters())
     file.tensors.push_back(encode_tensor(p.name, *p.value));
   for (const auto& b : model.buffers())
@@ -57,7 +60,8 @@ void add_model_tensors(SafetensorsFile& file, Model<float>& model) {
     file.tensors.push_back(encode_rng("rng." + name, *rng));
 }
 
-void load_model_tensors(const SafetensorsFile& file, const std::string& path, Model<float>& model) {
+template <class T>
+void load_model_tensors(const SafetensorsFile& file, const std::string& path, Model<T>& model) {
   std::set<std::string> expected;
   for (const auto& p : model.parameters()) {
     decode_into(require_tensor(file, path, p.name), path, *p.value);
@@ -79,5 +83,10 @@ void load_model_tensors(const SafetensorsFile& file, const std::string& path, Mo
       throw InputError(path + ": the checkpoint has a tensor '" + t.name + "' that the model does not have");
   }
 }
+
+template void add_model_tensors<float>(SafetensorsFile&, Model<float>&);
+template void add_model_tensors<double>(SafetensorsFile&, Model<double>&);
+template void load_model_tensors<float>(const SafetensorsFile&, const std::string&, Model<float>&);
+template void load_model_tensors<double>(const SafetensorsFile&, const std::string&, Model<double>&);
 
 }  // namespace normlab

@@ -12,8 +12,11 @@
 
 namespace normlab {
 
-void add_model_tensors(SafetensorsFile& file, Model<float>& model);
-void load_model_tensors(const SafetensorsFile& file, const std::string& path, Model<float>& model);
+// T is float (tensors stored as F32) or double (F64): a checkpoint loads only into a model of its dtype.
+template <class T>
+void add_model_tensors(SafetensorsFile& file, Model<T>& model);
+template <class T>
+void load_model_tensors(const SafetensorsFile& file, const std::string& path, Model<T>& model);
 
 SafeTensor encode_rng(const std::string& name, const Rng& rng);
 Rng::State decode_rng(const SafeTensor& entry, const std::string& path);

@@ -23,6 +23,9 @@ SavedModel load_saved_model(const std::string& path) {
     if (value.empty()) throw InputError(path + ": the checkpoint's __metadata__ lacks '" + key + "'");
     return value;
   };
+  if (!file.meta("dtype").empty() && file.meta("dtype") != "float32")
+    throw InputError(path + ": a checkpoint of a dtype=" + file.meta("dtype") +
+                     " run; normlab eval and normlab model --from read float32 checkpoints only");
   SavedModel saved;
   saved.options.model = meta("model");
   saved.options.norm = meta("norm");

@@ -1,6 +1,7 @@
 #include "experiments/checkpoint/tensor_codec.hpp"
 
 #include <cstring>
+#include <type_traits>
 
 #include "norms/core/errors.hpp"
 
@@ -29,10 +30,16 @@ std::vector<V> decode_vector(const SafeTensor& entry, const std::string& path, S
   return values;
 }
 
+template <class T>
+constexpr SafeDtype safe_dtype_of() {
+  return std::is_same_v<T, double> ? SafeDtype::F64 : SafeDtype::F32;
+}
+
 }  // namespace
 
-SafeTensor encode_tensor(const std::string& name, const Tensor<float>& tensor) {
-  return encode_raw(name, SafeDtype::F32, shape_of(tensor), tensor.data(), tensor.size());
+template <class T>
+SafeTensor encode_tensor(const std::string& name, const Tensor<T>& tensor) {
+  return encode_raw(name, safe_dtype_of<T>(), shape_of(tensor), tensor.data(), tensor.size());
 }
 
 SafeTensor encode_f64(const std::string& name, const std::vector<double>& values) {
@@ -50,15 +57,21 @@ const SafeTensor& require_tensor(const SafetensorsFile& file, const std::string&
   return *entry;
 }
 
-void decode_into(const SafeTensor& entry, const std::string& path, Tensor<float>& tensor) {
-  if (entry.dtype != SafeDtype::F32)
+template <class T>
+void decode_into(const SafeTensor& entry, const std::string& path, Tensor<T>& tensor) {
+  if (entry.dtype != safe_dtype_of<T>())
     throw InputError(path + ": tensor '" + entry.name + "' is " + safe_dtype_name(entry.dtype) +
-                     "; expected F32");
+                     "; expected " + safe_dtype_name(safe_dtype_of<T>()) + " (the run's dtype)");
   if (!shapes_equal(entry.shape, tensor.shape()))
     throw InputError(path + ": tensor '" + entry.name + "' has shape " + shape_string(entry.shape) +
                      " but the model's has shape " + shape_string(tensor.shape()));
   if (!entry.bytes.empty()) std::memcpy(tensor.data(), entry.bytes.data(), entry.bytes.size());
 }
+
+template SafeTensor encode_tensor<float>(const std::string&, const Tensor<float>&);
+template SafeTensor encode_tensor<double>(const std::string&, const Tensor<double>&);
+template void decode_into<float>(const SafeTensor&, const std::string&, Tensor<float>&);
+template void decode_into<double>(const SafeTensor&, const std::string&, Tensor<double>&);
 
 std::vector<double> decode_f64(const SafeTensor& entry, const std::string& path) {
   return decode_vector<double>(entry, path, SafeDtype::F64);

@@ -97,7 +97,8 @@ SafetensorsFile read_checkpoint(const std::string& path) {
   return file;
 }
 
-void save_training_checkpoint(const CheckpointOptions& options, const TrainingState& state) {
+template <class T>
+void save_training_checkpoint(const CheckpointOptions& options, const TrainingState<T>& state) {
   SafetensorsFile file;
   file.metadata = options.metadata;
   add_model_tensors(file, *state.model);
@@ -122,7 +123,8 @@ void save_training_checkpoint(const CheckpointOptions& options, const TrainingSt
   write_file_atomically(options.path, encode_safetensors(file));
 }
 
-bool resume_training_checkpoint(const CheckpointOptions& options, TrainingState& state) {
+template <class T>
+bool resume_training_checkpoint(const CheckpointOptions& options, TrainingState<T>& state) {
   struct stat info;
   if (options.path.empty() || ::stat(options.path.c_str(), &info) != 0) return false;
   const std::string& path = options.path;
@@ -149,5 +151,10 @@ bool resume_training_checkpoint(const CheckpointOptions& options, TrainingState&
   replay_records(file, path, *state.records);
   return true;
 }
+
+template void save_training_checkpoint<float>(const CheckpointOptions&, const TrainingState<float>&);
+template void save_training_checkpoint<double>(const CheckpointOptions&, const TrainingState<double>&);
+template bool resume_training_checkpoint<float>(const CheckpointOptions&, TrainingState<float>&);
+template bool resume_training_checkpoint<double>(const CheckpointOptions&, TrainingState<double>&);
 
 }  // namespace normlab

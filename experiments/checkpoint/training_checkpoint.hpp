@@ -29,21 +29,24 @@ namespace normlab {
 // "normlab.checkpoint": the __metadata__ "format" of normlab's checkpoints.
 extern const char* const kCheckpointFormat;
 
+template <class T>  // float or double: the run's dtype, which its tensors are stored in
 struct TrainingState {
-  Model<float>* model = nullptr;
-  Optimizer<float>* optimizer = nullptr;
+  Model<T>* model = nullptr;
+  Optimizer<T>* optimizer = nullptr;
   Batcher* batcher = nullptr;
   RecordKeepingSink* records = nullptr;
   std::size_t step = 0;  // the last finished step
   double last_test_loss = 0, last_test_accuracy = 0;
 };
 
-void save_training_checkpoint(const CheckpointOptions& options, const TrainingState& state);
+template <class T>
+void save_training_checkpoint(const CheckpointOptions& options, const TrainingState<T>& state);
 
 // When options.path exists: restores `state` from it (model, optimizer, batcher, step, last
 // test evaluation), emits its records again through state.records, and returns true. An
 // unreadable checkpoint, or one of another run or normlab result version, is an InputError.
-bool resume_training_checkpoint(const CheckpointOptions& options, TrainingState& state);
+template <class T>
+bool resume_training_checkpoint(const CheckpointOptions& options, TrainingState<T>& state);
 
 // Reads a checkpoint and checks that it is normlab's and of this result version (InputError
 // naming the file otherwise).

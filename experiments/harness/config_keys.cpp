@@ -36,6 +36,12 @@ const std::vector<ConfigKey>& config_keys() {
       {"lr_scaling", KeyType::Choice, "\"none\"", false, "linear: lr = lr * batch_size / lr_reference_batch",
        {"none", "linear"}},
       {"lr_reference_batch", KeyType::Count, "32", false, "the batch size at which lr is the given lr", {}},
+      {"dtype", KeyType::Choice, "\"float32\"", false,
+       "floating-point type of the model, its gradients and optimizer state (data stay float32)",
+       {"float32", "float64"}},
+      {"ranks", KeyType::Count, "1", false,
+       "data-parallel MPI processes of a run (mpirun -np K normlab run): each takes batch_size/ranks samples of "
+       "every batch", {}},
       {"name", KeyType::Text, "", false, "the sweep's name (default: the file's stem); results/<name>/", {}},
       {"description", KeyType::Text, "\"\"", false, "one line saying what the sweep studies", {}},
   };

@@ -27,6 +27,8 @@ RunConfig make_run(std::size_t index, const Assignment& a, const std::vector<std
   run.model.bias = a.at("bias").text;
   run.model.init = a.at("init").text;
   run.data = a.at("data").text;
+  run.dtype = a.at("dtype").text;
+  run.ranks = static_cast<std::size_t>(a.at("ranks").integer);
 
   TrainOptions& t = run.train;
   t.batch_size = static_cast<std::size_t>(a.at("batch_size").integer);

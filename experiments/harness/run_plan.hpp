@@ -30,6 +30,8 @@ struct RunConfig {
   ModelOptions model;
   TrainOptions train;
   std::string data;  // dataset spec
+  std::string dtype = "float32";  // float32 | float64: the model's floating-point type
+  std::size_t ranks = 1;          // data-parallel processes (experiments/harness/data_parallel.hpp)
   // checkpoint_every: kept beside the configuration, not in it, as it does not change the result.
   std::size_t checkpoint_every = 0;
   std::string checkpoint_file;  // set by the sweep runner for the run function when checkpoint_every > 0

@@ -58,6 +58,20 @@ class DatasetCache {
   std::map<Key, Entry> entries_;
 };
 
+namespace {
+
+// The same model in either dtype: the initialization stream draws the same values, which a double
+// model keeps and a float model rounds.
+template <class T>
+TrainResult train_as(const RunConfig& run, const Dataset& data, MetricSink& sink,
+                     const StepProgress& progress, const CheckpointOptions& checkpoint) {
+  Rng init_rng = Rng::stream(run.train.seed, "init");
+  Model<T> model = build_model<T>(run.model, data.sample_shape, data.num_classes, init_rng);
+  return train(model, data, run.train, sink, progress, checkpoint);
+}
+
+}  // namespace
+
 TrainingRuns::TrainingRuns() : cache_(std::make_shared<DatasetCache>()) {}
 TrainingRuns::~TrainingRuns() = default;
 
@@ -73,8 +87,6 @@ TrainResult TrainingRuns::operator()(const RunConfig& run, MetricSink& sink, con
     ~Release() { cache.release(key); }
   } release{*cache_, key};
   const std::shared_ptr<const Dataset> data = cache_->acquire(key);
-  Rng init_rng = Rng::stream(run.train.seed, "init");
-  Model<float> model = build_model<float>(run.model, data->sample_shape, data->num_classes, init_rng);
   CheckpointOptions checkpoint;
   checkpoint.path = run.checkpoint_file;
   checkpoint.every = run.checkpoint_every;
@@ -88,7 +100,9 @@ TrainResult TrainingRuns::operator()(const RunConfig& run, MetricSink& sink, con
                          {"sample_shape", sample_shape}, {"num_classes", std::to_string(data->num_classes)},
                          {"seed", std::to_string(run.train.seed)}, {"loss", run.train.loss},
                          {"batch_size", std::to_string(run.train.batch_size)}};
-  return train(model, *data, run.train, sink, progress, checkpoint);
+  if (run.dtype != "float32") checkpoint.metadata.emplace_back("dtype", run.dtype);
+  return run.dtype == "float64" ? train_as<double>(run, *data, sink, progress, checkpoint)
+                                : train_as<float>(run, *data, sink, progress, checkpoint);
 }
 
 }  // namespace normlab

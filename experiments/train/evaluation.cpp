@@ -3,10 +3,13 @@
 #include <algorithm>
 
 #include "experiments/data/batcher.hpp"
+#include "experiments/train/batch_dtype.hpp"
 
 namespace normlab {
 
-Evaluation evaluate(Model<float>& model, const Split& split, LossKind loss, std::size_t limit, EvalScratch& scratch) {
+template <class T>
+Evaluation evaluate(Model<T>& model, const Split& split, LossKind loss, std::size_t limit,
+                    EvalScratch<T>& scratch) {
   const std::size_t count = std::min(limit, split.size());
   Evaluation result;
   if (count == 0) return result;
@@ -15,8 +18,8 @@ Evaluation evaluate(Model<float>& model, const Split& split, LossKind loss, std:
   for (std::size_t begin = 0; begin < count; begin += kEvalBatchSize) {
     const std::size_t n = std::min(kEvalBatchSize, count - begin);
     copy_range(split, begin, n, scratch.x, scratch.labels);
-    const Tensor<float>& logits = model.forward(scratch.x, Mode::eval);
-    loss_sum += compute_loss(loss, logits, scratch.labels, static_cast<Tensor<float>*>(nullptr)) * double(n);
+    const Tensor<T>& logits = model.forward(batch_as(scratch.x, scratch.x_model), Mode::eval);
+    loss_sum += compute_loss(loss, logits, scratch.labels, static_cast<Tensor<T>*>(nullptr)) * double(n);
     correct += count_correct(logits, scratch.labels);
   }
   result.loss = loss_sum / double(count);
@@ -24,7 +27,9 @@ Evaluation evaluate(Model<float>& model, const Split& split, LossKind loss, std:
   return result;
 }
 
-double train_mode_accuracy(Model<float>& model, const Split& split, std::size_t batch_size, EvalScratch& scratch) {
+template <class T>
+double train_mode_accuracy(Model<T>& model, const Split& split, std::size_t batch_size,
+                           EvalScratch<T>& scratch) {
   const auto buffers = model.buffers();
   scratch.saved_buffers.resize(buffers.size());
   for (std::size_t i = 0; i < buffers.size(); ++i) {
@@ -37,7 +42,8 @@ double train_mode_accuracy(Model<float>& model, const Split& split, std::size_t 
     const std::size_t n = std::min(batch_size, split.size() - begin);
     if (n < 2 && begin > 0) break;  // batch statistics of one sample are degenerate
     copy_range(split, begin, n, scratch.x, scratch.labels);
-    correct += count_correct(model.forward(scratch.x, Mode::train), scratch.labels);
+    correct +=
+        count_correct(model.forward(batch_as(scratch.x, scratch.x_model), Mode::train), scratch.labels);
     seen += n;
   }
   for (std::size_t i = 0; i < buffers.size(); ++i)
@@ -45,5 +51,11 @@ double train_mode_accuracy(Model<float>& model, const Split& split, std::size_t 
               buffers[i].value->data());
   return seen ? double(correct) / double(seen) : 0.0;
 }
+
+template Evaluation evaluate<float>(Model<float>&, const Split&, LossKind, std::size_t, EvalScratch<float>&);
+template Evaluation evaluate<double>(Model<double>&, const Split&, LossKind, std::size_t,
+                                     EvalScratch<double>&);
+template double train_mode_accuracy<float>(Model<float>&, const Split&, std::size_t, EvalScratch<float>&);
+template double train_mode_accuracy<double>(Model<double>&, const Split&, std::size_t, EvalScratch<double>&);
 
 }  // namespace normlab

@@ -21,21 +21,28 @@ struct Evaluation {
   double loss = 0, accuracy = 0;
 };
 
-// Reusable buffers, so that repeated evaluations allocate only on their first pass.
+// Reusable buffers, so that repeated evaluations allocate only on their first pass. T is the
+// model's dtype (float or double); the data sets hold float samples.
+template <class T = float>
 struct EvalScratch {
-  Tensor<float> x;  // (B, *sample_shape)
+  Tensor<float> x;    // (B, *sample_shape), as the data set holds it
+  Tensor<T> x_model;  // (B, *sample_shape): x in the model's dtype (unused for float)
   std::vector<std::int32_t> labels;
-  std::vector<Tensor<float>> saved_buffers;  // copies of the model's running buffers
+  std::vector<Tensor<T>> saved_buffers;  // copies of the model's running buffers
 };
 
 // Evaluation mode over samples [0, min(limit, size)) of `split`, in batches of kEvalBatchSize.
-Evaluation evaluate(Model<float>& model, const Split& split, LossKind loss, std::size_t limit, EvalScratch& scratch);
+template <class T>
+Evaluation evaluate(Model<T>& model, const Split& split, LossKind loss, std::size_t limit,
+                    EvalScratch<T>& scratch);
 
 // Accuracy in TRAINING mode (batch statistics) over `split`, in consecutive batches of
 // `batch_size` (a final partial batch is used if it has at least 2 samples). The model's running
 // buffers are saved before and restored after, so the pass leaves them unchanged; only the
 // accuracy gap between training and evaluation mode is measured. (A dropout layer's random
 // stream does advance.)
-double train_mode_accuracy(Model<float>& model, const Split& split, std::size_t batch_size, EvalScratch& scratch);
+template <class T>
+double train_mode_accuracy(Model<T>& model, const Split& split, std::size_t batch_size,
+                           EvalScratch<T>& scratch);
 
 }  // namespace normlab

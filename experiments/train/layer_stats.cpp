@@ -17,20 +17,22 @@ double sorted_percentile(const std::vector<double>& sorted, double q) {
   return sorted[below] + (sorted[above] - sorted[below]) * fraction;
 }
 
-LayerStatsRecorder::LayerStatsRecorder(Model<float>& model) {
+template <class T>
+LayerStatsRecorder<T>::LayerStatsRecorder(Model<T>& model) {
   for (std::size_t i = 0; i < model.layers().size(); ++i) watch(std::to_string(i), model.layers()[i].get());
   if (!layers_.empty()) return;
   // No normalization layer (norm none, placement none, weight norm or a reparam alone): watch the activations'
   // inputs instead, where a pre-activation normalizer would sit (the sigmoid inputs of Ioffe &
   // Szegedy's Figure 1). Recorded only if the activation layer keeps its last input.
   for (std::size_t i = 0; i < model.layers().size(); ++i) {
-    Layer<float>* layer = model.layers()[i].get();
-    if (dynamic_cast<Activation<float>*>(layer)) layers_.push_back({std::to_string(i), layer});
+    Layer<T>* layer = model.layers()[i].get();
+    if (dynamic_cast<Activation<T>*>(layer)) layers_.push_back({std::to_string(i), layer});
   }
 }
 
-void LayerStatsRecorder::watch(const std::string& name, Layer<float>* layer) {
-  if (Normalizer<float>* normalizer = layer->activation_normalizer()) {
+template <class T>
+void LayerStatsRecorder<T>::watch(const std::string& name, Layer<T>* layer) {
+  if (Normalizer<T>* normalizer = layer->activation_normalizer()) {
     Watched watched{name, layer};
     // Running against batch statistics: for every normalizer that keeps running estimates of
     // statistics it computes over the batch (batch norm and its relatives).
@@ -45,9 +47,10 @@ void LayerStatsRecorder::watch(const std::string& name, Layer<float>* layer) {
   for (const auto& [sub_name, sublayer] : layer->sublayers()) watch(name + "." + sub_name, sublayer);
 }
 
-void LayerStatsRecorder::record(std::size_t step, MetricSink& sink) {
+template <class T>
+void LayerStatsRecorder<T>::record(std::size_t step, MetricSink& sink) {
   for (const auto& watched : layers_) {
-    const Tensor<float>* x = watched.layer->last_input();  // (N, C) or (N, C, *spatial)
+    const Tensor<T>* x = watched.layer->last_input();  // (N, C) or (N, C, *spatial)
     if (!x || x->dimension() < 2 || x->size() == 0) continue;
     const Shape shape = shape_of(*x);
     const std::size_t n = shape[0], channels = shape[1], inner = x->size() / (n * channels);
@@ -74,5 +77,8 @@ void LayerStatsRecorder::record(std::size_t step, MetricSink& sink) {
     }
   }
 }
+
+template class LayerStatsRecorder<float>;
+template class LayerStatsRecorder<double>;
 
 }  // namespace normlab

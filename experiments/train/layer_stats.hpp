@@ -13,24 +13,25 @@
 
 namespace normlab {
 
+template <class T>  // the model's dtype, float or double
 class LayerStatsRecorder {
  public:
   // Finds the normalization layers (activation_normalizer() non-null), including those inside
   // composite layers, named "<layer index>" or "<layer index>.<sublayer name>". A model without
   // any gets its top-level activation layers (ReLU, Sigmoid, Tanh) watched instead.
-  explicit LayerStatsRecorder(Model<float>& model);
+  explicit LayerStatsRecorder(Model<T>& model);
   void record(std::size_t step, MetricSink& sink);
   std::size_t layer_count() const { return layers_.size(); }
 
  private:
   struct Watched {
     std::string name;
-    Layer<float>* layer;
-    const Tensor<float>* running_mean = nullptr;  // batch norm with running statistics only
-    const Tensor<float>* running_var = nullptr;
+    Layer<T>* layer;
+    const Tensor<T>* running_mean = nullptr;  // batch norm with running statistics only
+    const Tensor<T>* running_var = nullptr;
     bool batch_norm = false;
   };
-  void watch(const std::string& name, Layer<float>* layer);
+  void watch(const std::string& name, Layer<T>* layer);
 
   std::vector<Watched> layers_;
   std::vector<double> values_;  // feature 0 of the last input, reused

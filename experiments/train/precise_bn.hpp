@@ -15,7 +15,8 @@ namespace normlab {
 
 // The normalizers PreciseBN recomputes: those whose registry traits say batch_statistics &&
 // running_buffers, in model order, also inside composite layers (the residual blocks).
-std::vector<Normalizer<float>*> precise_statistics_normalizers(Model<float>& model);
+template <class T>
+std::vector<Normalizer<T>*> precise_statistics_normalizers(Model<T>& model);
 
 // Sets those normalizers' running buffers to the average over `batches` training-mode forwards
 // (no backward, no optimizer step) of training batches of `batch_size` drawn from the run's own
@@ -23,7 +24,8 @@ std::vector<Normalizer<float>*> precise_statistics_normalizers(Model<float>& mod
 // touched and the result is reproducible. The rest of the model is held fixed: every other
 // buffer (spectral norm's u and v, which iterate in training mode) is restored after each
 // forward. Nothing happens for batches = 0 or a model without such normalizers.
-void update_precise_statistics(Model<float>& model, const Split& train, std::size_t batch_size,
-                               bool drop_last, std::size_t batches, std::uint64_t seed);
+template <class T>
+void update_precise_statistics(Model<T>& model, const Split& train, std::size_t batch_size, bool drop_last,
+                               std::size_t batches, std::uint64_t seed);
 
 }  // namespace normlab

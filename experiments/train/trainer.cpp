@@ -10,6 +10,7 @@
 #include "experiments/losses/loss.hpp"
 #include "experiments/optim/optimizer.hpp"
 #include "experiments/optim/schedule.hpp"
+#include "experiments/train/batch_dtype.hpp"
 #include "experiments/train/evaluation.hpp"
 #include "experiments/train/layer_stats.hpp"
 #include "experiments/train/precise_bn.hpp"
@@ -23,7 +24,8 @@ namespace {
 // At most this many training samples are evaluated for the final train metrics.
 constexpr std::size_t kFinalTrainEvalLimit = 10000;
 
-void check_compatible(const Model<float>& model, const Dataset& data) {
+template <class T>
+void check_compatible(const Model<T>& model, const Dataset& data) {
   if (!model.sample_shape.empty() && model.sample_shape != data.sample_shape)
     throw InputError("the model expects samples of shape " + shape_string(model.sample_shape) + " but dataset '" +
                      data.name + "' has samples of shape " + shape_string(data.sample_shape));
@@ -44,16 +46,18 @@ bool every(std::size_t step, std::size_t interval) { return interval > 0 && step
 
 }  // namespace
 
-TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& options, MetricSink& caller_sink,
-                  const std::function<void(std::size_t, std::size_t)>& progress, const CheckpointOptions& checkpoint) {
+template <class T>
+TrainResult train(Model<T>& model, const Dataset& data, const TrainOptions& options, MetricSink& caller_sink,
+                  const std::function<void(std::size_t, std::size_t)>& progress,
+                  const CheckpointOptions& checkpoint) {
   check_compatible(model, data);
   const LossKind loss_kind = parse_loss(options.loss);
   Batcher batcher(data.train, options.batch_size, options.drop_last, options.seed);
   const std::size_t steps = total_steps(options, batcher.batches_per_epoch());
   const Schedule schedule = make_schedule(options.schedule, options.lr, steps);
-  std::vector<ParameterRef<float>> parameters = model.parameters();
-  const std::unique_ptr<Optimizer<float>> optimizer = make_optimizer<float>(options.optimizer, parameters);
-  LayerStatsRecorder layer_stats(model);
+  std::vector<ParameterRef<T>> parameters = model.parameters();
+  const std::unique_ptr<Optimizer<T>> optimizer = make_optimizer<T>(options.optimizer, parameters);
+  LayerStatsRecorder<T> layer_stats(model);
   // With checkpoints every record is also kept, for the checkpoint to hold; without, records go
   // straight to the caller (a step must not allocate).
   const bool checkpoints = checkpoint.every > 0 && !checkpoint.path.empty();
@@ -64,11 +68,12 @@ TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& 
   const std::string train_split = "train", test_split = "test";
   const std::string loss_name = "loss", accuracy_name = "accuracy", train_mode_name = "accuracy_train_mode";
 
-  Tensor<float> x;  // (B, *sample_shape), reused every step
+  Tensor<float> x;    // (B, *sample_shape) as the data set holds it, reused every step
+  Tensor<T> x_model;  // the same in the model's dtype (batch_dtype.hpp; unused for float)
   std::vector<std::int32_t> labels;
   labels.reserve(options.batch_size);
-  Tensor<float> dlogits;  // (B, num_classes)
-  EvalScratch scratch;
+  Tensor<T> dlogits;  // (B, num_classes)
+  EvalScratch<T> scratch;
   TrainResult result;
 
   Evaluation test;  // the latest test evaluation; the last one is taken at the final step
@@ -80,7 +85,7 @@ TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& 
                 train_mode_accuracy(model, data.test, options.batch_size, scratch));
   };
 
-  TrainingState saved{&model, optimizer.get(), &batcher, &recorder};
+  TrainingState<T> saved{&model, optimizer.get(), &batcher, &recorder};
   std::size_t first_step = 1;
   if (checkpoints && resume_training_checkpoint(checkpoint, saved)) {
     first_step = saved.step + 1;
@@ -92,7 +97,7 @@ TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& 
 
   for (std::size_t step = first_step; step <= steps; ++step) {
     batcher.next(x, labels);
-    const Tensor<float>& logits = model.forward(x, Mode::train);
+    const Tensor<T>& logits = model.forward(batch_as(x, x_model), Mode::train);
     const double loss = compute_loss(loss_kind, logits, labels, &dlogits);
     if (!std::isfinite(loss)) {
       // Stop at once: the parameters are about to become meaningless.
@@ -143,5 +148,12 @@ TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& 
   result.test_accuracy = test.accuracy;
   return result;
 }
+
+template TrainResult train<float>(Model<float>&, const Dataset&, const TrainOptions&, MetricSink&,
+                                  const std::function<void(std::size_t, std::size_t)>&,
+                                  const CheckpointOptions&);
+template TrainResult train<double>(Model<double>&, const Dataset&, const TrainOptions&, MetricSink&,
+                                   const std::function<void(std::size_t, std::size_t)>&,
+                                   const CheckpointOptions&);
 
 }  // namespace normlab

@@ -57,8 +57,10 @@ struct CheckpointOptions {
   std::vector<std::pair<std::string, std::string>> metadata;  // added to the file's __metadata__
 };
 
-// progress(step, total) is called after every step (may be empty).
-TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& options, MetricSink& sink,
+// progress(step, total) is called after every step (may be empty). T is the model's dtype, float
+// or double (the sweep key dtype); the data set's float samples are converted per batch.
+template <class T>
+TrainResult train(Model<T>& model, const Dataset& data, const TrainOptions& options, MetricSink& sink,
                   const std::function<void(std::size_t, std::size_t)>& progress = {},
                   const CheckpointOptions& checkpoint = {});
 
