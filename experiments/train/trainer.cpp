@@ -13,6 +13,7 @@
 #include "experiments/train/evaluation.hpp"
 #include "experiments/train/layer_stats.hpp"
 #include "experiments/train/precise_bn.hpp"
+#include "experiments/train/probes/probe_set.hpp"
 #include "experiments/train/trainer.hpp"
 #include "norms/core/errors.hpp"
 
@@ -54,6 +55,7 @@ TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& 
   std::vector<ParameterRef<float>> parameters = model.parameters();
   const std::unique_ptr<Optimizer<float>> optimizer = make_optimizer<float>(options.optimizer, parameters);
   LayerStatsRecorder layer_stats(model);
+  ProbeSet<float> probes(model, options, loss_kind);  // instruments; they leave the model as they found it
   // With checkpoints every record is also kept, for the checkpoint to hold; without, records go
   // straight to the caller (a step must not allocate).
   const bool checkpoints = checkpoint.every > 0 && !checkpoint.path.empty();
@@ -92,6 +94,7 @@ TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& 
 
   for (std::size_t step = first_step; step <= steps; ++step) {
     batcher.next(x, labels);
+    probes.before_forward(step);
     const Tensor<float>& logits = model.forward(x, Mode::train);
     const double loss = compute_loss(loss_kind, logits, labels, &dlogits);
     if (!std::isfinite(loss)) {
@@ -114,7 +117,10 @@ TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& 
 
     model.zero_grad();
     model.backward(dlogits);
-    optimizer->step(schedule.lr(step - 1));
+    const double lr = schedule.lr(step - 1);
+    probes.after_backward(step, x, labels, loss, lr, sink);
+    optimizer->step(lr);
+    probes.after_update(step, sink);
     result.steps_done = step;
 
     // PreciseBN (precise_bn.hpp): the final evaluation uses the recomputed running buffers; the
