@@ -80,7 +80,7 @@ TEST_CASE("every probe leaves a double model's training bit for bit as without p
 
 TEST_CASE("every probe leaves a float model's training bit for bit as without probes") { check_unperturbed<float>(); }
 
-TEST_CASE("a sweep's curves, layer statistics and outcome are byte-identical with every probe on") {
+TEST_CASE("a sweep run with every probe has byte-identical curves and layer statistics and outcome") {
   TempDir dir("probes-e2e");
   const std::string common = "norm = \"batch\"\nsteps = 12\neval_every = 6\nstats_every = 3\n";
   const std::string models =

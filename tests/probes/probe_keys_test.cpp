@@ -32,7 +32,7 @@ std::string error_of(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("probes, probe_every and probe_lrs at their defaults keep the run ids of today") {
+TEST_CASE("probes and probe_every and probe_lrs at their defaults keep the run ids of today") {
   const RunPlan plain = plan_of(kBase);
   const RunPlan defaults =
       plan_of(kBase + "probes = []\nprobe_every = 10\nprobe_lrs = [0.05, 0.1, 0.2, 0.5, 1, 2, 4]\n");
