@@ -15,5 +15,6 @@ int gc_command(int argc, char** argv, int first);
 int merge_command(int argc, char** argv, int first);
 int slurm_command(int argc, char** argv, int first);
 int eval_command(int argc, char** argv, int first);
+int lr_range_command(int argc, char** argv, int first);
 
 }  // namespace normlab::cli
