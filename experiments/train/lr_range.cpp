@@ -12,7 +12,8 @@ namespace normlab {
 
 void check_lr_range_options(const LrRangeOptions& o) {
   if (!(o.min_lr > 0) || !std::isfinite(o.min_lr)) throw InputError("--min-lr must be a number > 0");
-  if (!(o.max_lr > o.min_lr) || !std::isfinite(o.max_lr)) throw InputError("--max-lr must be a number > --min-lr");
+  if (!(o.max_lr > o.min_lr) || !std::isfinite(o.max_lr))
+    throw InputError("--max-lr must be a number > --min-lr");
   if (o.steps < 2) throw InputError("--steps must be an integer >= 2");
   if (!(o.smoothing >= 0 && o.smoothing < 1)) throw InputError("--smoothing must be a number in [0, 1)");
   if (!(o.divergence_factor > 1) || !std::isfinite(o.divergence_factor))

@@ -23,9 +23,9 @@ namespace normlab {
 
 struct LrRangeOptions {
   double min_lr = 1e-5, max_lr = 10;
-  std::size_t steps = 100;        // >= 2
-  double smoothing = 0.9;         // β in [0, 1)
-  double divergence_factor = 4;   // > 1
+  std::size_t steps = 100;       // >= 2
+  double smoothing = 0.9;        // β in [0, 1)
+  double divergence_factor = 4;  // > 1
 };
 
 struct LrRangePoint {
@@ -36,7 +36,7 @@ struct LrRangePoint {
 struct LrRangeResult {
   std::vector<LrRangePoint> points;  // up to and including the diverged step
   double lr_max_decreasing = 0, min_smoothed_loss = 0;
-  double lr_diverged = 0;  // NaN when the loss never diverged
+  double lr_diverged = 0;         // NaN when the loss never diverged
   std::size_t diverged_step = 0;  // 0 when it never diverged
 };
 

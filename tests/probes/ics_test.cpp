@@ -18,7 +18,8 @@ using Matrix = std::vector<std::vector<double>>;
 Matrix of(const Tensor<double>& t) {  // (rows, cols)
   Matrix m(t.shape()[0], std::vector<double>(t.shape()[1]));
   for (std::size_t i = 0; i < m.size(); ++i)
-    for (std::size_t j = 0; j < m[i].size(); ++j) m[i][j] = t(i, j);
+    for (std::size_t j = 0; j < m[i].size(); ++j)
+      m[i][j] = t(i, j);
   return m;
 }
 
@@ -26,7 +27,8 @@ Matrix times_transposed(const Matrix& a, const Matrix& b) {  // a bᵀ
   Matrix c(a.size(), std::vector<double>(b.size(), 0));
   for (std::size_t i = 0; i < a.size(); ++i)
     for (std::size_t j = 0; j < b.size(); ++j)
-      for (std::size_t k = 0; k < a[i].size(); ++k) c[i][j] += a[i][k] * b[j][k];
+      for (std::size_t k = 0; k < a[i].size(); ++k)
+        c[i][j] += a[i][k] * b[j][k];
   return c;
 }
 
@@ -34,7 +36,8 @@ Matrix transposed_times(const Matrix& a, const Matrix& b) {  // aᵀ b
   Matrix c(a[0].size(), std::vector<double>(b[0].size(), 0));
   for (std::size_t n = 0; n < a.size(); ++n)
     for (std::size_t i = 0; i < a[0].size(); ++i)
-      for (std::size_t j = 0; j < b[0].size(); ++j) c[i][j] += a[n][i] * b[n][j];
+      for (std::size_t j = 0; j < b[0].size(); ++j)
+        c[i][j] += a[n][i] * b[n][j];
   return c;
 }
 
@@ -43,7 +46,8 @@ Matrix loss_gradient(const Matrix& y, const std::vector<std::int32_t>& labels) {
   const double scale = 2.0 / double(y.size() * y[0].size());
   Matrix d = y;
   for (std::size_t n = 0; n < y.size(); ++n)
-    for (std::size_t k = 0; k < y[n].size(); ++k) d[n][k] = scale * (y[n][k] - (labels[n] == std::int32_t(k)));
+    for (std::size_t k = 0; k < y[n].size(); ++k)
+      d[n][k] = scale * (y[n][k] - (labels[n] == std::int32_t(k)));
   return d;
 }
 
@@ -85,15 +89,18 @@ TEST_CASE("ics equals the closed-form gradients of a two-layer linear network be
   Matrix dh(n, std::vector<double>(d1, 0));
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < d1; ++j)
-      for (std::size_t c = 0; c < k; ++c) dh[i][j] += dy[i][c] * w2[c][j];
+      for (std::size_t c = 0; c < k; ++c)
+        dh[i][j] += dy[i][c] * w2[c][j];
   const Matrix g1_exact = transposed_times(dh, xm);
   Matrix w1_updated = w1;
   for (std::size_t i = 0; i < d1; ++i)
-    for (std::size_t j = 0; j < d0; ++j) w1_updated[i][j] -= lr * g1_exact[i][j];
+    for (std::size_t j = 0; j < d0; ++j)
+      w1_updated[i][j] -= lr * g1_exact[i][j];
   const Matrix g2_shifted = second_layer_gradient(xm, w1_updated, w2, labels);
   double dot = 0;
   for (std::size_t i = 0; i < k; ++i)
-    for (std::size_t j = 0; j < d1; ++j) dot += g2[i][j] * g2_shifted[i][j];
+    for (std::size_t j = 0; j < d1; ++j)
+      dot += g2[i][j] * g2_shifted[i][j];
 
   ProbeRows rows;
   ProbedStep<double> step(model, probe_options({"ics"}, lr), LossKind::mse);

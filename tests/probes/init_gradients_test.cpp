@@ -10,7 +10,8 @@
 using namespace normlab;
 using namespace normlab::test;
 
-TEST_CASE("init_gradients reports each layer's gradient norm at step 0 and the slope of its log against depth") {
+TEST_CASE(
+    "init_gradients reports each layer's gradient norm at step 0 and the slope of its log against depth") {
   const std::size_t layers = 5, d = 3, n = 4;
   const double s = 0.3, c = 0.5;
   Model<double> model;
@@ -21,7 +22,8 @@ TEST_CASE("init_gradients reports each layer's gradient norm at step 0 and the s
     product *= a;
     Tensor<double>& w = parameter(model, std::to_string(l - 1) + ".weight");
     w.fill(0);
-    for (std::size_t i = 0; i < d; ++i) w(i, i) = a;
+    for (std::size_t i = 0; i < d; ++i)
+      w(i, i) = a;
   }
   Rng rng(5);
   const Tensor<double> x = random_tensor<double>({n, d}, rng);
@@ -31,11 +33,13 @@ TEST_CASE("init_gradients reports each layer's gradient norm at step 0 and the s
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t p = 0; p < d; ++p) {
       const double delta = 2 * (product * x(i, p) - (labels[i] == std::int32_t(p))) / double(n * d);
-      for (std::size_t q = 0; q < d; ++q) dtx[p][q] += delta * x(i, q);
+      for (std::size_t q = 0; q < d; ++q)
+        dtx[p][q] += delta * x(i, q);
     }
   double dtx_norm = 0;
   for (const auto& row : dtx)
-    for (double v : row) dtx_norm += v * v;
+    for (double v : row)
+      dtx_norm += v * v;
   dtx_norm = std::sqrt(dtx_norm);
 
   ProbeRows rows;

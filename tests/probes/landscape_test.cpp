@@ -35,7 +35,8 @@ TEST_CASE("landscape and predictiveness equal the loss and gradient computed dir
   // Directly: w and g of the step, then each point of the grid.
   std::vector<ParameterRef<double>> params = reference.parameters();
   Tensor<double> dlogits;
-  const double loss = compute_loss(LossKind::cross_entropy, reference.forward(x, Mode::train), labels, &dlogits);
+  const double loss =
+      compute_loss(LossKind::cross_entropy, reference.forward(x, Mode::train), labels, &dlogits);
   reference.zero_grad();
   reference.backward(dlogits);
   std::vector<Tensor<double>> w, g;
@@ -43,19 +44,23 @@ TEST_CASE("landscape and predictiveness equal the loss and gradient computed dir
   for (auto& p : params) {
     w.push_back(*p.value);
     g.push_back(*p.grad);
-    for (double v : *p.grad) g_norm += v * v;
+    for (double v : *p.grad)
+      g_norm += v * v;
   }
   g_norm = std::sqrt(g_norm);
   std::vector<double> losses, diffs;
   double beta = 0;
   for (double m : options.probes.lrs) {
-    for (std::size_t i = 0; i < params.size(); ++i) *params[i].value = w[i] - m * lr * g[i];
-    losses.push_back(compute_loss(LossKind::cross_entropy, reference.forward(x, Mode::train), labels, &dlogits));
+    for (std::size_t i = 0; i < params.size(); ++i)
+      *params[i].value = w[i] - m * lr * g[i];
+    losses.push_back(
+        compute_loss(LossKind::cross_entropy, reference.forward(x, Mode::train), labels, &dlogits));
     reference.zero_grad();
     reference.backward(dlogits);
     double diff = 0;
     for (std::size_t i = 0; i < params.size(); ++i)
-      for (std::size_t j = 0; j < g[i].size(); ++j) diff += std::pow(g[i].data()[j] - params[i].grad->data()[j], 2);
+      for (std::size_t j = 0; j < g[i].size(); ++j)
+        diff += std::pow(g[i].data()[j] - params[i].grad->data()[j], 2);
     diffs.push_back(std::sqrt(diff));
     beta = std::max(beta, diffs.back() / (m * lr * g_norm));
   }

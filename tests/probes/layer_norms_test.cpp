@@ -27,14 +27,17 @@ Expected expected_for(const Tensor<double>& x, const Tensor<double>& w, const Te
     bool dead = true;
     for (std::size_t i = 0; i < n; ++i) {
       z[i] = b(f);
-      for (std::size_t j = 0; j < d; ++j) z[i] += x(i, j) * w(f, j);
+      for (std::size_t j = 0; j < d; ++j)
+        z[i] += x(i, j) * w(f, j);
       dead = dead && z[i] <= 0;
       const double y = 1 / (1 + std::exp(-z[i]));
       e.saturated += y * (1 - y) < 0.0025;
     }
     double m = 0, v = 0;
-    for (double value : z) m += value / double(n);
-    for (double value : z) v += (value - m) * (value - m) / double(n);
+    for (double value : z)
+      m += value / double(n);
+    for (double value : z)
+      v += (value - m) * (value - m) / double(n);
     means[f] = m, stds[f] = std::sqrt(v);
     e.dead += dead;
   }
@@ -42,8 +45,10 @@ Expected expected_for(const Tensor<double>& x, const Tensor<double>& w, const Te
   e.saturated /= double(n * h);
   auto mean_std = [](const std::vector<double>& v, double& mean, double& std) {
     mean = 0, std = 0;
-    for (double a : v) mean += a / double(v.size());
-    for (double a : v) std += (a - mean) * (a - mean) / double(v.size());
+    for (double a : v)
+      mean += a / double(v.size());
+    for (double a : v)
+      std += (a - mean) * (a - mean) / double(v.size());
     std = std::sqrt(std);
   };
   mean_std(means, e.mean_mean, e.mean_std);
@@ -87,8 +92,10 @@ TEST_CASE("layer_norms counts dead ReLUs and reports per-feature statistics of a
   CHECK_FALSE(rows.has(1, "1", "layer_norms", "saturated_fraction"));
   // Norms of the step's weight (before the update) and of its gradient (SGD leaves grads as they are).
   double w_norm = 0, g_norm = 0;
-  for (double v : w0) w_norm += v * v;
-  for (double v : gradient(model, "0.weight")) g_norm += v * v;
+  for (double v : w0)
+    w_norm += v * v;
+  for (double v : gradient(model, "0.weight"))
+    g_norm += v * v;
   CHECK(rows.at(1, "0.weight", "layer_norms", "weight_norm") == Approx(std::sqrt(w_norm)).epsilon(1e-14));
   CHECK(rows.at(1, "0.weight", "layer_norms", "grad_norm") == Approx(std::sqrt(g_norm)).epsilon(1e-14));
   CHECK_FALSE(rows.has(1, "0.weight", "layer_norms", "mean"));  // not a normalizer's parameter
@@ -120,7 +127,8 @@ TEST_CASE("layer_norms reports the mean and std of a normalizer's gamma and beta
     if (model.layers()[i]->activation_normalizer()) norm_layer = std::to_string(i);
   REQUIRE(!norm_layer.empty());
   Tensor<double>& gamma = parameter(model, norm_layer + ".weight");
-  for (std::size_t i = 0; i < gamma.size(); ++i) gamma(i) = double(i + 1);  // 1..5: mean 3, std √2
+  for (std::size_t i = 0; i < gamma.size(); ++i)
+    gamma(i) = double(i + 1);  // 1..5: mean 3, std √2
   const Tensor<double> x = random_tensor<double>({8, 4}, rng);
   ProbeRows rows;
   ProbedStep<double> step(model, probe_options({"layer_norms"}), LossKind::cross_entropy);

@@ -16,8 +16,8 @@ using namespace normlab::test;
 
 namespace {
 
-const std::vector<std::string> kEveryProbe = {"ics",      "landscape",  "predictiveness", "layer_norms",
-                                              "sharpness:iterations=3", "init_gradients"};
+const std::vector<std::string> kEveryProbe = {
+    "ics", "landscape", "predictiveness", "layer_norms", "sharpness:iterations=3", "init_gradients"};
 
 template <class T>
 Model<T> dropout_batch_norm_mlp() {
@@ -54,7 +54,8 @@ void check_unperturbed() {
   }
   const auto ba = probed.buffers(), bb = plain.buffers();
   REQUIRE(!ba.empty());
-  for (std::size_t i = 0; i < ba.size(); ++i) CHECK(same_bits(*ba[i].value, *bb[i].value));
+  for (std::size_t i = 0; i < ba.size(); ++i)
+    CHECK(same_bits(*ba[i].value, *bb[i].value));
   for (std::size_t i = 0; i < probed.layers().size(); ++i) {
     const auto sa = probed.layers()[i]->random_streams(), sb = plain.layers()[i]->random_streams();
     for (std::size_t s = 0; s < sa.size(); ++s) {
@@ -76,9 +77,13 @@ std::string outcome_without_times(const std::string& csv) {
 
 }  // namespace
 
-TEST_CASE("every probe leaves a double model's training bit for bit as without probes") { check_unperturbed<double>(); }
+TEST_CASE("every probe leaves a double model's training bit for bit as without probes") {
+  check_unperturbed<double>();
+}
 
-TEST_CASE("every probe leaves a float model's training bit for bit as without probes") { check_unperturbed<float>(); }
+TEST_CASE("every probe leaves a float model's training bit for bit as without probes") {
+  check_unperturbed<float>();
+}
 
 TEST_CASE("a sweep run with every probe has byte-identical curves and layer statistics and outcome") {
   TempDir dir("probes-e2e");
@@ -86,18 +91,21 @@ TEST_CASE("a sweep run with every probe has byte-identical curves and layer stat
   const std::string models =
       "model = [\"mlp:widths=16x16,dropout=0.2\", \"vgg:widths=4x8\"]\ndata = \"glyphs:train=256,test=64\"\n";
   write_text(dir / "plain.toml", "name = \"p\"\n" + common + models);
-  write_text(dir / "probed.toml", "name = \"p\"\n" + common + models +
-                                      "probes = [\"ics\", \"landscape\", \"predictiveness\", \"layer_norms\", "
-                                      "\"sharpness:iterations=4\", \"init_gradients\"]\nprobe_every = 4\n");
+  write_text(dir / "probed.toml",
+             "name = \"p\"\n" + common + models +
+                 "probes = [\"ics\", \"landscape\", \"predictiveness\", \"layer_norms\", "
+                 "\"sharpness:iterations=4\", \"init_gradients\"]\nprobe_every = 4\n");
   const Outcome plain = run_normlab({"run", "plain.toml", "--out", "plain", "--jobs", "2"}, dir.path());
   REQUIRE(plain.status == 0);
   const Outcome probed = run_normlab({"run", "probed.toml", "--out", "probed", "--jobs", "2"}, dir.path());
   REQUIRE(probed.status == 0);
-  const CsvTable plain_runs = read_csv(dir / "plain/runs.csv"), probed_runs = read_csv(dir / "probed/runs.csv");
+  const CsvTable plain_runs = read_csv(dir / "plain/runs.csv"),
+                 probed_runs = read_csv(dir / "probed/runs.csv");
   REQUIRE(plain_runs.rows.size() == 2);
   REQUIRE(probed_runs.rows.size() == 2);
   for (std::size_t r = 0; r < 2; ++r) {
-    const std::string a = dir / ("plain/.runs/" + plain_runs.rows[r][0]), b = dir / ("probed/.runs/" + probed_runs.rows[r][0]);
+    const std::string a = dir / ("plain/.runs/" + plain_runs.rows[r][0]),
+                      b = dir / ("probed/.runs/" + probed_runs.rows[r][0]);
     REQUIRE(a != b);
     CHECK(slurp(a + "/curves.csv").size() > 100);
     auto without_id = [](const std::string& rows) {  // the rows' first column is the run id
@@ -112,7 +120,8 @@ TEST_CASE("a sweep run with every probe has byte-identical curves and layer stat
     };
     CHECK(without_id(slurp(a + "/curves.csv")) == without_id(slurp(b + "/curves.csv")));
     CHECK(without_id(slurp(a + "/layer_stats.csv")) == without_id(slurp(b + "/layer_stats.csv")));
-    CHECK(outcome_without_times(slurp(a + "/outcome.csv")) == outcome_without_times(slurp(b + "/outcome.csv")));
+    CHECK(outcome_without_times(slurp(a + "/outcome.csv")) ==
+          outcome_without_times(slurp(b + "/outcome.csv")));
     CHECK(!std::filesystem::exists(a + "/probes.csv"));
     CHECK(slurp(b + "/probes.csv").size() > 100);
   }

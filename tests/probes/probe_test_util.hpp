@@ -27,13 +27,16 @@ class ProbeRows : public MetricSink {
     ++count;
   }
   // The value of a row; fails the test (throws) when there is none.
-  double at(std::size_t step, const std::string& layer, const std::string& probe, const std::string& stat) const {
+  double at(std::size_t step, const std::string& layer, const std::string& probe,
+            const std::string& stat) const {
     const auto found = rows.find({step, layer, probe, stat});
     if (found == rows.end())
-      throw std::runtime_error("no probe row " + std::to_string(step) + "," + layer + "," + probe + "," + stat);
+      throw std::runtime_error("no probe row " + std::to_string(step) + "," + layer + "," + probe + "," +
+                               stat);
     return found->second;
   }
-  bool has(std::size_t step, const std::string& layer, const std::string& probe, const std::string& stat) const {
+  bool has(std::size_t step, const std::string& layer, const std::string& probe,
+           const std::string& stat) const {
     return rows.count({step, layer, probe, stat}) > 0;
   }
   std::map<std::tuple<std::size_t, std::string, std::string, std::string>, double> rows;
@@ -45,10 +48,15 @@ class ProbeRows : public MetricSink {
 template <class T>
 struct ProbedStep {
   ProbedStep(Model<T>& model, const TrainOptions& options, LossKind loss)
-      : model(model), options(options), loss_kind(loss), probes(model, options, loss), parameters(model.parameters()),
+      : model(model),
+        options(options),
+        loss_kind(loss),
+        probes(model, options, loss),
+        parameters(model.parameters()),
         optimizer(make_optimizer<T>(options.optimizer, parameters)) {}
 
-  double run(std::size_t step, const Tensor<T>& x, const std::vector<std::int32_t>& labels, MetricSink& sink) {
+  double run(std::size_t step, const Tensor<T>& x, const std::vector<std::int32_t>& labels,
+             MetricSink& sink) {
     probes.before_forward(step);
     const Tensor<T>& logits = model.forward(x, Mode::train);
     const double loss = compute_loss(loss_kind, logits, labels, &dlogits);
@@ -72,7 +80,8 @@ struct ProbedStep {
 template <class T>
 Tensor<T> random_tensor(const Shape& shape, Rng& rng, double scale = 1) {
   Tensor<T> t = Tensor<T>::from_shape(shape);
-  for (auto& v : t) v = T(scale * rng.normal());
+  for (auto& v : t)
+    v = T(scale * rng.normal());
   return t;
 }
 

@@ -20,13 +20,16 @@ double largest_eigenvalue(const std::vector<std::vector<double>>& a) {
     double norm = 0;
     for (std::size_t i = 0; i < a.size(); ++i) {
       w[i] = 0;
-      for (std::size_t j = 0; j < a.size(); ++j) w[i] += a[i][j] * v[j];
+      for (std::size_t j = 0; j < a.size(); ++j)
+        w[i] += a[i][j] * v[j];
       norm += w[i] * w[i];
     }
     norm = std::sqrt(norm);
     lambda = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) lambda += v[i] * w[i];
-    for (std::size_t i = 0; i < a.size(); ++i) v[i] = w[i] / norm;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      lambda += v[i] * w[i];
+    for (std::size_t i = 0; i < a.size(); ++i)
+      v[i] = w[i] / norm;
   }
   return lambda;
 }
@@ -40,7 +43,8 @@ void check_quadratic(double relative_tolerance) {
   parameter(model, "0.weight") = random_tensor<T>({k, d}, rng);
   const Tensor<T> x = random_tensor<T>({n, d}, rng);
   std::vector<std::int32_t> labels(n);
-  for (std::size_t i = 0; i < n; ++i) labels[i] = std::int32_t(i % k);
+  for (std::size_t i = 0; i < n; ++i)
+    labels[i] = std::int32_t(i % k);
 
   std::vector<std::vector<double>> xtx(d + 1, std::vector<double>(d + 1, 0));
   for (std::size_t s = 0; s < n; ++s)
@@ -48,7 +52,8 @@ void check_quadratic(double relative_tolerance) {
       for (std::size_t j = 0; j <= d; ++j)
         xtx[i][j] += (i < d ? double(x(s, i)) : 1.0) * (j < d ? double(x(s, j)) : 1.0);
   for (auto& row : xtx)
-    for (double& value : row) value *= 2.0 / double(n * k);
+    for (double& value : row)
+      value *= 2.0 / double(n * k);
   const double expected = largest_eigenvalue(xtx);
 
   ProbeRows rows;
