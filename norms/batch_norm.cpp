@@ -9,8 +9,12 @@
 // exactly as batch norm normalizes it alone, in order, so the running buffers are updated once per
 // chunk (as calling torch's BatchNorm on each chunk in turn). N must be a multiple of K in
 // training; evaluation takes any N and is plain batch norm. Without the key, one chunk of N.
+//
+// Noisy batch norm (Santurkar et al. 2018) is the keys noise_shift and noise_scale
+// (channel_noise.hpp): a random per-channel affine step after the normalization in training.
 #include <cmath>
 
+#include "norms/channel_noise.hpp"
 #include "norms/kernels/channel_kernels.hpp"
 #include "norms/options.hpp"
 #include "norms/registry.hpp"
@@ -24,9 +28,15 @@ namespace {
 struct BatchNormOptions {
   RunningStatsOptions stats;
   std::optional<std::size_t> virtual_batch_size;  // none: the whole batch
+  double noise_shift = 0, noise_scale = 0;         // noisy batch norm; 0, 0: none
 
   static BatchNormOptions parse(const Spec& spec) {
-    BatchNormOptions options{RunningStatsOptions::parse(spec), std::nullopt};
+    BatchNormOptions options{RunningStatsOptions::parse(spec), std::nullopt, spec.get_double("noise_shift"),
+                             spec.get_double("noise_scale")};
+    if (!(options.noise_shift >= 0) || !std::isfinite(options.noise_shift))
+      spec.fail("noise_shift", "must be a number >= 0");
+    if (!(options.noise_scale >= 0) || !std::isfinite(options.noise_scale))
+      spec.fail("noise_scale", "must be a number >= 0");
     if (spec.raw("virtual_batch_size") != "none") {
       const long k = spec.get_int("virtual_batch_size");
       if (k < 1) spec.fail("virtual_batch_size", "must be >= 1, or none for the whole batch");
@@ -43,7 +53,8 @@ class BatchNorm final : public Normalizer<T> {
       : options_(options.stats),
         virtual_batch_size_(options.virtual_batch_size),
         rank_(example.size()),
-        channels_(channels_of_example("batch norm", example)) {
+        channels_(channels_of_example("batch norm", example)),
+        noise_(options.noise_shift, options.noise_scale, channels_) {
     const std::size_t C = channels_;
     if (options_.affine) {
       weight_ = filled<T>({C}, 1);
@@ -61,8 +72,11 @@ class BatchNorm final : public Normalizer<T> {
            ", momentum=" + (options_.momentum ? format_number(*options_.momentum) : "none") +
            ", affine=" + bool_string(options_.affine) +
            ", track_running_stats=" + bool_string(options_.track_running_stats) +
-           (virtual_batch_size_ ? ", virtual_batch_size=" + std::to_string(*virtual_batch_size_) : "") + ")";
+           (virtual_batch_size_ ? ", virtual_batch_size=" + std::to_string(*virtual_batch_size_) : "") +
+           (noise_.enabled() ? ", noisy" : "") + ")";
   }
+  bool has_random_state() const override { return noise_.enabled(); }
+  void reseed(std::uint64_t seed) override { noise_.reseed(seed); }
   bool has_shift() const override { return options_.affine; }
 
   std::vector<ParameterRef<T>> parameters() override {
@@ -72,8 +86,10 @@ class BatchNorm final : public Normalizer<T> {
   void begin_precise_statistics() override { running_.begin_precise(); }
   void end_precise_statistics() override { running_.end_precise(); }
   std::vector<BufferRef<T>> buffers() override {
-    if (!options_.track_running_stats) return {};
-    return running_.buffers();
+    std::vector<BufferRef<T>> all;
+    if (options_.track_running_stats) all = running_.buffers();
+    if (noise_.enabled()) all.push_back({"noise_step", &noise_.count()});
+    return all;
   }
 
   void forward(const Tensor<T>& x, Tensor<T>& y, Mode mode) override {
@@ -102,6 +118,11 @@ class BatchNorm final : public Normalizer<T> {
     for (std::size_t k = 0; k < chunks_; ++k)
       forward_chunk(x.data() + k * chunk_size, y.data() + k * chunk_size, mean_.data() + k * channels_,
                     rstd_.data() + k * channels_, mode);
+    noisy_ = mode == Mode::train && noise_.enabled();
+    if (noisy_) {
+      noise_.draw();
+      noise_.apply(y.data(), N, layout_.S);
+    }
   }
 
   void backward(const Tensor<T>& x, const Tensor<T>& dy, Tensor<T>& dx) override {
@@ -112,8 +133,14 @@ class BatchNorm final : public Normalizer<T> {
                        " is not the last forward's input");
     ensure_shape(dx, shape);
     const std::size_t chunk_size = layout_.N * channels_ * layout_.S;
+    // Through the noise first: the normalization's output gradient is s_c · dy.
+    const T* dy_norm = dy.data();
+    if (noisy_) {
+      noise_.scale_gradient(dy.data(), shape[0], layout_.S, noisy_dy_);
+      dy_norm = noisy_dy_.data();
+    }
     for (std::size_t k = 0; k < chunks_; ++k)
-      backward_chunk(x.data() + k * chunk_size, dy.data() + k * chunk_size, dx.data() + k * chunk_size,
+      backward_chunk(x.data() + k * chunk_size, dy_norm + k * chunk_size, dx.data() + k * chunk_size,
                      mean_.data() + k * channels_, rstd_.data() + k * channels_);
   }
 
@@ -181,6 +208,9 @@ class BatchNorm final : public Normalizer<T> {
   kernels::ChannelLayout layout_{0, 0, 0};  // of one chunk
   std::size_t chunks_ = 1;                  // virtual batches in the last forward
   bool used_batch_stats_ = true;
+  ChannelNoise<T> noise_;
+  bool noisy_ = false;        // the last forward added noise
+  std::vector<T> noisy_dy_;  // (N, C, S): s_c · dy, sized once
 };
 
 }  // namespace
@@ -191,6 +221,11 @@ NormalizerInfo batch_norm_info() {
       {"virtual_batch_size", "none",
        "ghost batch norm: in training, normalize each of N/K consecutive chunks of K samples alone "
        "(N must be a multiple of K); none: the whole batch"});
+  keys.push_back({"noise_shift", "0",
+                  "noisy batch norm (Santurkar et al. 2018): in training add m_c ~ U(-noise_shift, noise_shift) per "
+                  "channel and step after normalizing"});
+  keys.push_back({"noise_scale", "0",
+                  "noisy batch norm: in training multiply by s_c ~ U(1, 1 + noise_scale) per channel and step"});
   // virtual_batch_size is not among the examples: no K divides every test loop's batch size; ghost
   // batch norm is checked in family_facts_test.
   return normalizer_info<BatchNorm, BatchNormOptions>(

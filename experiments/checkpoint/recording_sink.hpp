@@ -35,6 +35,13 @@ class RecordKeepingSink final : public MetricSink {
     target_.layer_stat(step, layer, stat, value);
   }
 
+  // Probe records are passed on but not kept: a sweep refuses probes with checkpoints
+  // (combination_checks.cpp), as a checkpoint does not hold them.
+  void probe(std::size_t step, const std::string& layer, const std::string& probe, const std::string& stat,
+             double value) override {
+    target_.probe(step, layer, probe, stat, value);
+  }
+
   // Passes saved records on (and keeps them), in their order.
   void replay(const std::vector<std::string>& names, const std::vector<Record>& records) {
     for (const Record& r : records) {

@@ -16,5 +16,6 @@ int merge_command(int argc, char** argv, int first);
 int slurm_command(int argc, char** argv, int first);
 int eval_command(int argc, char** argv, int first);
 int data_command(int argc, char** argv, int first);
+int lr_range_command(int argc, char** argv, int first);
 
 }  // namespace normlab::cli

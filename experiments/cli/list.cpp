@@ -9,7 +9,7 @@
 namespace normlab::cli {
 
 int list_command(int argc, char** argv, int first) {
-  Args args("list", "Lists every normalizer, model, initialization, dataset, optimizer and schedule with its keys\n"
+  Args args("list", "Lists every normalizer, model, initialization, dataset, optimizer, schedule and probe with its keys\n"
                     "and defaults. Specs are written kind[:key=value,...].");
   args.flag("json", "print the registries as JSON (families, kinds, keys, defaults, docs, normalizer roles)");
   if (!args.parse(argc, argv, first)) return 0;

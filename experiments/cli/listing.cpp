@@ -6,6 +6,7 @@
 #include "experiments/models/model_registry.hpp"
 #include "experiments/optim/optimizer.hpp"
 #include "experiments/optim/schedule.hpp"
+#include "experiments/train/probes/probe_registry.hpp"
 #include "norms/registry.hpp"
 
 namespace normlab::cli {
@@ -71,6 +72,7 @@ std::vector<FamilyListing> all_listings() {
       listing_of(optimizer_registry(), "optimizer", "optimizers (optimizer; the learning rate is lr)"),
       listing_of(schedule_registry(), "schedule", "learning-rate schedules (schedule)"),
       losses_listing(),
+      listing_of(probe_registry(), "probes", "probes (probes = [...], every probe_every steps; probes.csv)"),
   };
 }
 

@@ -43,6 +43,9 @@ void check_run_combinations(const SweepConfig& config, const RunPlan& plan) {
   std::map<ModelKey, ModelFootprint> built;
   const double memory = physical_memory_bytes();
   for (const auto& run : plan.runs) {
+    if (!run.train.probes.probes.empty() && run.checkpoint_every > 0)
+      throw InputError(config.file + ": run " + run.label + ": probes and checkpoint_every cannot be combined (a " +
+                       "checkpoint does not hold probe records); set checkpoint_every = 0 or probes = []");
     if (!shapes.count(run.data)) {
       try {
         // Generated data: a 16-sample copy tells the shapes, the spec the size. Data from files is

@@ -1,8 +1,20 @@
 #include "experiments/harness/config_keys.hpp"
 
+#include "experiments/train/probes/probe_options.hpp"
 #include "norms/core/spec.hpp"
 
 namespace normlab {
+
+namespace {
+
+// probe_lrs's default as TOML text, from the one default grid.
+std::string default_probe_lrs_toml() {
+  std::vector<ConfigValue> items;
+  for (double m : default_probe_lrs()) items.push_back(ConfigValue::float_value(m));
+  return ConfigValue::list(items).toml();
+}
+
+}  // namespace
 
 const std::vector<ConfigKey>& config_keys() {
   static const std::vector<ConfigKey> keys = {
@@ -26,6 +38,13 @@ const std::vector<ConfigKey>& config_keys() {
       {"eval_every", KeyType::Count, "100", false, "steps between test evaluations (and one at the end)", {}},
       {"log_every", KeyType::Count, "1", false, "steps between training-loss records", {}},
       {"stats_every", KeyType::Natural, "0", false, "steps between layer statistics records; 0 = never", {}},
+      // The instruments (experiments/train/probes/): they never change the training trajectory but
+      // add probes.csv, so non-default values are part of the identity like every other key.
+      {"probes", KeyType::SpecList, "[]", false,
+       "instruments written to probes.csv, e.g. [\"ics\", \"landscape\"] (normlab list: probes)", {}},
+      {"probe_every", KeyType::Count, "10", false, "steps between probe records (init_gradients: the first step)", {}},
+      {"probe_lrs", KeyType::NumberList, default_probe_lrs_toml(), false,
+       "eta grid of landscape and predictiveness, as multiples of the step's learning rate", {}},
       {"precise_bn", KeyType::Natural, "0", false,
        "PreciseBN: after training, running buffers = the average over this many training batches; 0 = off", {}},
       // Not part of a run's identity (run_plan.cpp): checkpoints never change what a run produces.
@@ -71,6 +90,8 @@ std::string describe_allowed(const ConfigKey& key) {
     case KeyType::Positive: return "a number > 0";
     case KeyType::Bool: return "true or false";
     case KeyType::Text: return "a string (not a list)";
+    case KeyType::SpecList: return "a list of spec strings, e.g. [\"ics\"] (a list of such lists to sweep)";
+    case KeyType::NumberList: return "a list of numbers > 0, e.g. [0.1, 1.0] (a list of such lists to sweep)";
   }
   return "";
 }

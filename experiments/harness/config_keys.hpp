@@ -19,6 +19,8 @@ enum class KeyType {
   Positive,     // number > 0 (an integer is accepted)
   Bool,
   Text,         // free text (name, description): never a sweep axis
+  SpecList,     // a list of spec strings as ONE value (probes = ["ics"]); a list of lists is an axis
+  NumberList,   // a list of numbers > 0 as ONE value (probe_lrs); a list of lists is an axis
 };
 
 struct ConfigKey {

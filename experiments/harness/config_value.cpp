@@ -34,6 +34,24 @@ ConfigValue ConfigValue::bool_value(bool b) {
   return v;
 }
 
+ConfigValue ConfigValue::list(std::vector<ConfigValue> items) {
+  ConfigValue v;
+  v.kind = Kind::List;
+  v.items = std::move(items);
+  return v;
+}
+
+namespace {
+
+std::string joined(const std::vector<ConfigValue>& items, const char* separator,
+                   std::string (ConfigValue::*text)() const) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? separator : "") + (items[i].*text)();
+  return out;
+}
+
+}  // namespace
+
 std::string shortest_number(double value) {
   if (std::isnan(value)) return "nan";
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
@@ -65,11 +83,13 @@ std::string ConfigValue::display() const {
     case Kind::Integer: return std::to_string(integer);
     case Kind::Float: return shortest_number(number);
     case Kind::Bool: return boolean ? "true" : "false";
+    case Kind::List: return joined(items, "+", &ConfigValue::display);
   }
   return "";
 }
 
 std::string ConfigValue::toml() const {
+  if (kind == Kind::List) return "[" + joined(items, ", ", &ConfigValue::toml) + "]";
   if (kind == Kind::String) return json_string(text);  // a TOML basic string has JSON's escapes
   if (kind == Kind::Float && std::isfinite(number) && display().find_first_of(".eE") == std::string::npos)
     return display() + ".0";
@@ -77,6 +97,7 @@ std::string ConfigValue::toml() const {
 }
 
 std::string ConfigValue::json() const {
+  if (kind == Kind::List) return "[" + joined(items, ", ", &ConfigValue::json) + "]";
   if (kind == Kind::String) return json_string(text);
   if (kind == Kind::Float && !std::isfinite(number)) return "null";
   return display();
@@ -88,6 +109,7 @@ const char* ConfigValue::kind_name() const {
     case Kind::Integer: return "integer";
     case Kind::Float: return "float";
     case Kind::Bool: return "boolean";
+    case Kind::List: return "list";
   }
   return "";
 }
@@ -99,6 +121,7 @@ bool ConfigValue::operator==(const ConfigValue& other) const {
     case Kind::Integer: return integer == other.integer;
     case Kind::Float: return number == other.number;
     case Kind::Bool: return boolean == other.boolean;
+    case Kind::List: return items == other.items;
   }
   return false;
 }

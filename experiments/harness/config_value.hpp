@@ -1,4 +1,5 @@
-// One scalar value of a sweep configuration (a TOML string, integer, float or boolean), and the
+// One value of a sweep configuration (a TOML string, integer, float or boolean, or a list of them
+// for the keys whose value is a list, e.g. probes = ["ics", "landscape"]), and the
 // one place where such values are turned into text: for runs.csv, for manifest.json and for
 // the command line's display.
 //
@@ -9,27 +10,31 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace normlab {
 
 struct ConfigValue {
-  enum class Kind { String, Integer, Float, Bool };
+  enum class Kind { String, Integer, Float, Bool, List };
   Kind kind = Kind::String;
   std::string text;       // Kind::String
   std::int64_t integer = 0;  // Kind::Integer
   double number = 0;      // Kind::Float
   bool boolean = false;   // Kind::Bool
+  std::vector<ConfigValue> items;  // Kind::List (scalars)
 
   static ConfigValue string(std::string s);
   static ConfigValue integer_value(std::int64_t i);
   static ConfigValue float_value(double d);
   static ConfigValue bool_value(bool b);
+  static ConfigValue list(std::vector<ConfigValue> items);
 
   // The value as a double (Integer or Float).
   double as_double() const { return kind == Kind::Integer ? double(integer) : number; }
-  // Plain text: strings as they are, numbers shortest round-trip, booleans true/false.
+  // Plain text: strings as they are, numbers shortest round-trip, booleans true/false; a list's
+  // items joined by '+' ("ics+landscape", "" for the empty list), as in labels and runs.csv.
   std::string display() const;
-  // A TOML literal (strings quoted), for messages and the manifest's effective configuration.
+  // A TOML literal (strings quoted, lists as [a, b]), for messages and the manifest's effective configuration.
   std::string toml() const;
   // A JSON literal.
   std::string json() const;

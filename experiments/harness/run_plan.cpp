@@ -48,6 +48,11 @@ RunConfig make_run(std::size_t index, const Assignment& a, const std::vector<std
   t.log_every = static_cast<std::size_t>(a.at("log_every").integer);
   t.stats_every = static_cast<std::size_t>(a.at("stats_every").integer);
   t.precise_bn = static_cast<std::size_t>(a.at("precise_bn").integer);
+  t.probes.probes.clear();
+  for (const auto& item : a.at("probes").items) t.probes.probes.push_back(item.text);
+  t.probes.every = static_cast<std::size_t>(a.at("probe_every").integer);
+  t.probes.lrs.clear();
+  for (const auto& item : a.at("probe_lrs").items) t.probes.lrs.push_back(item.as_double());
   t.drop_last = a.at("drop_last").boolean;
   t.loss = a.at("loss").text;
   t.seed = static_cast<std::uint64_t>(a.at("seed").integer);

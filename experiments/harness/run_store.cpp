@@ -21,6 +21,7 @@ namespace normlab {
 
 const char* const kCurvesHeader = "run_id,step,epoch,split,metric,value\n";
 const char* const kLayerStatsHeader = "run_id,step,layer,stat,value\n";
+const char* const kProbesHeader = "run_id,step,layer,probe,stat,value\n";
 
 const std::vector<std::string>& outcome_columns() {
   static const std::vector<std::string> columns = {"status",        "diverged_step",  "error",
@@ -161,6 +162,7 @@ void RunStore::save(const RunConfig& run, const RunOutcome& outcome) {
   write_file_durably(partial + "/outcome.csv", csv_row(header) + csv_row(values));
   write_file_durably(partial + "/curves.csv", outcome.curves_rows);
   write_file_durably(partial + "/layer_stats.csv", outcome.stats_rows);
+  if (!outcome.probe_rows.empty()) write_file_durably(partial + "/probes.csv", outcome.probe_rows);
   // The final checkpoint joins the run (a hard link: the file is on disk already; a copy where
   // links are not possible); its directory goes once the run is in place.
   const std::string checkpoint_dir = final_dir + ".checkpoint", checkpoint = checkpoint_dir + "/checkpoint.safetensors";
@@ -180,7 +182,12 @@ void RunStore::save(const RunConfig& run, const RunOutcome& outcome) {
 }
 
 std::size_t RunStore::write_view(const RunPlan& plan) const {
-  std::string runs = csv_row(runs_csv_header(plan)), curves = kCurvesHeader, stats = kLayerStatsHeader;
+  std::string runs = csv_row(runs_csv_header(plan)), curves = kCurvesHeader, stats = kLayerStatsHeader,
+              probes = kProbesHeader;
+  // probes.csv joins the view when a run of the sweep has probes, and stays once it is there (so
+  // that it never shows runs the view does not hold).
+  bool with_probes = fs::exists(dir_ + "/probes.csv");
+  for (const auto& run : plan.runs) with_probes = with_probes || !run.train.probes.probes.empty();
   std::size_t count = 0;
   for (const auto& run : plan.runs) {
     if (!is_done(run)) continue;
@@ -192,10 +199,12 @@ std::size_t RunStore::write_view(const RunPlan& plan) const {
     runs += csv_row(row);
     curves += read_file(d + "/curves.csv");
     stats += read_file(d + "/layer_stats.csv");
+    if (with_probes && fs::exists(d + "/probes.csv")) probes += read_file(d + "/probes.csv");
     ++count;
   }
   write_file_atomically(dir_ + "/curves.csv", curves);
   write_file_atomically(dir_ + "/layer_stats.csv", stats);
+  if (with_probes) write_file_atomically(dir_ + "/probes.csv", probes);
   write_file_atomically(dir_ + "/runs.csv", runs);
   return count;
 }

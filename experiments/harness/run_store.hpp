@@ -4,6 +4,7 @@
 //     settings.csv    key,value: every key as the run used it (for `normlab runs`)
 //     outcome.csv     status, diverged_step, error, final metrics, steps_done, wall_seconds, finished
 //     curves.csv, layer_stats.csv   its rows of those tables (no header)
+//     probes.csv      its rows of probes.csv (no header), for runs with probes only
 //     checkpoint.safetensors   the final checkpoint, for runs with checkpoint_every > 0
 //     done            an empty marker, written last
 // While a run with checkpoint_every > 0 trains, its checkpoint is DIR/.runs/<run id>.checkpoint/
@@ -17,6 +18,8 @@
 // current sweep selects, in sweep order, rewritten (each file atomically) after every finished run.
 // They are written curves, layer_stats, then runs.csv, so after a kill at any point runs.csv never
 // names a run whose rows are missing from the other two; readers take runs.csv as the authority.
+// DIR/probes.csv (run_id, step, layer, probe, stat, value) is part of the view when a run of the
+// sweep has probes (or the file is there from an earlier sweep), written before runs.csv too.
 #pragma once
 
 #include <string>
@@ -35,10 +38,12 @@ struct RunOutcome {
   std::string finished;     // UTC time, ISO 8601
   std::string curves_rows;  // CSV rows with the run id, as in curves.csv
   std::string stats_rows;   // CSV rows with the run id, as in layer_stats.csv
+  std::string probe_rows;   // CSV rows with the run id, as in probes.csv
 };
 
 extern const char* const kCurvesHeader;      // "run_id,step,epoch,split,metric,value\n"
 extern const char* const kLayerStatsHeader;  // "run_id,step,layer,stat,value\n"
+extern const char* const kProbesHeader;      // "run_id,step,layer,probe,stat,value\n"
 std::vector<std::string> runs_csv_header(const RunPlan& plan);
 const std::vector<std::string>& outcome_columns();  // status ... wall_seconds, as in runs.csv
 std::vector<std::string> outcome_fields(const RunOutcome& outcome);

@@ -10,6 +10,7 @@
 #include "experiments/models/model_registry.hpp"
 #include "experiments/optim/optimizer.hpp"
 #include "experiments/optim/schedule.hpp"
+#include "experiments/train/probes/probe_registry.hpp"
 #include "norms/core/errors.hpp"
 #include "norms/registry.hpp"
 #include "norms/core/spec.hpp"
@@ -38,13 +39,22 @@ void check_sweep_specs(const SweepConfig& config) {
       {"init", [](const std::string& spec) { init_registry().check(spec); }},
       {"optimizer", [](const std::string& spec) { optimizer_registry().check(spec); }},
       {"schedule", [](const std::string& spec) { schedule_registry().check(spec); }},
+      {"probes", [](const std::string& spec) { check_probe_list({spec}); }},
   };
   for (const auto& axis : config.axes) {
     const auto found = validators.find(axis.key);
     if (found == validators.end()) continue;
     for (const auto& value : axis.values) {
       try {
-        found->second(value.text);
+        if (value.kind == ConfigValue::Kind::List) {
+          for (const auto& item : value.items) found->second(item.text);
+          if (axis.key == "probes") {  // each probe at most once in a run
+            std::vector<std::string> specs;
+            for (const auto& item : value.items) specs.push_back(item.text);
+            check_probe_list(specs);
+          }
+        } else
+          found->second(value.text);
       } catch (const InputError& e) {
         throw InputError(axis.source + ": key '" + axis.key + "': " + e.what());
       }

@@ -30,8 +30,10 @@ std::string comparable_results(const fs::path& run) {
     if (outcome.header[c] == "wall_seconds" || outcome.header[c] == "finished") continue;
     text += outcome.header[c] + "=" + (outcome.rows.empty() ? "" : outcome.rows[0].at(c)) + "\n";
   }
-  return text + read_file((run / "config.txt").string()) + read_file((run / "curves.csv").string()) +
-         read_file((run / "layer_stats.csv").string());
+  text += read_file((run / "config.txt").string()) + read_file((run / "curves.csv").string()) +
+          read_file((run / "layer_stats.csv").string());
+  if (fs::exists(run / "probes.csv")) text += "probes:\n" + read_file((run / "probes.csv").string());
+  return text;
 }
 
 void copy_run(const fs::path& from, const fs::path& runs_dir) {
@@ -42,6 +44,8 @@ void copy_run(const fs::path& from, const fs::path& runs_dir) {
   fs::create_directories(partial, ec);
   for (const char* name : {"config.txt", "settings.csv", "outcome.csv", "curves.csv", "layer_stats.csv"})
     write_file_durably((partial / name).string(), read_file((from / name).string()));
+  if (fs::exists(from / "probes.csv"))  // runs with probes only
+    write_file_durably((partial / "probes.csv").string(), read_file((from / "probes.csv").string()));
   // A run's final checkpoint (checkpoint_every > 0) travels with it; it is not compared, as its
   // __metadata__ holds the sweep's label of the run.
   const fs::path checkpoint = from / "checkpoint.safetensors";

@@ -31,7 +31,28 @@ std::string node_kind(const toml::node& node) {
   }
 }
 
-// One scalar TOML value checked against the key's type.
+ConfigValue convert_scalar(const toml::node& node, const ConfigKey& key, const std::string& source);
+
+// The value of a list key: a TOML array of scalars (or, for a spec list, one string: a list of
+// one). Items are checked as the key's item type (a spec, a positive number); repeats refused.
+ConfigValue convert_list(const toml::node& node, const ConfigKey& key, const std::string& source) {
+  ConfigKey item_key = key;
+  item_key.type = key.type == KeyType::SpecList ? KeyType::Spec : KeyType::Positive;
+  std::vector<ConfigValue> items;
+  if (node.is_string() && key.type == KeyType::SpecList) return ConfigValue::list({convert_scalar(node, item_key, source)});
+  const toml::array* list = node.as_array();
+  if (!list) fail(source, key.name, "expected " + describe_allowed(key) + ", got " + node_kind(node));
+  for (const auto& item : *list) {
+    if (item.is_array()) fail(source, key.name, "expected " + describe_allowed(key) + ", got a list nested too deep");
+    ConfigValue v = convert_scalar(item, item_key, source);
+    for (const auto& seen : items)
+      if (seen == v) fail(source, key.name, "item " + v.toml() + " is listed twice");
+    items.push_back(v);
+  }
+  return ConfigValue::list(std::move(items));
+}
+
+// One TOML value checked against the key's type (a scalar, or one list for a list key).
 ConfigValue convert_scalar(const toml::node& node, const ConfigKey& key, const std::string& source) {
   const std::string wanted = "expected " + describe_allowed(key) + ", got " + node_kind(node);
   switch (key.type) {
@@ -74,6 +95,8 @@ ConfigValue convert_scalar(const toml::node& node, const ConfigKey& key, const s
       if (!node.is_boolean()) fail(source, key.name, wanted);
       return ConfigValue::bool_value(*node.value<bool>());
     }
+    case KeyType::SpecList:
+    case KeyType::NumberList: return convert_list(node, key, source);
   }
   fail(source, key.name, wanted);
 }
@@ -82,12 +105,18 @@ SweepAxis convert(const toml::node& node, const ConfigKey& key, const std::strin
   SweepAxis axis;
   axis.key = key.name;
   axis.source = source;
-  if (const toml::array* list = node.as_array()) {
+  const bool list_key = key.type == KeyType::SpecList || key.type == KeyType::NumberList;
+  const toml::array* outer = node.as_array();
+  // A list key's value is a list: only a list of lists is several values (an axis).
+  const bool axis_of_lists = list_key && outer && !outer->empty() && (*outer)[0].is_array();
+  if (const toml::array* list = (list_key && !axis_of_lists) ? nullptr : outer) {
     if (key.type == KeyType::Text) fail(source, key.name, "expected " + describe_allowed(key) + ", got an array");
     if (list->empty()) fail(source, key.name, "an empty list makes an empty sweep; give at least one value");
     axis.listed = true;
     for (const auto& item : *list) {
-      if (item.is_array()) fail(source, key.name, "a list of lists is not allowed; expected " + describe_allowed(key));
+      if (item.is_array() != list_key)
+        fail(source, key.name, list_key ? "a list of lists (a sweep of lists) must hold only lists"
+                                        : "a list of lists is not allowed; expected " + describe_allowed(key));
       ConfigValue v = convert_scalar(item, key, source);
       for (const auto& seen : axis.values)
         if (seen == v) fail(source, key.name, "value " + v.toml() + " is listed twice");

@@ -47,7 +47,13 @@ class CollectingSink : public MetricSink {
              shortest_number(value) + "\n";
   }
 
-  std::string curves, stats;
+  void probe(std::size_t step, const std::string& layer, const std::string& probe, const std::string& stat,
+             double value) override {
+    probes += prefix_ + std::to_string(step) + "," + csv_field(layer) + "," + csv_field(probe) + "," +
+              csv_field(stat) + "," + shortest_number(value) + "\n";
+  }
+
+  std::string curves, stats, probes;
   std::size_t last_step = 0;
   bool saw_nonfinite_loss = false;
   std::size_t nonfinite_step = 0;
@@ -78,6 +84,7 @@ RunOutcome execute(const RunConfig& run, const RunFunction& function, const Step
   outcome.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   outcome.curves_rows = std::move(sink.curves);
   outcome.stats_rows = std::move(sink.stats);
+  outcome.probe_rows = std::move(sink.probes);
   return outcome;
 }
 

@@ -74,7 +74,11 @@ template <class T>
 std::unique_ptr<NormLayer<T>> ModelBuilder<T>::make_norm(const Shape& sample_shape, const std::string& where) const {
   if (!activation_norms_) return nullptr;
   try {
-    return std::make_unique<NormLayer<T>>(make_normalizer<T>(options_.norm, with_batch(sample_shape)), sample_shape);
+    std::unique_ptr<Normalizer<T>> normalizer = make_normalizer<T>(options_.norm, with_batch(sample_shape));
+    // A normalizer with random state of its own (noisy batch norm) is seeded from the run's
+    // initialization stream; the others draw nothing, so their models are unchanged.
+    if (normalizer->has_random_state()) normalizer->reseed(rng_.next_u64());
+    return std::make_unique<NormLayer<T>>(std::move(normalizer), sample_shape);
   } catch (const InputError& e) {
     throw InputError("model '" + model_spec_.text() + "': normalizer '" + options_.norm + "' cannot normalize the " +
                      "output " + batched_shape_string(sample_shape) + " of " + where + ": " + e.what());

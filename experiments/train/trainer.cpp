@@ -14,6 +14,7 @@
 #include "experiments/train/evaluation.hpp"
 #include "experiments/train/layer_stats.hpp"
 #include "experiments/train/precise_bn.hpp"
+#include "experiments/train/probes/probe_set.hpp"
 #include "experiments/train/trainer.hpp"
 #include "norms/core/errors.hpp"
 
@@ -58,6 +59,7 @@ TrainResult train(Model<T>& model, const Dataset& data, const TrainOptions& opti
   std::vector<ParameterRef<T>> parameters = model.parameters();
   const std::unique_ptr<Optimizer<T>> optimizer = make_optimizer<T>(options.optimizer, parameters);
   LayerStatsRecorder<T> layer_stats(model);
+  ProbeSet<T> probes(model, options, loss_kind);  // instruments; they leave the model as they found it
   // With checkpoints every record is also kept, for the checkpoint to hold; without, records go
   // straight to the caller (a step must not allocate).
   const bool checkpoints = checkpoint.every > 0 && !checkpoint.path.empty();
@@ -97,7 +99,9 @@ TrainResult train(Model<T>& model, const Dataset& data, const TrainOptions& opti
 
   for (std::size_t step = first_step; step <= steps; ++step) {
     batcher.next(x, labels);
-    const Tensor<T>& logits = model.forward(batch_as(x, x_model), Mode::train);
+    probes.before_forward(step);
+    const Tensor<T>& batch = batch_as(x, x_model);  // (B, *sample_shape) in the model's dtype
+    const Tensor<T>& logits = model.forward(batch, Mode::train);
     const double loss = compute_loss(loss_kind, logits, labels, &dlogits);
     if (!std::isfinite(loss)) {
       // Stop at once: the parameters are about to become meaningless.
@@ -119,7 +123,10 @@ TrainResult train(Model<T>& model, const Dataset& data, const TrainOptions& opti
 
     model.zero_grad();
     model.backward(dlogits);
-    optimizer->step(schedule.lr(step - 1));
+    const double lr = schedule.lr(step - 1);
+    probes.after_backward(step, batch, labels, loss, lr, sink);
+    optimizer->step(lr);
+    probes.after_update(step, sink);
     result.steps_done = step;
 
     // PreciseBN (precise_bn.hpp): the final evaluation uses the recomputed running buffers; the

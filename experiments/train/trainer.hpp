@@ -11,6 +11,7 @@
 
 #include "experiments/data/dataset.hpp"
 #include "experiments/models/model.hpp"
+#include "experiments/train/probes/probe_options.hpp"
 
 namespace normlab {
 
@@ -28,6 +29,7 @@ struct TrainOptions {
   bool drop_last = true;             // drop a final partial batch (a batch of 1 breaks batch norm)
   std::string loss = "cross_entropy";  // cross_entropy | mse (on one-hot targets)
   std::uint64_t seed = 0;            // shuffling and dropout streams derive from it
+  ProbeOptions probes;               // instruments (experiments/train/probes/); none by default
 };
 
 // Receives every record of a run. split is "train" or "test"; metric is "loss", "accuracy", ...
@@ -38,6 +40,10 @@ class MetricSink {
                       double value) = 0;
   // Statistics of a normalization layer's input: stat is "mean", "std", "p15", "p50", "p85".
   virtual void layer_stat(std::size_t step, const std::string& layer, const std::string& stat, double value) = 0;
+  // A record of an instrument (probes.csv): layer is a layer or parameter name, or "model".
+  // Sinks that keep no probe records need not override it.
+  virtual void probe(std::size_t /*step*/, const std::string& /*layer*/, const std::string& /*probe*/,
+                     const std::string& /*stat*/, double /*value*/) {}
 };
 
 struct TrainResult {

@@ -68,4 +68,25 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
   sync_directory(slash == std::string::npos ? "." : path.substr(0, slash));
 }
 
+bool write_new_file_atomically(const std::string& path, const std::string& bytes) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  try {
+    write_file_durably(tmp, bytes);
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  const int linked = ::link(tmp.c_str(), path.c_str());
+  const int saved = errno;
+  ::unlink(tmp.c_str());
+  if (linked != 0 && saved == EEXIST) return false;
+  if (linked != 0) {
+    errno = saved;
+    io_failure("write", path);
+  }
+  const auto slash = path.find_last_of('/');
+  sync_directory(slash == std::string::npos ? "." : path.substr(0, slash));
+  return true;
+}
+
 }  // namespace normlab

@@ -11,6 +11,11 @@ namespace normlab {
 // kill -9 or a power cut. The temporary file is removed if anything fails.
 void write_file_atomically(const std::string& path, const std::string& bytes);
 
+// As write_file_atomically, but never replaces a file: the complete temporary file is linked
+// into place (link(2) fails when `path` exists), so a reader sees no file or the whole one and a
+// file that is there already, a user's finished results, is left untouched. Returns false then.
+bool write_new_file_atomically(const std::string& path, const std::string& bytes);
+
 // Writes `bytes` to `path` and flushes it to disk (for files inside a directory that is itself
 // renamed into place later).
 void write_file_durably(const std::string& path, const std::string& bytes);
