@@ -18,6 +18,8 @@ const std::vector<ConfigKey>& config_keys() {
       {"seed", KeyType::Natural, "0", true, "seed of every random stream of the run", {}},
       {"model", KeyType::Spec, "\"mlp\"", true, "model spec, e.g. \"vgg:widths=16x32\"", {}},
       {"data", KeyType::Spec, "\"tabular\"", true, "dataset spec, e.g. \"glyphs\" or \"mnist:path=DIR\"", {}},
+      {"order", KeyType::Spec, "\"shuffled\"", false,
+       "training sample order: shuffled | class_sorted | class_blocks:K (every batch from K classes)", {}},
       {"optimizer", KeyType::Spec, "\"sgd\"", true, "optimizer spec, e.g. \"sgd:momentum=0.9\"", {}},
       {"schedule", KeyType::Spec, "\"constant\"", true, "learning-rate schedule spec, e.g. \"cosine\"", {}},
       {"init", KeyType::Spec, "\"kaiming\"", true, "initialization spec, e.g. \"normal:std=0.01\"", {}},

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 
+#include "experiments/data/data_order.hpp"
 #include "experiments/data/make_dataset.hpp"
 #include "experiments/init/init.hpp"
 #include "experiments/models/model_builder.hpp"
@@ -38,6 +39,7 @@ void check_sweep_specs(const SweepConfig& config) {
       {"init", [](const std::string& spec) { init_registry().check(spec); }},
       {"optimizer", [](const std::string& spec) { optimizer_registry().check(spec); }},
       {"schedule", [](const std::string& spec) { schedule_registry().check(spec); }},
+      {"order", [](const std::string& spec) { parse_data_order(spec); }},
   };
   for (const auto& axis : config.axes) {
     const auto found = validators.find(axis.key);
