@@ -69,11 +69,12 @@ void check_run_combinations(const SweepConfig& config, const RunPlan& plan) {
     const DataOrder& order = run.train.order;
     const std::size_t order_limit = std::min(facts.classes, run.train.batch_size);
     if (order.kind == DataOrder::Kind::class_blocks && order.classes_per_batch > order_limit)
-      throw InputError((config.find("order") ? config.find("order")->source : config.file) + ": key 'order': " +
-                       data_order_name(order) + " asks for more classes per batch than data " + run.data + " (" +
+      throw InputError((config.find("order") ? config.find("order")->source : config.file) +
+                       ": key 'order': " + data_order_name(order) +
+                       " asks for more classes per batch than data " + run.data + " (" +
                        std::to_string(facts.classes) + " classes) in batches of " +
-                       std::to_string(run.train.batch_size) + " can hold; use class_blocks:K with K <= " +
-                       std::to_string(order_limit));
+                       std::to_string(run.train.batch_size) +
+                       " can hold; use class_blocks:K with K <= " + std::to_string(order_limit));
     const ModelOptions& m = run.model;
     const std::string what = "the runs with model " + m.model + ", norm " + m.norm +
                              (m.reparam == "none" ? "" : ", reparam " + m.reparam) + ", placement " + m.placement +

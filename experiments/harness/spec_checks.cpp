@@ -12,8 +12,8 @@
 #include "experiments/optim/optimizer.hpp"
 #include "experiments/optim/schedule.hpp"
 #include "norms/core/errors.hpp"
-#include "norms/registry.hpp"
 #include "norms/core/spec.hpp"
+#include "norms/registry.hpp"
 
 namespace normlab {
 
