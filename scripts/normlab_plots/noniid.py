@@ -29,7 +29,7 @@ def draw(results, out_dir, formats):
     colours = [style.shade("#444444", i, len(orders)) for i in range(len(orders))]
     fig, axes = plt.subplots(1, 2, figsize=(style.TWO_COLUMN_IN, 2.7), sharey=True)
     panels = [("(a) evaluation mode (running statistics)", lambda ok: ok["test_accuracy"].to_numpy() * scale),
-              ("(b) training mode (batch statistics of mixed test batches)",
+              ("(b) training mode (batch statistics)",
                lambda ok: [train_mode[r] * scale for r in ok["run_id"] if r in train_mode])]
     containers = {}
     for ax, (title, value_of) in zip(axes, panels):
