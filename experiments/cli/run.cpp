@@ -8,6 +8,7 @@
 #include "experiments/cli/args.hpp"
 #include "experiments/cli/commands.hpp"
 #include "experiments/cli/sweep_setup.hpp"
+#include "experiments/harness/config_keys.hpp"
 #include "experiments/harness/run_plan.hpp"
 #include "experiments/harness/shell_quote.hpp"
 #include "experiments/harness/sweep_config.hpp"
@@ -43,11 +44,9 @@ int run_command(int argc, char** argv, int first) {
       .option("shard", "I/N", "run only the runs whose index modulo N is I (0 <= I < N), into the same store "
                               "layout; combine shards' stores with normlab merge")
       .flag("dry-run", "print the expanded runs and exit")
-      .epilog("Runs are ordered as nested loops over the keys in this order (the first outermost):\n"
-              "norm, placement, bias, batch_size, lr, seed, model, data, optimizer, schedule, init,\n"
-              "steps, epochs, eval_every, log_every, stats_every, probes, probe_every, probe_lrs,\n"
-              "precise_bn, checkpoint_every, drop_last, loss,\n"
-              "lr_scaling, lr_reference_batch. Exit status: 0 when every run finished (ok or diverged),\n"
+      .epilog("Runs are ordered as nested loops over the keys in this order (the first outermost):\n" +
+              sweep_axis_order(90) +
+              ".\nExit status: 0 when every run finished (ok or diverged),\n"
               "1 when a run failed or the sweep could not run, 2 for a configuration or usage error.");
   if (!args.parse(argc, argv, first)) return 0;
 

@@ -1,5 +1,6 @@
-// Mini-batches of a split for training: the sample order is reshuffled at the start of every
-// epoch from one random stream (Rng::stream(seed, "shuffle")), and a final partial batch is
+// Mini-batches of a split for training: the sample order is redrawn at the start of every
+// epoch from one random stream (Rng::stream(seed, "shuffle")) in the run's DataOrder (a shuffle,
+// or batches from few classes: data_order.hpp), and a final partial batch is
 // either dropped (drop_last, the usual answer to a batch of one under batch normalization) or
 // served as a smaller batch. next() copies into caller-owned buffers that are only resized when
 // the batch size changes, so steady-state steps allocate nothing.
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "experiments/data/data_order.hpp"
 #include "experiments/data/dataset.hpp"
 #include "experiments/util/rng.hpp"
 
@@ -15,8 +17,10 @@ namespace normlab {
 
 class Batcher {
  public:
-  // InputError if the split is empty or, with drop_last, smaller than one batch.
-  Batcher(const Split& split, std::size_t batch_size, bool drop_last, std::uint64_t seed);
+  // InputError if the split is empty or, with drop_last, smaller than one batch, or if a
+  // class_blocks order asks for more classes per batch than the split or a batch holds.
+  Batcher(const Split& split, std::size_t batch_size, bool drop_last, std::uint64_t seed,
+          DataOrder order = {});
 
   std::size_t batches_per_epoch() const { return batches_per_epoch_; }
   // Completed epochs plus the fraction of the current one, counted in batches served.
@@ -29,7 +33,8 @@ class Batcher {
   const std::vector<std::size_t>& order() const { return order_; }
 
   // Where the batcher is, for checkpoints: restoring it into a batcher made with the same split,
-  // batch size and drop_last continues the exact sequence of batches.
+  // batch size, drop_last and order continues the exact sequence of batches (the class orders
+  // redraw each epoch from the stream alone, so the stream and the current order are all of it).
   struct State {
     Rng::State rng;
     std::vector<std::size_t> order;
@@ -40,12 +45,22 @@ class Batcher {
   void restore(const State& state);
 
  private:
+  void new_epoch_order();  // draws order_ for the next epoch
   void shuffle();
+  void shuffle_within_classes();  // pool_ = the samples by ascending class, shuffled within each class
+  void class_blocks();
 
   const Split& split_;
   std::size_t batch_size_, batches_per_epoch_, sample_size_;
+  DataOrder data_order_;
   Rng rng_;
   std::vector<std::size_t> order_;  // a permutation of [0, split size)
+  // Class orders only, sized once (an epoch's redraw allocates nothing): the sample indices
+  // grouped by ascending class, each class's [class_begin_[c], class_begin_[c + 1]) range.
+  std::vector<std::size_t> by_class_, pool_, class_begin_;
+  std::vector<std::size_t> taken_;                 // (classes) samples of each class placed so far this epoch
+  std::vector<std::size_t> chosen_;                // (classes_per_batch) the classes of the batch being built
+  std::vector<std::uint64_t> tie_break_;           // (classes) a random key per class and batch
   std::size_t batches_served_ = 0, position_ = 0;  // position_: next batch within the epoch
   Shape batch_shape_;
 };

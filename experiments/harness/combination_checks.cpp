@@ -1,5 +1,6 @@
 #include "experiments/harness/combination_checks.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <tuple>
@@ -68,6 +69,15 @@ void check_run_combinations(const SweepConfig& config, const RunPlan& plan) {
                        ": key 'batch_size': batch_size " + std::to_string(run.train.batch_size) +
                        " is larger than the " + std::to_string(facts.train) + " training samples of data " + run.data +
                        "; use a batch_size <= " + std::to_string(facts.train));
+    const DataOrder& order = run.train.order;
+    const std::size_t order_limit = std::min(facts.classes, run.train.batch_size);
+    if (order.kind == DataOrder::Kind::class_blocks && order.classes_per_batch > order_limit)
+      throw InputError((config.find("order") ? config.find("order")->source : config.file) +
+                       ": key 'order': " + data_order_name(order) +
+                       " asks for more classes per batch than data " + run.data + " (" +
+                       std::to_string(facts.classes) + " classes) in batches of " +
+                       std::to_string(run.train.batch_size) +
+                       " can hold; use class_blocks:K with K <= " + std::to_string(order_limit));
     const ModelOptions& m = run.model;
     const std::string what = "the runs with model " + m.model + ", norm " + m.norm +
                              (m.reparam == "none" ? "" : ", reparam " + m.reparam) + ", placement " + m.placement +

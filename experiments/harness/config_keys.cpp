@@ -30,6 +30,8 @@ const std::vector<ConfigKey>& config_keys() {
       {"seed", KeyType::Natural, "0", true, "seed of every random stream of the run", {}},
       {"model", KeyType::Spec, "\"mlp\"", true, "model spec, e.g. \"vgg:widths=16x32\"", {}},
       {"data", KeyType::Spec, "\"tabular\"", true, "dataset spec, e.g. \"glyphs\" or \"mnist:path=DIR\"", {}},
+      {"order", KeyType::Spec, "\"shuffled\"", false,
+       "training sample order: shuffled | class_sorted | class_blocks:K (every batch from K classes)", {}},
       {"optimizer", KeyType::Spec, "\"sgd\"", true, "optimizer spec, e.g. \"sgd:momentum=0.9\"", {}},
       {"schedule", KeyType::Spec, "\"constant\"", true, "learning-rate schedule spec, e.g. \"cosine\"", {}},
       {"init", KeyType::Spec, "\"kaiming\"", true, "initialization spec, e.g. \"normal:std=0.01\"", {}},
@@ -78,6 +80,21 @@ std::string config_key_names() {
   for (const auto& k : config_keys()) names.push_back(k.name);
   names.push_back("[quick]");
   return join(names, ", ");
+}
+
+std::string sweep_axis_order(std::size_t width) {
+  std::string text, line;
+  for (const auto& k : config_keys()) {
+    if (k.type == KeyType::Text) continue;  // never an axis (sweep_config.cpp)
+    const std::string item = line.empty() ? k.name : ", " + k.name;
+    if (!line.empty() && line.size() + item.size() + 1 > width) {
+      text += line + ",\n";
+      line = k.name;
+    } else {
+      line += item;
+    }
+  }
+  return text + line;
 }
 
 std::string describe_allowed(const ConfigKey& key) {

@@ -36,6 +36,8 @@ const std::vector<ConfigKey>& config_keys();
 // null when unknown
 const ConfigKey* find_config_key(const std::string& name);
 std::string config_key_names();  // "norm, placement, ..." for messages
+// The keys that can be sweep axes, in nesting order, comma-separated in lines of at most `width`.
+std::string sweep_axis_order(std::size_t width);
 // What a key accepts, for messages: "a positive integer", "one of pre, post, none", ...
 std::string describe_allowed(const ConfigKey& key);
 

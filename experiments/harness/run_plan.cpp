@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "experiments/data/data_order.hpp"
 #include "experiments/harness/config_keys.hpp"
 #include "experiments/harness/run_identity.hpp"
 #include "norms/core/errors.hpp"
@@ -35,6 +36,7 @@ RunConfig make_run(std::size_t index, const Assignment& a, const std::vector<std
   t.lr = a.at("lr").as_double();
   if (a.at("lr_scaling").text == "linear")
     t.lr = t.lr * double(t.batch_size) / double(a.at("lr_reference_batch").integer);
+  t.order = parse_data_order(a.at("order").text);
   t.optimizer = a.at("optimizer").text;
   t.schedule = a.at("schedule").text;
   if (a.count("steps")) {

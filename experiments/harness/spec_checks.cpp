@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 
+#include "experiments/data/data_order.hpp"
 #include "experiments/data/make_dataset.hpp"
 #include "experiments/init/init.hpp"
 #include "experiments/models/model_builder.hpp"
@@ -12,8 +13,8 @@
 #include "experiments/optim/schedule.hpp"
 #include "experiments/train/probes/probe_registry.hpp"
 #include "norms/core/errors.hpp"
-#include "norms/registry.hpp"
 #include "norms/core/spec.hpp"
+#include "norms/registry.hpp"
 
 namespace normlab {
 
@@ -40,6 +41,7 @@ void check_sweep_specs(const SweepConfig& config) {
       {"optimizer", [](const std::string& spec) { optimizer_registry().check(spec); }},
       {"schedule", [](const std::string& spec) { schedule_registry().check(spec); }},
       {"probes", [](const std::string& spec) { check_probe_list({spec}); }},
+      {"order", [](const std::string& spec) { parse_data_order(spec); }},
   };
   for (const auto& axis : config.axes) {
     const auto found = validators.find(axis.key);

@@ -1,5 +1,6 @@
 #include "experiments/models/model_builder.hpp"
 
+#include "experiments/layers/dropout.hpp"
 #include "norms/core/errors.hpp"
 #include "norms/registry.hpp"
 
@@ -15,6 +16,16 @@ void check_reparam_spec(const std::string& spec) {
   throw InputError("reparam '" + spec + "' is an " + role_name(role) +
                    " normalizer; reparam takes a weight reparameterization or the identity: " + join(allowed, ", ") +
                    " (an activation normalizer goes in norm)");
+}
+
+BlockDropout parse_block_dropout(const Spec& spec) {
+  BlockDropout dropout;
+  dropout.p = spec.get_double("dropout");
+  if (!(dropout.p >= 0 && dropout.p < 1)) spec.fail("dropout", "must be in [0, 1)");
+  dropout.position = spec.get_choice("dropout_position", {"after_norm", "before_norm"}) == "before_norm"
+                         ? DropoutPosition::before_norm
+                         : DropoutPosition::after_norm;
+  return dropout;
 }
 
 namespace {
@@ -106,42 +117,62 @@ std::unique_ptr<Conv2d<T>> ModelBuilder<T>::make_conv(const ConvGeometry& geomet
 template <class T>
 template <class MakeLayer>
 void ModelBuilder<T>::hidden_block(const Shape& out_shape, const std::string& what, MakeLayer make_layer,
-                                   ActivationKind act) {
+                                   ActivationKind act, const BlockDropout& dropout) {
   auto norm = make_norm(out_shape, where_next(what));
   // A normalizer that includes its activation (FRN with TLU, EvoNorm) replaces the activation
   // layer: it directly follows the layer in both placements, so pre and post build the same model.
   const bool replaces_act = norm && norm->activation_normalizer()->includes_activation();
   const bool norm_first = placement_ == Placement::pre || replaces_act;
+  // The dropout's seed is drawn after the layer's initialization in both positions, so that the
+  // two positions differ in where the mask is applied, not in the mask stream.
+  auto dropout_at = [&](DropoutPosition position) {
+    if (dropout.p > 0 && dropout.position == position)
+      add(std::make_unique<Dropout<T>>(dropout.p, next_seed()));
+  };
   add(make_layer(keeps_bias(norm_first ? norm.get() : nullptr)));
+  // The normalizer's slot: right after the layer (pre, none, or a normalizer with its activation),
+  // else after the activation (post).
+  const bool slot_after_layer = placement_ != Placement::post || replaces_act;
+  if (slot_after_layer) dropout_at(DropoutPosition::before_norm);
   if (norm && norm_first) add(std::move(norm));
   if (!replaces_act) add(std::make_unique<Activation<T>>(act));
+  if (!slot_after_layer) dropout_at(DropoutPosition::before_norm);
   if (norm && placement_ == Placement::post) add(std::move(norm));
+  dropout_at(DropoutPosition::after_norm);
 }
 
 template <class T>
-void ModelBuilder<T>::hidden_linear(std::size_t out_features, ActivationKind act) {
+void ModelBuilder<T>::hidden_linear(std::size_t out_features, ActivationKind act,
+                                    const BlockDropout& dropout) {
   if (shape_.size() != 1)
     throw InputError("model '" + model_spec_.text() + "': a Linear layer needs flat input, got " + shape_string(shape_));
   const std::size_t in = shape_[0];
   const std::string what = "Linear(" + std::to_string(in) + ", " + std::to_string(out_features) + ")";
-  hidden_block({out_features}, what, [&](bool bias) {
-    auto linear = std::make_unique<Linear<T>>(in, out_features, bias, weight_spec_);
-    init_.fill(linear->weight().direction(), in, out_features, activation_gain(activation_name(act)), rng_);
-    linear->weight().reset_scale();
-    linear->weight().reseed(rng_);
-    return linear;
-  }, act);
+  hidden_block(
+      {out_features}, what,
+      [&](bool bias) {
+        auto linear = std::make_unique<Linear<T>>(in, out_features, bias, weight_spec_);
+        init_.fill(linear->weight().direction(), in, out_features, activation_gain(activation_name(act)),
+                   rng_);
+        linear->weight().reset_scale();
+        linear->weight().reseed(rng_);
+        return linear;
+      },
+      act, dropout);
 }
 
 template <class T>
-void ModelBuilder<T>::hidden_conv(const ConvGeometry& geometry, ActivationKind act) {
+void ModelBuilder<T>::hidden_conv(const ConvGeometry& geometry, ActivationKind act,
+                                  const BlockDropout& dropout) {
   const Shape out_shape = [&] {
     const Shape out = Conv2d<T>(geometry, false).output_shape(with_batch(shape_));
     return Shape(out.begin() + 1, out.end());
   }();
   const std::string what = "Conv2d(" + std::to_string(geometry.in_channels) + ", " +
                            std::to_string(geometry.out_channels) + ", kernel_size=" + std::to_string(geometry.kernel) + ")";
-  hidden_block(out_shape, what, [&](bool bias) { return make_conv(geometry, bias, activation_name(act)); }, act);
+  hidden_block(
+      out_shape, what, [&](bool bias) { return make_conv(geometry, bias, activation_name(act)); }, act,
+      dropout);
 }
 
 template <class T>

@@ -28,6 +28,23 @@ namespace normlab {
 
 enum class Placement { pre, post, none };
 
+// Where a hidden block's dropout sits relative to its normalizer (model key dropout_position):
+//   after_norm:  at the end of the block, after the normalizer and the activation
+//                pre: Linear -> Norm -> act -> Dropout      post: Linear -> act -> Norm -> Dropout
+//   before_norm: directly before the normalizer, so that it sees the dropped-out values
+//                pre: Linear -> Dropout -> Norm -> act      post: Linear -> act -> Dropout -> Norm
+// Without a normalizer layer (norm none or a weight reparameterization, placement none) before_norm
+// puts the dropout where the normalizer would be: Linear -> Dropout -> act (pre, none) and
+// Linear -> act -> Dropout (post). With ReLU, Dropout and ReLU commute (a mask scaled by
+// 1/(1 - p) is non-negative), so without a normalizer both positions compute the same model.
+enum class DropoutPosition { after_norm, before_norm };
+struct BlockDropout {
+  double p = 0;  // 0: no dropout layer
+  DropoutPosition position = DropoutPosition::after_norm;
+};
+// The keys dropout (in [0, 1)) and dropout_position (after_norm | before_norm) of a model spec.
+BlockDropout parse_block_dropout(const Spec& model_spec);
+
 // Checks a `reparam` spec: a normalizer whose registry role is weight or identity. An InputError
 // naming the allowed kinds (from the registry) otherwise.
 void check_reparam_spec(const std::string& spec);
@@ -44,9 +61,9 @@ class ModelBuilder {
   // Appends a layer to the model and advances shape().
   void add(std::unique_ptr<Layer<T>> layer);
 
-  // A hidden layer with its normalizer and activation in the chosen placement.
-  void hidden_linear(std::size_t out_features, ActivationKind act);
-  void hidden_conv(const ConvGeometry& geometry, ActivationKind act);
+  // A hidden layer with its normalizer and activation in the chosen placement, and its dropout.
+  void hidden_linear(std::size_t out_features, ActivationKind act, const BlockDropout& dropout = {});
+  void hidden_conv(const ConvGeometry& geometry, ActivationKind act, const BlockDropout& dropout = {});
   // The output layer: bias, no normalizer, gain 1.
   void output_linear(std::size_t classes);
 
@@ -66,7 +83,8 @@ class ModelBuilder {
 
  private:
   template <class MakeLayer>
-  void hidden_block(const Shape& out_shape, const std::string& what, MakeLayer make_layer, ActivationKind act);
+  void hidden_block(const Shape& out_shape, const std::string& what, MakeLayer make_layer, ActivationKind act,
+                    const BlockDropout& dropout);
 
   const ModelOptions& options_;
   const Spec& model_spec_;

@@ -36,7 +36,8 @@ const KindRegistry<ModelInfo>& model_registry();
 // Parses and validates a model spec against its kind's keys; InputError listing the kinds.
 Spec parse_model_spec(const std::string& text);
 
-// "128x64" -> {128, 64}; "none" -> {} (no hidden layer). Each width must be >= 1.
+// "128x64" -> {128, 64}; "64x32*3" -> {64, 32, 32, 32}; "none" -> {} (no hidden layer). Each width
+// must be >= 1; at most 10,000 layers.
 std::vector<std::size_t> parse_widths(const Spec& spec, const std::string& key);
 
 }  // namespace normlab

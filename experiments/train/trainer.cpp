@@ -1,4 +1,4 @@
-// normlab::train: the training loop. Per step: next shuffled batch -> training-mode forward ->
+// normlab::train: the training loop. Per step: next batch (in the run's order) -> training-mode forward ->
 // loss and d(loss)/d(logits) -> (layer statistics) -> zero_grad, backward -> optimizer step
 // with the schedule's learning rate. After warm-up a step allocates nothing: the batch, the
 // layers' outputs and gradients, the loss gradient and the optimizer state are all reused.
@@ -53,7 +53,7 @@ TrainResult train(Model<T>& model, const Dataset& data, const TrainOptions& opti
                   const CheckpointOptions& checkpoint) {
   check_compatible(model, data);
   const LossKind loss_kind = parse_loss(options.loss);
-  Batcher batcher(data.train, options.batch_size, options.drop_last, options.seed);
+  Batcher batcher(data.train, options.batch_size, options.drop_last, options.seed, options.order);
   const std::size_t steps = total_steps(options, batcher.batches_per_epoch());
   const Schedule schedule = make_schedule(options.schedule, options.lr, steps);
   std::vector<ParameterRef<T>> parameters = model.parameters();

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "experiments/data/data_order.hpp"
 #include "experiments/data/dataset.hpp"
 #include "experiments/models/model.hpp"
 #include "experiments/train/probes/probe_options.hpp"
@@ -18,6 +19,7 @@ namespace normlab {
 struct TrainOptions {
   std::size_t batch_size = 32;
   double lr = 0.1;
+  DataOrder order;                   // training sample order (data_order.hpp); shuffled by default
   std::string optimizer = "sgd";     // optimizer spec, e.g. "sgd:momentum=0.9,nesterov=true", "adamw"
   std::string schedule = "constant"; // schedule spec, e.g. "cosine", "step:step_size=100,gamma=0.1"
   std::size_t steps = 0;             // total optimizer steps; 0 means use `epochs`

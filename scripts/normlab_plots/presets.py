@@ -10,6 +10,9 @@ Rules (every applicable figure is drawn, in this order):
   placement         placement varies (over at least two of pre/post; `n/a` does not count)
   lr_stability      lr varies (a key of its own, not set by the batch size) and norm varies
   init_sensitivity  init varies
+  depth             model varies, and some model kind appears at two or more depths (hidden layers)
+  dropout           model varies in its dropout rate (model key dropout)
+  noniid            the training data order (order) varies
   running_stats     layer_stats.csv has running_mean/running_var (with batch_mean/batch_var) and the
                     normalizers vary only in their running-statistics settings (e.g. batch norm momentum)
   curves            always
@@ -18,8 +21,8 @@ Rules (every applicable figure is drawn, in this order):
 """
 import re
 
-from . import batch_size, curves, distributions, family, init_sensitivity, ioffe, lr_stability, placement, running_stats
-from . import style
+from . import batch_size, curves, depth, distributions, dropout, family, init_sensitivity, ioffe, lr_stability
+from . import model_specs, noniid, placement, running_stats, style
 from .load import ResultsError
 
 FIGURES = {  # stem -> (draw, takes the layer / run choice)
@@ -29,6 +32,9 @@ FIGURES = {  # stem -> (draw, takes the layer / run choice)
     "placement": (placement.draw, False),
     "lr_stability": (lr_stability.draw, False),
     "init_sensitivity": (init_sensitivity.draw, False),
+    "depth": (depth.draw, False),
+    "dropout": (dropout.draw, False),
+    "noniid": (noniid.draw, False),
     "running_stats": (running_stats.draw, True),
     "curves": (curves.draw, False),
     "distributions": (distributions.draw, True),
@@ -86,6 +92,12 @@ def chosen_figures(results):
         chosen.append("lr_stability")
     if "init" in keys:
         chosen.append("init_sensitivity")
+    if "model" in keys and model_specs.depth_varies(models):
+        chosen.append("depth")
+    if "model" in keys and model_specs.dropout_varies(models):
+        chosen.append("dropout")
+    if "order" in keys:
+        chosen.append("noniid")
     running = {"running_mean", "running_var", "batch_mean", "batch_var"} <= stats
     if running and norm_varies and len(kinds) == 1 and style.uses_running_batch_statistics(next(iter(kinds))):
         chosen.append("running_stats")

@@ -39,6 +39,9 @@ EXPECTED = {
     "init_sensitivity": ["init_sensitivity", "curves"],
     "running_stats": ["running_stats", "curves"],
     "family": ["family", "batch_size", "curves"],
+    "depth": ["depth", "curves", "distributions"],
+    "dropout": ["dropout", "curves"],
+    "noniid": ["noniid", "curves"],
     "generic": ["curves"],
 }
 SYNTHETIC_EXTRA = {"quickstart": ["distributions"], "generic": ["distributions"]}  # they record layer stats
