@@ -11,16 +11,18 @@ Evaluation evaluate(Model<float>& model, const Split& split, LossKind loss, std:
   Evaluation result;
   if (count == 0) return result;
   double loss_sum = 0;
-  std::size_t correct = 0;
+  std::size_t correct = 0, predictions = 0;  // predictions: labels seen (one per sample, or per token)
   for (std::size_t begin = 0; begin < count; begin += kEvalBatchSize) {
     const std::size_t n = std::min(kEvalBatchSize, count - begin);
     copy_range(split, begin, n, scratch.x, scratch.labels);
     const Tensor<float>& logits = model.forward(scratch.x, Mode::eval);
-    loss_sum += compute_loss(loss, logits, scratch.labels, static_cast<Tensor<float>*>(nullptr)) * double(n);
+    const std::size_t labels = scratch.labels.size();
+    loss_sum += compute_loss(loss, logits, scratch.labels, static_cast<Tensor<float>*>(nullptr)) * double(labels);
     correct += count_correct(logits, scratch.labels);
+    predictions += labels;
   }
-  result.loss = loss_sum / double(count);
-  result.accuracy = double(correct) / double(count);
+  result.loss = loss_sum / double(predictions);
+  result.accuracy = double(correct) / double(predictions);
   return result;
 }
 
@@ -38,7 +40,7 @@ double train_mode_accuracy(Model<float>& model, const Split& split, std::size_t 
     if (n < 2 && begin > 0) break;  // batch statistics of one sample are degenerate
     copy_range(split, begin, n, scratch.x, scratch.labels);
     correct += count_correct(model.forward(scratch.x, Mode::train), scratch.labels);
-    seen += n;
+    seen += scratch.labels.size();
   }
   for (std::size_t i = 0; i < buffers.size(); ++i)
     std::copy(scratch.saved_buffers[i].data(), scratch.saved_buffers[i].data() + scratch.saved_buffers[i].size(),

@@ -63,6 +63,7 @@ TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& 
   // Names built once: metric() takes strings, and a step must not allocate.
   const std::string train_split = "train", test_split = "test";
   const std::string loss_name = "loss", accuracy_name = "accuracy", train_mode_name = "accuracy_train_mode";
+  const std::string bits_name = "bits_per_token";  // sequence data: the loss in bits (nats / ln 2)
 
   Tensor<float> x;  // (B, *sample_shape), reused every step
   std::vector<std::int32_t> labels;
@@ -76,6 +77,7 @@ TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& 
     test = evaluate(model, data.test, loss_kind, data.test.size(), scratch);
     sink.metric(step, batcher.epoch(), test_split, loss_name, test.loss);
     sink.metric(step, batcher.epoch(), test_split, accuracy_name, test.accuracy);
+    if (data.test.context) sink.metric(step, batcher.epoch(), test_split, bits_name, test.loss / std::log(2.0));
     sink.metric(step, batcher.epoch(), test_split, train_mode_name,
                 train_mode_accuracy(model, data.test, options.batch_size, scratch));
   };
