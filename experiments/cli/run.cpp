@@ -45,8 +45,8 @@ int run_command(int argc, char** argv, int first) {
       .flag("dry-run", "print the expanded runs and exit")
       .epilog("Runs are ordered as nested loops over the keys in this order (the first outermost):\n"
               "norm, placement, bias, batch_size, lr, seed, model, data, optimizer, schedule, init,\n"
-              "steps, epochs, eval_every, log_every, stats_every, checkpoint_every, drop_last, loss,\n"
-              "lr_scaling, lr_reference_batch. Exit status: 0 when every run finished (ok or diverged),\n"
+              "steps, epochs, eval_every, log_every, stats_every, checkpoint_every, drop_last, clip_grad_norm,\n"
+              "loss, lr_scaling, lr_reference_batch. Exit status: 0 when every run finished (ok or diverged),\n"
               "1 when a run failed or the sweep could not run, 2 for a configuration or usage error.");
   if (!args.parse(argc, argv, first)) return 0;
 

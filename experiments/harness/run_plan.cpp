@@ -47,6 +47,7 @@ RunConfig make_run(std::size_t index, const Assignment& a, const std::vector<std
   t.stats_every = static_cast<std::size_t>(a.at("stats_every").integer);
   t.precise_bn = static_cast<std::size_t>(a.at("precise_bn").integer);
   t.drop_last = a.at("drop_last").boolean;
+  if (a.count("clip_grad_norm")) t.clip_grad_norm = a.at("clip_grad_norm").as_double();
   t.loss = a.at("loss").text;
   t.seed = static_cast<std::uint64_t>(a.at("seed").integer);
   if (a.count("checkpoint_every")) run.checkpoint_every = static_cast<std::size_t>(a.at("checkpoint_every").integer);

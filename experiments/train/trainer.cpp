@@ -8,6 +8,7 @@
 #include "experiments/checkpoint/training_checkpoint.hpp"
 #include "experiments/data/batcher.hpp"
 #include "experiments/losses/loss.hpp"
+#include "experiments/optim/clip_grad_norm.hpp"
 #include "experiments/optim/optimizer.hpp"
 #include "experiments/optim/schedule.hpp"
 #include "experiments/train/evaluation.hpp"
@@ -63,7 +64,7 @@ TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& 
   // Names built once: metric() takes strings, and a step must not allocate.
   const std::string train_split = "train", test_split = "test";
   const std::string loss_name = "loss", accuracy_name = "accuracy", train_mode_name = "accuracy_train_mode";
-  const std::string bits_name = "bits_per_token";  // sequence data: the loss in bits (nats / ln 2)
+  const std::string bits_name = "bits_per_token", grad_norm_name = "grad_norm";  // sequence data: the loss in bits (nats / ln 2)
 
   Tensor<float> x;  // (B, *sample_shape), reused every step
   std::vector<std::int32_t> labels;
@@ -116,6 +117,10 @@ TrainResult train(Model<float>& model, const Dataset& data, const TrainOptions& 
 
     model.zero_grad();
     model.backward(dlogits);
+    if (options.clip_grad_norm > 0) {
+      const double norm = clip_grad_norm(parameters, options.clip_grad_norm);
+      if (every(step, options.log_every)) sink.metric(step, batcher.epoch(), train_split, grad_norm_name, norm);
+    }
     optimizer->step(schedule.lr(step - 1));
     result.steps_done = step;
 
