@@ -15,6 +15,10 @@ gradients:
   post:  h = ln_1(x + attn(x));  y = ln_2(h + mlp(h))
   attn:  q, k, v = split(x W_attn^T + b_attn); softmax(q k^T / sqrt(d), causal) v, per head; then c_proj
   mlp:   c_proj(gelu(c_fc(x)))  (F.gelu, the erf form)
+
+lstm_<dtype>: torch.nn.LSTM(I, H, batch_first=True) over a window of T steps from zero state:
+  x.npy (N*T, I) (rows sample-major), dy.npy (N*T, H) the gradient of the outputs only,
+  set_/d weight_ih, weight_hh, bias_ih, bias_hh (PyTorch's *_l0), y.npy, h_n.npy and c_n.npy (N, H), dx.npy.
 """
 import json
 import math
@@ -117,6 +121,44 @@ def make_case(placement, kind, dtype, seed):
         f.write("\n")
 
 
+LSTM_N, LSTM_T, LSTM_I, LSTM_H = 3, 6, 4, 5
+
+
+def make_lstm_case(dtype, seed):
+    rng = np.random.default_rng(seed)
+    tdtype = torch.float32 if dtype == "f32" else torch.float64
+    np_dtype = np.float32 if dtype == "f32" else np.float64
+    lstm = torch.nn.LSTM(LSTM_I, LSTM_H, batch_first=True).to(tdtype)
+    shapes = {"weight_ih": (4 * LSTM_H, LSTM_I), "weight_hh": (4 * LSTM_H, LSTM_H), "bias_ih": (4 * LSTM_H,),
+              "bias_hh": (4 * LSTM_H,)}
+    values = {k: rng.normal(0, 0.5, v).astype(np_dtype) for k, v in shapes.items()}
+    with torch.no_grad():
+        for k, v in values.items():
+            getattr(lstm, k + "_l0").copy_(torch.tensor(v, dtype=tdtype))
+    x = torch.tensor(rng.normal(0, 1, (LSTM_N * LSTM_T, LSTM_I)).astype(np_dtype), dtype=tdtype, requires_grad=True)
+    dy = torch.tensor(rng.normal(0, 1, (LSTM_N * LSTM_T, LSTM_H)).astype(np_dtype), dtype=tdtype)
+    y, (h_n, c_n) = lstm(x.view(LSTM_N, LSTM_T, LSTM_I))
+    y = y.reshape(LSTM_N * LSTM_T, LSTM_H)
+    y.backward(dy)
+    path = os.path.join(OUT, "lstm_" + dtype)
+    os.makedirs(path)
+    save = lambda stem, a: np.save(os.path.join(path, stem + ".npy"), np.array(a, dtype=np_dtype, order="C"))
+    save("x", x.detach().numpy())
+    save("dy", dy.numpy())
+    save("y", y.detach().numpy())
+    save("h_n", h_n[0].detach().numpy())
+    save("c_n", c_n[0].detach().numpy())
+    save("dx", x.grad.numpy())
+    for k in shapes:
+        save("set_" + k, values[k])
+        save("d" + k, getattr(lstm, k + "_l0").grad.numpy())
+    meta = {"note": NOTE, "torch_version": torch.__version__, "dtype": "float32" if dtype == "f32" else "float64",
+            "batch": LSTM_N, "context": LSTM_T, "input": LSTM_I, "hidden": LSTM_H, "parameters": sorted(shapes)}
+    with open(os.path.join(path, "meta.json"), "w") as f:
+        json.dump(meta, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
 def main():
     torch.manual_seed(0)
     if os.path.isdir(OUT):
@@ -130,6 +172,9 @@ def main():
             for dtype in ("f64", "f32"):
                 make_case(placement, kind, dtype, seed)
                 seed += 1
+    for dtype in ("f64", "f32"):
+        make_lstm_case(dtype, seed)
+        seed += 1
     print("wrote %s" % OUT)
 
 

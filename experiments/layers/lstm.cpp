@@ -24,7 +24,8 @@ Tensor<T> zeros(const Shape& shape) {
 }  // namespace
 
 template <class T>
-Lstm<T>::Lstm(std::size_t input, std::size_t hidden, std::size_t steps, const std::string& norm, double gain_init)
+Lstm<T>::Lstm(std::size_t input, std::size_t hidden, std::size_t steps, const std::string& norm,
+              double gain_init)
     : input_(input), hidden_(hidden), steps_(steps), norm_spec_(norm) {
   if (input == 0 || hidden == 0 || steps == 0) throw InputError("an LSTM needs input, hidden and steps >= 1");
   weight_ih_ = zeros<T>({4 * hidden, input});
@@ -40,12 +41,14 @@ Lstm<T>::Lstm(std::size_t input, std::size_t hidden, std::size_t steps, const st
     norm_hh_ = std::make_unique<StepNormalizers<T>>(norm, steps, 4 * hidden, gain_init);
     norm_c_ = std::make_unique<StepNormalizers<T>>(norm, steps, hidden, gain_init);
   }
-  for (auto* v : {&gx_, &gh_, &ngx_, &ngh_, &gates_, &cell_, &ncell_, &tanh_cell_, &hidden_state_}) v->resize(steps);
+  for (auto* v : {&gx_, &gh_, &ngx_, &ngh_, &gates_, &cell_, &ncell_, &tanh_cell_, &hidden_state_})
+    v->resize(steps);
 }
 
 template <class T>
 std::string Lstm<T>::describe() const {
-  return "LSTM(" + std::to_string(input_) + ", " + std::to_string(hidden_) + ", steps=" + std::to_string(steps_) +
+  return "LSTM(" + std::to_string(input_) + ", " + std::to_string(hidden_) +
+         ", steps=" + std::to_string(steps_) +
          (norm_ih_ ? ", norm " + norm_ih_->at(0).describe() + " at ih, hh and c" : std::string()) + ")";
 }
 
@@ -62,7 +65,8 @@ const Tensor<T>& Lstm<T>::forward(const Tensor<T>& x, Mode mode) {
   if (x.dimension() != 2 || x.shape()[1] != input_) output_shape(shape_of(x));  // throws
   const std::size_t rows = x.shape()[0], S = steps_, H = hidden_, G = 4 * hidden_, I = input_;
   if (rows % S != 0)
-    throw InputError(describe() + ": " + std::to_string(rows) + " rows are not whole windows of " + std::to_string(S));
+    throw InputError(describe() + ": " + std::to_string(rows) + " rows are not whole windows of " +
+                     std::to_string(S));
   const std::size_t N = batch_ = rows / S;
   x_ = &x;
   ensure_dims(y_, std::array<std::size_t, 2>{rows, H});
@@ -72,16 +76,19 @@ const Tensor<T>& Lstm<T>::forward(const Tensor<T>& x, Mode mode) {
     norm_c_->sync();
   }
   for (std::size_t t = 0; t < S; ++t) {
-    for (auto* v : {&gx_, &gh_, &gates_}) ensure_dims((*v)[t], std::array<std::size_t, 2>{N, G});
-    for (auto* v : {&cell_, &tanh_cell_, &hidden_state_}) ensure_dims((*v)[t], std::array<std::size_t, 2>{N, H});
+    for (auto* v : {&gx_, &gh_, &gates_})
+      ensure_dims((*v)[t], std::array<std::size_t, 2>{N, G});
+    for (auto* v : {&cell_, &tanh_cell_, &hidden_state_})
+      ensure_dims((*v)[t], std::array<std::size_t, 2>{N, H});
     // gx_t (N, 4H) = x_t (N, I) · W_ihᵀ; x_t is every T-th row of x, starting at row t.
     gemm(Transpose::no, Transpose::yes, N, G, I, T(1), x.data() + t * I, S * I, weight_ih_.data(), I, T(0),
          gx_[t].data(), G);
     // gh_t (N, 4H) = h_{t-1} (N, H) · W_hhᵀ, zero at t = 0.
-    if (t == 0) gh_[t].fill(T(0));
+    if (t == 0)
+      gh_[t].fill(T(0));
     else
-      gemm(Transpose::no, Transpose::yes, N, G, H, T(1), hidden_state_[t - 1].data(), H, weight_hh_.data(), H, T(0),
-           gh_[t].data(), G);
+      gemm(Transpose::no, Transpose::yes, N, G, H, T(1), hidden_state_[t - 1].data(), H, weight_hh_.data(), H,
+           T(0), gh_[t].data(), G);
     const T* a = gx_[t].data();
     const T* b = gh_[t].data();
     if (norm_ih_) {
@@ -125,7 +132,8 @@ const Tensor<T>& Lstm<T>::backward(const Tensor<T>& dy) {
   check_output_grad(*this, dy, y_);
   const std::size_t N = batch_, S = steps_, H = hidden_, G = 4 * hidden_, I = input_;
   const Tensor<T>& x = *x_;
-  for (auto* t : {&dh_, &dc_, &dc_next_, &dcell_}) ensure_dims(*t, std::array<std::size_t, 2>{N, H});
+  for (auto* t : {&dh_, &dc_, &dc_next_, &dcell_})
+    ensure_dims(*t, std::array<std::size_t, 2>{N, H});
   ensure_dims(dpre_, std::array<std::size_t, 2>{N, G});
   dh_.fill(T(0));
   dc_next_.fill(T(0));
@@ -185,7 +193,8 @@ const Tensor<T>& Lstm<T>::backward(const Tensor<T>& dy) {
       // dW_hh (4H, H) += dghᵀ (4H, N) · h_{t-1} (N, H);  dh_{t-1} (N, H) = dgh (N, 4H) · W_hh (4H, H)
       gemm(Transpose::yes, Transpose::no, G, H, N, T(1), dgh->data(), G, hidden_state_[t - 1].data(), H, T(1),
            weight_hh_grad_.data(), H);
-      gemm(Transpose::no, Transpose::no, N, H, G, T(1), dgh->data(), G, weight_hh_.data(), H, T(0), dh_.data(), H);
+      gemm(Transpose::no, Transpose::no, N, H, G, T(1), dgh->data(), G, weight_hh_.data(), H, T(0),
+           dh_.data(), H);
     }
   }
   if (norm_ih_) {
@@ -204,9 +213,10 @@ std::vector<ParameterRef<T>> Lstm<T>::parameters() {
                                    {"bias_hh", &bias_hh_, &bias_hh_grad_}};
   if (norm_ih_)
     for (auto [name, norms] : {std::pair<const char*, StepNormalizers<T>*>{"norm_ih", norm_ih_.get()},
-                                {"norm_hh", norm_hh_.get()},
-                                {"norm_c", norm_c_.get()}})
-      for (auto& p : norms->parameters()) all.push_back({std::string(name) + "." + p.name, p.value, p.grad});
+                               {"norm_hh", norm_hh_.get()},
+                               {"norm_c", norm_c_.get()}})
+      for (auto& p : norms->parameters())
+        all.push_back({std::string(name) + "." + p.name, p.value, p.grad});
   return all;
 }
 
@@ -217,7 +227,8 @@ std::vector<BufferRef<T>> Lstm<T>::buffers() {
     for (auto [name, norms] : {std::pair<const char*, StepNormalizers<T>*>{"norm_ih", norm_ih_.get()},
                                {"norm_hh", norm_hh_.get()},
                                {"norm_c", norm_c_.get()}})
-      for (auto& b : norms->buffers()) all.push_back({std::string(name) + "." + b.name, b.value});
+      for (auto& b : norms->buffers())
+        all.push_back({std::string(name) + "." + b.name, b.value});
   return all;
 }
 

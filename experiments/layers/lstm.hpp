@@ -43,22 +43,22 @@ class Lstm final : public Layer<T> {
  private:
   std::size_t input_, hidden_, steps_;
   std::string norm_spec_;
-  Tensor<T> weight_ih_, weight_ih_grad_;  // (4H, I)
-  Tensor<T> weight_hh_, weight_hh_grad_;  // (4H, H)
-  Tensor<T> bias_ih_, bias_ih_grad_;      // (4H)
-  Tensor<T> bias_hh_, bias_hh_grad_;      // (4H)
+  Tensor<T> weight_ih_, weight_ih_grad_;                            // (4H, I)
+  Tensor<T> weight_hh_, weight_hh_grad_;                            // (4H, H)
+  Tensor<T> bias_ih_, bias_ih_grad_;                                // (4H)
+  Tensor<T> bias_hh_, bias_hh_grad_;                                // (4H)
   std::unique_ptr<StepNormalizers<T>> norm_ih_, norm_hh_, norm_c_;  // null without a normalizer
 
-  std::size_t batch_ = 0;      // N of the last forward
+  std::size_t batch_ = 0;  // N of the last forward
   const Tensor<T>* x_ = nullptr;
   // Per time step t, all (N, 4H) or (N, H):
-  std::vector<Tensor<T>> gx_, gh_;          // x_t·W_ihᵀ, h_{t-1}·W_hhᵀ (the normalizers' inputs)
-  std::vector<Tensor<T>> ngx_, ngh_;        // their normalized values (unused without a normalizer)
-  std::vector<Tensor<T>> gates_;            // i, f, g, o after their nonlinearities
+  std::vector<Tensor<T>> gx_, gh_;    // x_t·W_ihᵀ, h_{t-1}·W_hhᵀ (the normalizers' inputs)
+  std::vector<Tensor<T>> ngx_, ngh_;  // their normalized values (unused without a normalizer)
+  std::vector<Tensor<T>> gates_;      // i, f, g, o after their nonlinearities
   std::vector<Tensor<T>> cell_, ncell_, tanh_cell_, hidden_state_;  // c_t, norm_c(c_t), tanh of it, h_t
-  Tensor<T> y_;                              // (N·T, H)
-  Tensor<T> dx_;                             // (N·T, I)
-  Tensor<T> dh_, dc_, dc_next_, dcell_, dpre_, dgx_, dgh_;  // backward scratch of one step
+  Tensor<T> y_;                                                     // (N·T, H)
+  Tensor<T> dx_;                                                    // (N·T, I)
+  Tensor<T> dh_, dc_, dc_next_, dcell_, dpre_, dgx_, dgh_;          // backward scratch of one step
 };
 
 }  // namespace normlab

@@ -9,7 +9,8 @@ namespace normlab {
 template <class T>
 StepNormalizers<T>::StepNormalizers(const std::string& spec, std::size_t steps, std::size_t features,
                                     double weight_init) {
-  for (std::size_t t = 0; t < steps; ++t) steps_.push_back(make_normalizer<T>(spec, {2, features}));
+  for (std::size_t t = 0; t < steps; ++t)
+    steps_.push_back(make_normalizer<T>(spec, {2, features}));
   for (auto& p : steps_[0]->parameters())
     if (p.name == "weight") p.value->fill(T(weight_init));
   sync();
@@ -21,7 +22,8 @@ void StepNormalizers<T>::sync() {
   for (std::size_t t = 1; t < steps_.size(); ++t) {
     const auto own = steps_[t]->parameters();
     for (std::size_t i = 0; i < own.size(); ++i)
-      std::copy(shared[i].value->data(), shared[i].value->data() + shared[i].value->size(), own[i].value->data());
+      std::copy(shared[i].value->data(), shared[i].value->data() + shared[i].value->size(),
+                own[i].value->data());
   }
 }
 
@@ -45,7 +47,8 @@ template <class T>
 std::vector<BufferRef<T>> StepNormalizers<T>::buffers() {
   std::vector<BufferRef<T>> all;
   for (std::size_t t = 0; t < steps_.size(); ++t)
-    for (auto& b : steps_[t]->buffers()) all.push_back({std::to_string(t) + "." + b.name, b.value});
+    for (auto& b : steps_[t]->buffers())
+      all.push_back({std::to_string(t) + "." + b.name, b.value});
   return all;
 }
 

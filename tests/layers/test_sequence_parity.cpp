@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "experiments/layers/lstm.hpp"
 #include "experiments/layers/norm_layer.hpp"
 #include "experiments/layers/transformer_block.hpp"
 #include "fixtures/fixture_cases.hpp"
@@ -85,4 +86,47 @@ TEST_CASE("Transformer block matches PyTorch (torch.nn.functional) in both place
     ++cases;
   }
   CHECK(cases == 8);  // pre/post × layer/none × f32/f64
+}
+
+namespace {
+
+template <class T>
+void check_lstm_case(const std::string& dir) {
+  std::ifstream in(dir + "/meta.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string meta = text.str();
+  const std::size_t N = std::stoul(meta_value(meta, "batch")),
+                    steps = std::stoul(meta_value(meta, "context"));
+  const std::size_t I = std::stoul(meta_value(meta, "input")), H = std::stoul(meta_value(meta, "hidden"));
+  const Tolerance tol = parity_tolerance(meta_value(meta, "dtype"));
+  INFO(dir << "; " << kSequenceHint);
+  Lstm<T> lstm(I, H, steps, "", 1.0);
+  for (auto& p : lstm.parameters()) {
+    const Tensor<T> value = read_npy<T>(dir + "/set_" + p.name + ".npy");
+    REQUIRE(shape_of(value) == shape_of(*p.value));
+    std::copy(value.data(), value.data() + value.size(), p.value->data());
+    p.grad->fill(T(0));
+  }
+  const Tensor<T> x = read_npy<T>(dir + "/x.npy"), dy = read_npy<T>(dir + "/dy.npy");
+  const Tensor<T>& y = lstm.forward(x, Mode::train);
+  CHECK(describe_mismatch(y, read_npy<T>(dir + "/y.npy"), tol) == "");
+  Tensor<T> h_n = Tensor<T>::from_shape({N, H});  // the last step of each window
+  for (std::size_t n = 0; n < N; ++n)
+    std::copy(y.data() + (n * steps + steps - 1) * H, y.data() + (n * steps + steps) * H, h_n.data() + n * H);
+  CHECK(describe_mismatch(h_n, read_npy<T>(dir + "/h_n.npy"), tol) == "");
+  CHECK(describe_mismatch(lstm.final_cell(), read_npy<T>(dir + "/c_n.npy"), tol) == "");
+  CHECK(describe_mismatch(lstm.backward(dy), read_npy<T>(dir + "/dx.npy"), tol) == "");
+  for (auto& p : lstm.parameters()) {
+    INFO("d" << p.name);
+    CHECK(describe_mismatch(*p.grad, read_npy<T>(dir + "/d" + p.name + ".npy"), tol) == "");
+  }
+}
+
+}  // namespace
+
+TEST_CASE("LSTM layer matches torch.nn.LSTM: outputs, final states and every gradient over a window") {
+  const std::string root = std::string(NORMLAB_TESTS_DIR) + "/fixtures/sequence";
+  check_lstm_case<double>(root + "/lstm_f64");
+  check_lstm_case<float>(root + "/lstm_f32");
 }

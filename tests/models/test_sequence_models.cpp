@@ -84,3 +84,18 @@ TEST_CASE("sequence models refuse normalizers that do not apply per token, by th
   CHECK_THROWS_WITH(build_model<float>(options, {1, 28, 28}, 10, init),
                     Catch::Contains("windows of token ids"));
 }
+
+TEST_CASE("lstm gradients with every per-step normalizer, and its layers") {
+  for (const char* norm : {"none", "layer", "rms", "batch"}) {
+    check("lstm:layers=2,hidden=3,embed=2", norm, "pre");
+    check("lstm:layers=1,hidden=2,embed=3", norm, "post");
+  }
+  ModelOptions options{"lstm:layers=2,hidden=8,embed=4", "layer", "pre", "auto", "kaiming"};
+  Rng init(1);
+  Model<float> model = build_model<float>(options, {6}, 7, init);
+  REQUIRE(model.layers().size() == 4);  // embedding, 2 LSTM layers, head
+  CHECK_THAT(model.layers()[1]->describe(), Catch::Contains("LSTM(4, 8") && Catch::Contains("LayerNorm"));
+  options.norm = "instance";
+  CHECK_THROWS_WITH(build_model<float>(options, {6}, 7, init),
+                    Catch::Contains("does not apply to a sequence model"));
+}
