@@ -9,18 +9,20 @@ namespace normlab {
 template <class T>
 StepNormalizers<T>::StepNormalizers(const std::string& spec, std::size_t steps, std::size_t features,
                                     double weight_init) {
-  for (std::size_t t = 0; t < steps; ++t)
+  for (std::size_t t = 0; t < steps; ++t) {
     steps_.push_back(make_normalizer<T>(spec, {2, features}));
-  for (auto& p : steps_[0]->parameters())
+    parameters_.push_back(steps_.back()->parameters());
+  }
+  for (auto& p : parameters_[0])
     if (p.name == "weight") p.value->fill(T(weight_init));
   sync();
 }
 
 template <class T>
 void StepNormalizers<T>::sync() {
-  const auto shared = steps_[0]->parameters();
+  const auto& shared = parameters_[0];
   for (std::size_t t = 1; t < steps_.size(); ++t) {
-    const auto own = steps_[t]->parameters();
+    const auto& own = parameters_[t];
     for (std::size_t i = 0; i < own.size(); ++i)
       std::copy(shared[i].value->data(), shared[i].value->data() + shared[i].value->size(),
                 own[i].value->data());
@@ -29,9 +31,9 @@ void StepNormalizers<T>::sync() {
 
 template <class T>
 void StepNormalizers<T>::fold_grads() {
-  const auto shared = steps_[0]->parameters();
+  const auto& shared = parameters_[0];
   for (std::size_t t = 1; t < steps_.size(); ++t) {  // in step order: a fixed summation order
-    const auto own = steps_[t]->parameters();
+    const auto& own = parameters_[t];
     for (std::size_t i = 0; i < own.size(); ++i) {
       T* g = own[i].grad->data();
       T* total = shared[i].grad->data();

@@ -26,12 +26,14 @@ class StepNormalizers {
   const Normalizer<T>& at(std::size_t step) const { return *steps_[step]; }
   void sync();
   void fold_grads();
-  std::vector<ParameterRef<T>> parameters() { return steps_[0]->parameters(); }
+  std::vector<ParameterRef<T>> parameters() { return parameters_[0]; }
   // Every step's buffers, named "<step>.<name>" (e.g. "3.running_mean").
   std::vector<BufferRef<T>> buffers();
 
  private:
   std::vector<std::unique_ptr<Normalizer<T>>> steps_;
+  // Each step's parameters, listed once (a step must not allocate); [0] are the shared ones.
+  std::vector<std::vector<ParameterRef<T>>> parameters_;
 };
 
 }  // namespace normlab
