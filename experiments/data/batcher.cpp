@@ -13,6 +13,10 @@ namespace {
 // Makes x (count, *sample_shape) of the split, comparing shapes in place so that an unchanged
 // batch shape costs no allocation; returns the number of values per sample.
 std::size_t resize_batch(const Split& split, std::size_t count, Tensor<float>& x) {
+  if (split.context) {
+    if (x.dimension() != 2 || x.shape()[0] != count || x.shape()[1] != split.context) x.resize({count, split.context});
+    return split.context;
+  }
   const auto& sample = split.x.shape();
   bool same = x.dimension() == split.x.dimension() && x.shape()[0] == count;
   for (std::size_t d = 1; same && d < split.x.dimension(); ++d)
@@ -25,11 +29,26 @@ std::size_t resize_batch(const Split& split, std::size_t count, Tensor<float>& x
   return split.size() ? split.x.size() / split.size() : 0;
 }
 
+// Window `index` of a sequence split: its token ids into x (context) and the next tokens into labels.
+void copy_window(const Split& split, std::size_t index, float* x, std::int32_t* labels) {
+  const std::int32_t* tokens = split.tokens.data() + index * split.stride;
+  for (std::size_t t = 0; t < split.context; ++t) {
+    x[t] = float(tokens[t]);
+    labels[t] = tokens[t + 1];
+  }
+}
+
 }  // namespace
 
 void gather(const Split& split, const std::size_t* indices, std::size_t count, Tensor<float>& x,
             std::vector<std::int32_t>& labels) {
   const std::size_t sample_size = resize_batch(split, count, x);
+  if (split.context) {
+    labels.resize(count * split.context);
+    for (std::size_t i = 0; i < count; ++i)
+      copy_window(split, indices[i], x.data() + i * sample_size, labels.data() + i * split.context);
+    return;
+  }
   labels.resize(count);
   for (std::size_t i = 0; i < count; ++i) {
     std::memcpy(x.data() + i * sample_size, split.x.data() + indices[i] * sample_size,
@@ -41,6 +60,12 @@ void gather(const Split& split, const std::size_t* indices, std::size_t count, T
 void copy_range(const Split& split, std::size_t begin, std::size_t count, Tensor<float>& x,
                 std::vector<std::int32_t>& labels) {
   const std::size_t sample_size = resize_batch(split, count, x);
+  if (split.context) {
+    labels.resize(count * split.context);
+    for (std::size_t i = 0; i < count; ++i)
+      copy_window(split, begin + i, x.data() + i * sample_size, labels.data() + i * split.context);
+    return;
+  }
   std::memcpy(x.data(), split.x.data() + begin * sample_size, count * sample_size * sizeof(float));
   labels.assign(split.labels.begin() + long(begin), split.labels.begin() + long(begin + count));
 }

@@ -65,8 +65,9 @@ class Batcher {
   Shape batch_shape_;
 };
 
-// Copies samples `indices` of `split` into x: (indices.size(), *sample_shape) and labels,
-// resizing them only if the batch shape changes.
+// Copies samples `indices` of `split` into x: (indices.size(), *sample_shape) and labels
+// (indices.size() · labels_per_sample()), resizing them only if the batch shape changes. A
+// sequence split's windows become rows of token ids (exact in float up to 2^24).
 void gather(const Split& split, const std::size_t* indices, std::size_t count, Tensor<float>& x,
             std::vector<std::int32_t>& labels);
 // The same for the consecutive samples [begin, begin + count) (evaluation batches).

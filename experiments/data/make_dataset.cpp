@@ -5,6 +5,7 @@
 #include "experiments/data/real_datasets.hpp"
 #include "experiments/data/standardize.hpp"
 #include "experiments/data/synthetic.hpp"
+#include "experiments/data/text_dataset.hpp"
 #include "norms/core/errors.hpp"
 
 namespace normlab {
@@ -105,6 +106,24 @@ const KindRegistry<DatasetInfo>& dataset_registry() {
                 return load_cifar10(spec.raw("path"), train, test);
               },
               check_cifar10_files),
+          kind_entry<DatasetInfo>(
+              "text",
+              "characters of a UTF-8 (or byte) text file, gz or plain: first train_fraction for training (windows "
+              "at every offset, shuffled by seed), the rest as non-overlapping validation windows; train/test "
+              "limit the windows",
+              with_common_keys({{"path", "", "the text file (.gz or plain)"},
+                                {"context", "64", "characters a model sees (windows of context+1)"},
+                                {"train_fraction", "0.9", "the leading part of the text used for training"},
+                                {"encoding", "utf8", "utf8 (characters) | bytes"}},
+                               "0", "0"),
+              load_text_dataset, {/*generated=*/false}, check_text_spec),
+          generated_kind("markov",
+                         "synthetic token sequences of a random second-order Markov chain (for sequence models); "
+                         "train/test count windows",
+                         {{"context", "32", "tokens a model sees (windows of context+1)"},
+                          {"symbols", "16", "vocabulary size"},
+                          {"branching", "3", "possible successors of every pair of symbols"}},
+                         generate_markov, "2000", "100"),
       });
   return registry;
 }

@@ -20,5 +20,8 @@ Dataset generate_glyphs(const Spec& spec, std::size_t train, std::size_t test, s
 // (3, 32, 32): class = shape (5 kinds) x texture orientation (2), with a class-biased colour;
 // random position, size, background colour, texture frequency and pixel noise.
 Dataset generate_patches(const Spec& spec, std::size_t train, std::size_t test, std::uint64_t seed);
+// A token sequence (synthetic_markov.cpp): windows of a random second-order Markov chain, for the
+// sequence models; train and test count windows.
+Dataset generate_markov(const Spec& spec, std::size_t train, std::size_t test, std::uint64_t seed);
 
 }  // namespace normlab

@@ -53,6 +53,8 @@ const std::vector<ConfigKey>& config_keys() {
       {"checkpoint_every", KeyType::Natural, "0", false,
        "steps between checkpoints of a run (and one at its end), resumed from after a kill; 0 = none", {}},
       {"drop_last", KeyType::Bool, "true", false, "drop a final partial batch", {}},
+      {"clip_grad_norm", KeyType::Positive, "", false,
+       "clip the gradients' global norm to this before every step (torch clip_grad_norm_); absent = no clipping", {}},
       {"loss", KeyType::Choice, "\"cross_entropy\"", false, "training loss", {"cross_entropy", "mse"}},
       {"lr_scaling", KeyType::Choice, "\"none\"", false, "linear: lr = lr * batch_size / lr_reference_batch",
        {"none", "linear"}},

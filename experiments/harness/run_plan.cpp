@@ -56,6 +56,7 @@ RunConfig make_run(std::size_t index, const Assignment& a, const std::vector<std
   t.probes.lrs.clear();
   for (const auto& item : a.at("probe_lrs").items) t.probes.lrs.push_back(item.as_double());
   t.drop_last = a.at("drop_last").boolean;
+  if (a.count("clip_grad_norm")) t.clip_grad_norm = a.at("clip_grad_norm").as_double();
   t.loss = a.at("loss").text;
   t.seed = static_cast<std::uint64_t>(a.at("seed").integer);
   if (a.count("checkpoint_every")) run.checkpoint_every = static_cast<std::size_t>(a.at("checkpoint_every").integer);

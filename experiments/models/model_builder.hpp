@@ -57,6 +57,7 @@ class ModelBuilder {
   // The sample shape (no batch dim) that the next layer receives.
   const Shape& shape() const { return shape_; }
   Placement placement() const { return placement_; }
+  const ModelOptions& options() const { return options_; }
 
   // Appends a layer to the model and advances shape().
   void add(std::unique_ptr<Layer<T>> layer);

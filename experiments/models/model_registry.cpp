@@ -10,9 +10,11 @@ namespace normlab {
 ModelInfo mlp_info();
 ModelInfo vgg_info();
 ModelInfo resnet_info();
+ModelInfo transformer_info();
+ModelInfo lstm_info();
 
 const KindRegistry<ModelInfo>& model_registry() {
-  static const KindRegistry<ModelInfo> registry("model", {mlp_info(), vgg_info(), resnet_info()});
+  static const KindRegistry<ModelInfo> registry("model", {mlp_info(), vgg_info(), resnet_info(), transformer_info(), lstm_info()});
   return registry;
 }
 

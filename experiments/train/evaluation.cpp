@@ -14,16 +14,18 @@ Evaluation evaluate(Model<T>& model, const Split& split, LossKind loss, std::siz
   Evaluation result;
   if (count == 0) return result;
   double loss_sum = 0;
-  std::size_t correct = 0;
+  std::size_t correct = 0, predictions = 0;  // predictions: labels seen (one per sample, or per token)
   for (std::size_t begin = 0; begin < count; begin += kEvalBatchSize) {
     const std::size_t n = std::min(kEvalBatchSize, count - begin);
     copy_range(split, begin, n, scratch.x, scratch.labels);
     const Tensor<T>& logits = model.forward(batch_as(scratch.x, scratch.x_model), Mode::eval);
-    loss_sum += compute_loss(loss, logits, scratch.labels, static_cast<Tensor<T>*>(nullptr)) * double(n);
+    const std::size_t labels = scratch.labels.size();  // n, or n·T for per-token labels
+    loss_sum += compute_loss(loss, logits, scratch.labels, static_cast<Tensor<T>*>(nullptr)) * double(labels);
     correct += count_correct(logits, scratch.labels);
+    predictions += labels;
   }
-  result.loss = loss_sum / double(count);
-  result.accuracy = double(correct) / double(count);
+  result.loss = loss_sum / double(predictions);
+  result.accuracy = double(correct) / double(predictions);
   return result;
 }
 
@@ -44,7 +46,7 @@ double train_mode_accuracy(Model<T>& model, const Split& split, std::size_t batc
     copy_range(split, begin, n, scratch.x, scratch.labels);
     correct +=
         count_correct(model.forward(batch_as(scratch.x, scratch.x_model), Mode::train), scratch.labels);
-    seen += n;
+    seen += scratch.labels.size();
   }
   for (std::size_t i = 0; i < buffers.size(); ++i)
     std::copy(scratch.saved_buffers[i].data(), scratch.saved_buffers[i].data() + scratch.saved_buffers[i].size(),

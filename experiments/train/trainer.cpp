@@ -8,6 +8,7 @@
 #include "experiments/checkpoint/training_checkpoint.hpp"
 #include "experiments/data/batcher.hpp"
 #include "experiments/losses/loss.hpp"
+#include "experiments/optim/clip_grad_norm.hpp"
 #include "experiments/optim/optimizer.hpp"
 #include "experiments/optim/schedule.hpp"
 #include "experiments/train/batch_dtype.hpp"
@@ -69,6 +70,7 @@ TrainResult train(Model<T>& model, const Dataset& data, const TrainOptions& opti
   // Names built once: metric() takes strings, and a step must not allocate.
   const std::string train_split = "train", test_split = "test";
   const std::string loss_name = "loss", accuracy_name = "accuracy", train_mode_name = "accuracy_train_mode";
+  const std::string bits_name = "bits_per_token", grad_norm_name = "grad_norm";  // sequence data: the loss in bits (nats / ln 2)
 
   Tensor<float> x;    // (B, *sample_shape) as the data set holds it, reused every step
   Tensor<T> x_model;  // the same in the model's dtype (batch_dtype.hpp; unused for float)
@@ -83,6 +85,7 @@ TrainResult train(Model<T>& model, const Dataset& data, const TrainOptions& opti
     test = evaluate(model, data.test, loss_kind, data.test.size(), scratch);
     sink.metric(step, batcher.epoch(), test_split, loss_name, test.loss);
     sink.metric(step, batcher.epoch(), test_split, accuracy_name, test.accuracy);
+    if (data.test.context) sink.metric(step, batcher.epoch(), test_split, bits_name, test.loss / std::log(2.0));
     sink.metric(step, batcher.epoch(), test_split, train_mode_name,
                 train_mode_accuracy(model, data.test, options.batch_size, scratch));
   };
@@ -123,6 +126,10 @@ TrainResult train(Model<T>& model, const Dataset& data, const TrainOptions& opti
 
     model.zero_grad();
     model.backward(dlogits);
+    if (options.clip_grad_norm > 0) {
+      const double norm = clip_grad_norm(parameters, options.clip_grad_norm);
+      if (every(step, options.log_every)) sink.metric(step, batcher.epoch(), train_split, grad_norm_name, norm);
+    }
     const double lr = schedule.lr(step - 1);
     probes.after_backward(step, batch, labels, loss, lr, sink);
     optimizer->step(lr);

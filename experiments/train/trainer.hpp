@@ -29,6 +29,7 @@ struct TrainOptions {
   std::size_t stats_every = 0;       // steps between layer statistics records; 0 = never
   std::size_t precise_bn = 0;        // PreciseBN over this many batches before the final evaluation; 0 = off
   bool drop_last = true;             // drop a final partial batch (a batch of 1 breaks batch norm)
+  double clip_grad_norm = 0;         // clip the gradients' global norm to this before each step; 0 = off
   std::string loss = "cross_entropy";  // cross_entropy | mse (on one-hot targets)
   std::uint64_t seed = 0;            // shuffling and dropout streams derive from it
   ProbeOptions probes;               // instruments (experiments/train/probes/); none by default

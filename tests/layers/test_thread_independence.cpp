@@ -6,7 +6,9 @@
 
 #include <cstring>
 
+#include "experiments/layers/causal_attention.hpp"
 #include "experiments/layers/conv2d.hpp"
+#include "experiments/layers/lstm.hpp"
 #include "experiments/layers/linear.hpp"
 #include "experiments/layers/pooling.hpp"
 #include "layers/gradcheck.hpp"
@@ -75,4 +77,11 @@ TEST_CASE("MaxPool2d spread over planes gives the same bits on 1 and 2 threads")
   check_same_bits_for_1_and_2_threads(pool, {8, 16, 32, 32}, {8, 16, 16, 16});
   MaxPool2d<float> overlapping(3, 2);
   check_same_bits_for_1_and_2_threads(overlapping, {8, 16, 33, 33}, {8, 16, 16, 16});
+}
+
+TEST_CASE("causal attention and the LSTM give the same bits on 1 and 2 threads") {
+  CausalSelfAttention<float> attn(32, 64, 4, true);  // 8 sequences × 4 heads spread over the threads
+  check_same_bits_for_1_and_2_threads(attn, {8 * 32, 64}, {8 * 32, 64});
+  Lstm<float> lstm(32, 256, 8, "layer", 1.0);
+  check_same_bits_for_1_and_2_threads(lstm, {16 * 8, 32}, {16 * 8, 256});
 }

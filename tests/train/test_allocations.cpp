@@ -2,6 +2,8 @@
 // progress callbacks, after warm-up, on steps that record nothing.
 #include <catch2/catch.hpp>
 
+#include <array>
+
 #include "allocation_counter.hpp"
 #include "experiments/data/make_dataset.hpp"
 #include "experiments/train/trainer.hpp"
@@ -119,5 +121,28 @@ TEST_CASE("a steady-state step of an MLP with each normalizer allocates nothing"
   for (const std::string norm : {"batch", "layer", "group:num_groups=4", "weight"}) {
     INFO(norm);
     CHECK(allocations_with("mlp:widths=32x32", norm, "sgd:momentum=0.9") == 0);
+  }
+}
+
+// The sequence models on token windows (per-token labels): a Transformer in both placements and
+// an LSTM with per-time-step normalizers.
+TEST_CASE("a steady-state step of a transformer or an lstm allocates nothing", "[train]") {
+  const Dataset data = make_dataset("markov:context=8,train=640,test=10", 0);
+  for (const auto& [spec, norm, placement] :
+       std::vector<std::array<std::string, 3>>{{"transformer:layers=2,width=16,heads=2", "layer", "pre"},
+                                               {"transformer:layers=2,width=16,heads=2", "batch", "post"},
+                                               {"lstm:layers=2,hidden=16,embed=8", "none", "pre"},
+                                               {"lstm:layers=1,hidden=16,embed=8", "batch", "pre"},
+                                               {"lstm:layers=1,hidden=16,embed=8", "layer", "pre"}}) {
+    INFO(spec << " " << norm << " " << placement);
+    ModelOptions model_options;
+    model_options.model = spec;
+    model_options.norm = norm;
+    model_options.placement = placement;
+    Rng rng = Rng::stream(0, "init");
+    Model<float> model = build_model<float>(model_options, data.sample_shape, data.num_classes, rng);
+    TrainOptions options = steady_options("adamw");
+    options.clip_grad_norm = 1.0;
+    CHECK(allocations_in_steady_state(model, data, options) == 0);
   }
 }
