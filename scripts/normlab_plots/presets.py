@@ -12,6 +12,7 @@ Rules (every applicable figure is drawn, in this order):
   init_sensitivity  init varies
   running_stats     layer_stats.csv has running_mean/running_var (with batch_mean/batch_var) and the
                     normalizers vary only in their running-statistics settings (e.g. batch norm momentum)
+  santurkar         probes.csv has landscape, predictiveness or ics records (Santurkar et al. 2018)
   curves            always
   distributions     layer_stats.csv has the mean, std and 15/50/85th percentiles (except for a
                     running-statistics sweep, whose layer statistics running_stats draws)
@@ -19,6 +20,7 @@ Rules (every applicable figure is drawn, in this order):
 import re
 
 from . import batch_size, curves, distributions, family, init_sensitivity, ioffe, lr_stability, placement, running_stats
+from . import santurkar
 from . import style
 from .load import ResultsError
 
@@ -30,6 +32,7 @@ FIGURES = {  # stem -> (draw, takes the layer / run choice)
     "lr_stability": (lr_stability.draw, False),
     "init_sensitivity": (init_sensitivity.draw, False),
     "running_stats": (running_stats.draw, True),
+    "santurkar": (santurkar.draw, False),
     "curves": (curves.draw, False),
     "distributions": (distributions.draw, True),
 }
@@ -89,6 +92,8 @@ def chosen_figures(results):
     running = {"running_mean", "running_var", "batch_mean", "batch_var"} <= stats
     if running and norm_varies and len(kinds) == 1 and style.uses_running_batch_statistics(next(iter(kinds))):
         chosen.append("running_stats")
+    if santurkar.applies(results):
+        chosen.append("santurkar")
     chosen.append("curves")
     if {"mean", "std"} | {"p15", "p50", "p85"} <= stats and "running_stats" not in chosen:
         chosen.append("distributions")
