@@ -39,6 +39,7 @@ EXPECTED = {
     "init_sensitivity": ["init_sensitivity", "curves"],
     "running_stats": ["running_stats", "curves"],
     "family": ["family", "batch_size", "curves"],
+    "santurkar2018": ["santurkar", "curves"],
     "generic": ["curves"],
 }
 SYNTHETIC_EXTRA = {"quickstart": ["distributions"], "generic": ["distributions"]}  # they record layer stats
