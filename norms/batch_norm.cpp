@@ -118,9 +118,12 @@ class BatchNorm final : public Normalizer<T> {
     for (std::size_t k = 0; k < chunks_; ++k)
       forward_chunk(x.data() + k * chunk_size, y.data() + k * chunk_size, mean_.data() + k * channels_,
                     rstd_.data() + k * channels_, mode);
-    noisy_ = mode == Mode::train && noise_.enabled();
+    noisy_ = noise_.enabled();
     if (noisy_) {
-      noise_.draw();
+      if (mode == Mode::train)
+        noise_.draw();
+      else
+        noise_.set_expectation();
       noise_.apply(y.data(), N, layout_.S);
     }
   }
@@ -225,7 +228,7 @@ NormalizerInfo batch_norm_info() {
                   "noisy batch norm (Santurkar et al. 2018): in training add m_c ~ U(-noise_shift, noise_shift) per "
                   "channel and step after normalizing"});
   keys.push_back({"noise_scale", "0",
-                  "noisy batch norm: in training multiply by s_c ~ U(1, 1 + noise_scale) per channel and step"});
+                  "noisy batch norm: in training multiply by s_c ~ U(1, 1 + noise_scale) per channel and step (evaluation: by its mean)"});
   // virtual_batch_size is not among the examples: no K divides every test loop's batch size; ghost
   // batch norm is checked in family_facts_test.
   return normalizer_info<BatchNorm, BatchNormOptions>(

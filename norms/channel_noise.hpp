@@ -3,13 +3,16 @@
 // distributional instability batch norm removes:
 //   y = s_c · BN(x) + m_c,   m_c ~ U(−shift, shift),   s_c ~ U(1, 1 + scale)
 // (non-zero mean and non-unit variance that change every step, as they describe; the magnitudes
-// are keys, not taken from their code). Evaluation adds no noise.
+// are keys, not taken from their code). Evaluation applies the noise's expectation, the fixed map
+// y = (1 + scale/2) · BN(x), as inverted dropout does: a network trained under the noise then sees
+// activations of the size it learned with (evaluating without any noise would shrink them).
 //
 // The draws are a function of (seed, forward count) alone: the count is a buffer ("noise_step"),
 // so checkpoints and the probes' snapshots restore it with the running statistics, and a replayed
 // forward draws the same noise. The seed comes from the run's initialization stream (reseed()).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -36,6 +39,12 @@ class ChannelNoise {
       m_[c] = shift_ * (2 * uniform(state) - 1);
     }
     count_.data()[0] += T(1);
+  }
+
+  // Evaluation: the expectation of the noise, s_c = 1 + scale/2, m_c = 0.
+  void set_expectation() {
+    std::fill(s_.begin(), s_.end(), 1 + scale_ / 2);
+    std::fill(m_.begin(), m_.end(), 0.0);
   }
 
   // y: (N, C, S), in place: y = s_c · y + m_c.

@@ -12,6 +12,7 @@ RUNS_NUMERIC = ["diverged_step", "train_loss", "train_accuracy", "test_loss", "t
                 "steps_done", "wall_seconds", "batch_size", "lr", "seed", "steps", "epochs"]
 CURVES_COLUMNS = ["run_id", "step", "epoch", "split", "metric", "value"]
 LAYER_STATS_COLUMNS = ["run_id", "step", "layer", "stat", "value"]
+PROBES_COLUMNS = ["run_id", "step", "layer", "probe", "stat", "value"]
 STATUSES = {"ok", "diverged", "failed"}
 
 
@@ -80,6 +81,7 @@ class Results:
         self.runs, self.config_keys = self._read_runs()
         self._curves = None
         self._layer_stats = None
+        self._probes = None
         self._series = {}  # (file, key1, key2) -> {run_id: (steps, values)}
 
     # --- manifest.json --------------------------------------------------------------------------
@@ -174,6 +176,16 @@ class Results:
         if self._layer_stats is None:
             self._layer_stats = self._read_long("layer_stats.csv", LAYER_STATS_COLUMNS, "stat")
         return self._layer_stats
+
+    def has_probes(self):
+        return (self.dir / "probes.csv").is_file()
+
+    @property
+    def probes(self):
+        """probes.csv (the instruments of the runs with `probes`), tidy as written."""
+        if self._probes is None:
+            self._probes = self._read_long("probes.csv", PROBES_COLUMNS, "stat")
+        return self._probes
 
     def series_table(self, which, first, second):
         """{run_id: (steps, values)} sorted by step, for curves (split, metric) or layer_stats

@@ -15,6 +15,7 @@ Rules (every applicable figure is drawn, in this order):
   noniid            the training data order (order) varies
   running_stats     layer_stats.csv has running_mean/running_var (with batch_mean/batch_var) and the
                     normalizers vary only in their running-statistics settings (e.g. batch norm momentum)
+  santurkar         probes.csv has landscape, predictiveness or ics records (Santurkar et al. 2018)
   curves            always
   distributions     layer_stats.csv has the mean, std and 15/50/85th percentiles (except for a
                     running-statistics sweep, whose layer statistics running_stats draws)
@@ -22,7 +23,7 @@ Rules (every applicable figure is drawn, in this order):
 import re
 
 from . import batch_size, curves, depth, distributions, dropout, family, init_sensitivity, ioffe, lr_stability
-from . import model_specs, noniid, placement, running_stats, style
+from . import model_specs, noniid, placement, running_stats, santurkar, style
 from .load import ResultsError
 
 FIGURES = {  # stem -> (draw, takes the layer / run choice)
@@ -36,6 +37,7 @@ FIGURES = {  # stem -> (draw, takes the layer / run choice)
     "dropout": (dropout.draw, False),
     "noniid": (noniid.draw, False),
     "running_stats": (running_stats.draw, True),
+    "santurkar": (santurkar.draw, False),
     "curves": (curves.draw, False),
     "distributions": (distributions.draw, True),
 }
@@ -101,6 +103,8 @@ def chosen_figures(results):
     running = {"running_mean", "running_var", "batch_mean", "batch_var"} <= stats
     if running and norm_varies and len(kinds) == 1 and style.uses_running_batch_statistics(next(iter(kinds))):
         chosen.append("running_stats")
+    if santurkar.applies(results):
+        chosen.append("santurkar")
     chosen.append("curves")
     if {"mean", "std"} | {"p15", "p50", "p85"} <= stats and "running_stats" not in chosen:
         chosen.append("distributions")

@@ -42,6 +42,7 @@ EXPECTED = {
     "depth": ["depth", "curves", "distributions"],
     "dropout": ["dropout", "curves"],
     "noniid": ["noniid", "curves"],
+    "santurkar2018": ["santurkar", "curves"],
     "generic": ["curves"],
 }
 SYNTHETIC_EXTRA = {"quickstart": ["distributions"], "generic": ["distributions"]}  # they record layer stats
