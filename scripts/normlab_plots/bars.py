@@ -1,4 +1,4 @@
-"""Grouped bars of a final metric with 95% CIs over seeds: one group per normalizer, one bar per
+"""Grouped bars of a final metric with 95% CIs over seeds (fewer than 3 seeds: the seeds as dots): one group per normalizer, one bar per
 variant within the group. Bounded quantities (accuracies) have their error bars clipped to the
 range, and a variant where every run diverged or failed is drawn as a cross instead of a bar."""
 import numpy as np
@@ -19,7 +19,7 @@ def grouped(ax, cells, variants, colours, bounds=None, hatches=None, width=0.8):
             if n == 0:
                 ax.plot([x], [0], marker=style.DIVERGED_MARKER, color=colours[v], linestyle="none")
                 continue
-            half = 0.0 if not np.isfinite(half) else half
+            half = 0.0 if n < 3 or not np.isfinite(half) else half  # under 3 seeds: the seeds as dots
             lower, upper = half, half
             if bounds is not None:
                 lower, upper = min(half, max(mean - bounds[0], 0.0)), min(half, max(bounds[1] - mean, 0.0))

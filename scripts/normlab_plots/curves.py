@@ -202,6 +202,8 @@ def draw(results, out_dir, formats):
                              squeeze=False, sharex=True)
     handles_by_label = {}
     windows = []
+    # Facet titles name only what tells the facets apart (long model specs share most of their text).
+    shorter = [encoding.short_specs(list(dict.fromkeys(v[i] for v, _ in facets))) for i in range(len(facet_keys))]
     for index, (facet_values, facet_runs) in enumerate(facets):
         row, col = divmod(index, columns)
         ax_loss, ax_acc = axes[2 * row, col], axes[2 * row + 1, col]
@@ -220,7 +222,8 @@ def draw(results, out_dir, formats):
             ax_acc.text(0.98, 0.04, text, transform=ax_acc.transAxes, ha="right", va="bottom", fontsize=6)
         for handle, (v, _) in zip(h, inner):
             handles_by_label.setdefault(inner_look[v].label, handle)
-        ax_loss.set_title(", ".join(encoding.describe(k, v) for k, v in zip(facet_keys, facet_values)), fontsize=7)
+        ax_loss.set_title(", ".join(encoding.describe(k, shorter[i].get(v, v))
+                                    for i, (k, v) in enumerate(zip(facet_keys, facet_values))), fontsize=7)
         if col:
             ax_loss.set_ylabel("")
             ax_acc.set_ylabel("")

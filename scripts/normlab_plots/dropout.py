@@ -1,7 +1,8 @@
 """Dropout and normalization: for every normalizer, the final train and test accuracy (both in
 evaluation mode, from runs.csv) of each dropout setting (rate and position, read from the model
 spec), and the train-test gap written above each pair. For the `dropout` preset: does a normalizer
-reduce the need for dropout, and does the position of dropout relative to the normalizer matter?"""
+reduce the need for dropout, and does the position of dropout relative to the normalizer matter?
+95% intervals over seeds; with fewer than 3 seeds the seeds are drawn as dots instead."""
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -38,12 +39,13 @@ def draw(results, out_dir, formats):
             test = cell["test_accuracy"].to_numpy() * scale
             ax.bar([x], [train.mean()], width * 0.9, color="none", edgecolor=shades[s_index], linewidth=0.8)
             mean, half, n = aggregate.stats.mean_ci(test)
-            half = 0.0 if not np.isfinite(half) else min(half, mean, scale - mean)
+            # Fewer than 3 seeds: no t interval (12.7 standard errors over two), the seeds as dots.
+            half = 0.0 if n < 3 or not np.isfinite(half) else min(half, mean, scale - mean)
             ax.bar([x], [mean], width * 0.9, yerr=[[half], [half]], color=shades[s_index], capsize=1.5,
                    error_kw=dict(elinewidth=0.6), label=setting if n_index == 0 else None)
             gap = train - test
             g_mean, g_half, _ = aggregate.stats.mean_ci(gap)
-            gap_ax.errorbar([x], [g_mean], yerr=[[0.0 if not np.isfinite(g_half) else g_half]] * 2,
+            gap_ax.errorbar([x], [g_mean], yerr=[[0.0 if n < 3 or not np.isfinite(g_half) else g_half]] * 2,
                             marker="o", markersize=3, color=shades[s_index], capsize=1.5, elinewidth=0.6)
             if n < 3:
                 ax.plot([x] * n, test, linestyle="none", marker=".", markersize=2.5, color="black", zorder=4)

@@ -23,6 +23,30 @@ def describe(key, value):
     return f"{key}={value}"
 
 
+def _spec_parts(value):
+    kind, _, rest = str(value).partition(":")
+    return kind, [item for item in rest.split(",") if item]
+
+
+def short_specs(values):
+    """{value: label} for spec strings of one sweep key, keeping only what tells them apart: the
+    items (key=value) that every spec shares are left out, and the kind too when all share it
+    ('mlp:widths=128x128,dropout=0.2' and 'mlp:widths=128x128,dropout=0' -> 'dropout=0.2' and
+    'dropout=0'), so that legends of model sweeps stay within the figure's width."""
+    texts = [str(v) for v in values]
+    if len(texts) < 2 or not all(":" in t for t in texts):
+        return {v: str(v) for v in values}
+    parts = [_spec_parts(t) for t in texts]
+    same_kind = len({kind for kind, _ in parts}) == 1
+    common = set.intersection(*(set(items) for _, items in parts))
+    out = {}
+    for value, (kind, items) in zip(values, parts):
+        kept = [item for item in items if item not in common]
+        text = ",".join(kept) if same_kind else kind + (":" + ",".join(kept) if kept else "")
+        out[value] = text or kind
+    return out
+
+
 def looks(keys, group_values, default_norm):
     """{values tuple: Look} for groups over `keys`. default_norm is the normalizer of all runs when
     norm is not a key."""
@@ -45,6 +69,7 @@ def looks(keys, group_values, default_norm):
         if others_of(values) not in other_combos:
             other_combos.append(others_of(values))
 
+    shorter = {k: short_specs(list(dict.fromkeys(v[keys.index(k)] for v in group_values))) for k in other_keys}
     out = {}
     for values in group_values:
         spec = norm_of(values)
@@ -53,7 +78,7 @@ def looks(keys, group_values, default_norm):
         colour = style.shade(style.kind_colour(kind), specs.index(spec), len(specs))
         linestyle = style.LINESTYLES[other_combos.index(others_of(values)) % len(style.LINESTYLES)]
         parts = [style.norm_label(spec)] if ("norm" in keys or not other_keys) else []
-        parts += [describe(k, v) for k, v in zip(other_keys, others_of(values))]
+        parts += [describe(k, shorter[k].get(v, v)) for k, v in zip(other_keys, others_of(values))]
         out[values] = Look(colour, style.kind_marker(kind), linestyle, ", ".join(parts))
     return out
 

@@ -1,7 +1,10 @@
 """Shared drawing of a final metric (from runs.csv) against a numeric sweep key, one line per
 normalizer: used by the batch-size (Wu & He 2018, Figure 1) and initialization-scale figures.
+With fewer than 3 finished seeds a point has no interval but its seeds drawn as dots beside it.
 Points where some seeds diverged say so next to the point; where every seed diverged (or failed) a
 cross is drawn at the top of the panel, so that no configuration silently disappears."""
+import math
+
 import numpy as np
 
 from . import aggregate, encoding, style
@@ -36,11 +39,15 @@ def draw_lines(ax, runs, x_key, value_of, line_keys, default_norm, x_of=float, b
     all_failed = []  # (x, colour, marker, text)
     for line_index, (values, group) in enumerate(line_groups):
         look = look_of[values]
-        xs, means, halves, notes = [], [], [], []
+        xs, means, halves, notes, seeds = [], [], [], [], []
         for x_value, point in aggregate.groups(group, [x_key]):
             x = dodge(x_of(x_value[0]), line_index)
             ok = point[point["status"] == "ok"]
-            mean, half, n = aggregate.stats.mean_ci(value_of(ok))
+            values = np.asarray(value_of(ok), dtype=float)
+            mean, half, n = aggregate.stats.mean_ci(values)
+            if n < 3:  # a t interval over two seeds (12.7 standard errors) says little: show the seeds
+                half = math.nan
+                seeds += [(x, v) for v in values]
             counts = aggregate.status_counts(point)
             bad = counts["diverged"] + counts["failed"]
             if n == 0:
@@ -61,6 +68,9 @@ def draw_lines(ax, runs, x_key, value_of, line_keys, default_norm, x_of=float, b
             container = ax.errorbar(xs, means, yerr=[lower, upper], color=look.colour, marker=look.marker,
                                     linestyle=look.linestyle, capsize=2, elinewidth=0.8, markersize=4)
             handle = container.lines[0]
+            if seeds:
+                ax.plot([s[0] for s in seeds], [s[1] for s in seeds], linestyle="none", marker=".",
+                        markersize=2.5, color=look.colour, alpha=0.8)
             for x, y, note in zip(xs, means, notes):
                 if note:
                     ax.annotate(note + " div.", (x, y), textcoords="offset points", xytext=(4, 4),

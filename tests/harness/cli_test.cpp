@@ -36,7 +36,7 @@ void check_same_results(const std::string& a, const std::string& b) {
 TEST_CASE("every preset runs in --quick form") {
   TempDir dir("presets");
   for (const char* preset : {"quickstart", "ioffe2015", "wuhe2018", "placement", "lr_stability", "init_sensitivity",
-                             "running_stats", "family"}) {
+                             "running_stats", "family", "depth", "dropout", "noniid"}) {
     INFO(preset);
     const std::string config = kConfigs + preset + ".toml";
     const Outcome dry = run_normlab({"run", config, "--quick", "--dry-run"}, dir.path());
@@ -50,7 +50,11 @@ TEST_CASE("every preset runs in --quick form") {
     INFO(o.err);
     REQUIRE(o.status == 0);
     const std::string out = dir / (std::string("runs/") + preset + "-quick");  // the default for --quick
-    CHECK_THAT(o.out, Catch::Contains(std::to_string(runs) + " runs: " + std::to_string(runs) + " ok, 0 diverged, 0 failed"));
+    // lr_stability's quick table keeps a rate at which the plain MLP diverges (a NaN within steps):
+    // diverged runs are results; failed ones are not.
+    CHECK_THAT(o.out, Catch::Contains(std::to_string(runs) + " runs: ") && Catch::Contains(" diverged, 0 failed"));
+    if (std::string(preset) != "lr_stability")
+      CHECK_THAT(o.out, Catch::Contains(std::to_string(runs) + " ok, 0 diverged, 0 failed"));
     const CsvTable table = read_csv(out + "/runs.csv");
     CHECK(table.rows.size() == runs);
     CHECK(read_csv(out + "/curves.csv").rows.size() > runs);
