@@ -43,8 +43,12 @@ int data_command(int argc, char** argv, int first) {
           "Example: normlab data glyphs:train=2000,test=500 --seed 0 --out glyphs.safetensors");
   if (!args.parse(argc, argv, first)) return 0;
   const std::string out = args.get("out");
-  if (std::filesystem::exists(out))
+  // Refused before the data is made; write_new_file_atomically below refuses again at the moment of
+  // writing, so a file that appears meanwhile is not replaced either.
+  const auto refuse = [&] {
     throw InputError("--out " + out + " exists; normlab data never replaces a file: give a new path");
+  };
+  if (std::filesystem::exists(out)) refuse();
   const std::string seed = std::to_string(parse_long("--seed", args.get("seed"), 0));
   const Dataset data = make_dataset(args.get("SPEC"), std::uint64_t(std::stoull(seed)));
 
@@ -56,7 +60,7 @@ int data_command(int argc, char** argv, int first) {
                    {"sample_shape", shape_text(data.sample_shape)},
                    {"seed", seed},
                    {"spec", data.name}};
-  write_file_atomically(out, encode_safetensors(file));
+  if (!write_new_file_atomically(out, encode_safetensors(file))) refuse();
   std::cout << "wrote " << out << ": " << data.description << " (" << data.train.size() << " train, "
             << data.test.size() << " test samples of shape (" << shape_text(data.sample_shape) << "), "
             << data.num_classes << " classes)\n";

@@ -49,8 +49,11 @@ void sync_directory(const std::string& path) {
   ::close(fd);
 }
 
-void write_file_atomically(const std::string& path, const std::string& bytes) {
-  // The pid keeps two processes writing beside each other from sharing a temporary file.
+namespace {
+
+// Writes `bytes` durably to a temporary file beside `path` and returns its name; nothing is left
+// behind if that fails. The pid keeps two processes writing beside each other from sharing it.
+std::string durable_temporary_beside(const std::string& path, const std::string& bytes) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   try {
     write_file_durably(tmp, bytes);
@@ -58,24 +61,29 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
     ::unlink(tmp.c_str());
     throw;
   }
+  return tmp;
+}
+
+void sync_parent_directory(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  sync_directory(slash == std::string::npos ? "." : path.substr(0, slash));
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string& path, const std::string& bytes) {
+  const std::string tmp = durable_temporary_beside(path, bytes);
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     const int saved = errno;
     ::unlink(tmp.c_str());
     errno = saved;
     io_failure("write", path);
   }
-  const auto slash = path.find_last_of('/');
-  sync_directory(slash == std::string::npos ? "." : path.substr(0, slash));
+  sync_parent_directory(path);
 }
 
 bool write_new_file_atomically(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  try {
-    write_file_durably(tmp, bytes);
-  } catch (...) {
-    ::unlink(tmp.c_str());
-    throw;
-  }
+  const std::string tmp = durable_temporary_beside(path, bytes);
   const int linked = ::link(tmp.c_str(), path.c_str());
   const int saved = errno;
   ::unlink(tmp.c_str());
@@ -84,8 +92,7 @@ bool write_new_file_atomically(const std::string& path, const std::string& bytes
     errno = saved;
     io_failure("write", path);
   }
-  const auto slash = path.find_last_of('/');
-  sync_directory(slash == std::string::npos ? "." : path.substr(0, slash));
+  sync_parent_directory(path);
   return true;
 }
 
