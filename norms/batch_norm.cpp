@@ -12,9 +12,23 @@
 //
 // Noisy batch norm (Santurkar et al. 2018) is the keys noise_shift and noise_scale
 // (channel_noise.hpp): a random per-channel affine step after the normalization in training.
+//
+// Data-parallel runs (ranks = K, norms/core/replica_group.hpp), PyTorch's SyncBatchNorm semantics:
+//   - sync=true: the training statistics are those of the global batch over all ranks: every
+//     rank's count, mean and M2 are merged in rank order as Chan et al.'s parallel variance
+//     (count-weighted, so unequal shares are exact), and backward sums Σdy and Σdy·(x - mean)
+//     over the ranks. dγ and dβ stay the rank's own sums: the trainer sums parameter gradients.
+//   - without sync (per device): each rank normalizes its own samples alone. The running buffers
+//     are then updated, on every rank, with every rank's statistics in rank order, as ghost batch
+//     norm updates them chunk after chunk; so a K-rank run equals the one-process run with
+//     virtual_batch_size = N/K in everything, evaluation included (PyTorch's DDP would instead
+//     broadcast rank 0's buffers, which saw a K-th of the samples).
+// In a one-process run sync=true is plain batch norm.
+#include <algorithm>
 #include <cmath>
 
 #include "norms/channel_noise.hpp"
+#include "norms/core/replica_group.hpp"
 #include "norms/kernels/channel_kernels.hpp"
 #include "norms/options.hpp"
 #include "norms/registry.hpp"
@@ -29,10 +43,11 @@ struct BatchNormOptions {
   RunningStatsOptions stats;
   std::optional<std::size_t> virtual_batch_size;  // none: the whole batch
   double noise_shift = 0, noise_scale = 0;         // noisy batch norm; 0, 0: none
+  bool sync = false;                               // statistics over all ranks of a data-parallel run
 
   static BatchNormOptions parse(const Spec& spec) {
     BatchNormOptions options{RunningStatsOptions::parse(spec), std::nullopt, spec.get_double("noise_shift"),
-                             spec.get_double("noise_scale")};
+                             spec.get_double("noise_scale"), spec.get_bool("sync")};
     if (!(options.noise_shift >= 0) || !std::isfinite(options.noise_shift))
       spec.fail("noise_shift", "must be a number >= 0");
     if (!(options.noise_scale >= 0) || !std::isfinite(options.noise_scale))
@@ -41,6 +56,8 @@ struct BatchNormOptions {
       const long k = spec.get_int("virtual_batch_size");
       if (k < 1) spec.fail("virtual_batch_size", "must be >= 1, or none for the whole batch");
       options.virtual_batch_size = std::size_t(k);
+      if (options.sync)
+        spec.fail("sync", "cannot be combined with virtual_batch_size (ghost batches are per process); use one");
     }
     return options;
   }
@@ -52,6 +69,7 @@ class BatchNorm final : public Normalizer<T> {
   BatchNorm(const BatchNormOptions& options, const Shape& example)
       : options_(options.stats),
         virtual_batch_size_(options.virtual_batch_size),
+        sync_(options.sync),
         rank_(example.size()),
         channels_(channels_of_example("batch norm", example)),
         noise_(options.noise_shift, options.noise_scale, channels_) {
@@ -73,11 +91,12 @@ class BatchNorm final : public Normalizer<T> {
            ", affine=" + bool_string(options_.affine) +
            ", track_running_stats=" + bool_string(options_.track_running_stats) +
            (virtual_batch_size_ ? ", virtual_batch_size=" + std::to_string(*virtual_batch_size_) : "") +
-           (noise_.enabled() ? ", noisy" : "") + ")";
+           (noise_.enabled() ? ", noisy" : "") + (sync_ ? ", sync=true" : "") + ")";
   }
   bool has_random_state() const override { return noise_.enabled(); }
   void reseed(std::uint64_t seed) override { noise_.reseed(seed); }
   bool has_shift() const override { return options_.affine; }
+  void join_replicas(ReplicaGroup* group) override { replicas_ = spans_processes(group) ? group : nullptr; }
 
   std::vector<ParameterRef<T>> parameters() override {
     if (!options_.affine) return {};
@@ -106,18 +125,25 @@ class BatchNorm final : public Normalizer<T> {
     }
     layout_ = {N / chunks_, channels_, shape_product(shape, 2)};  // one chunk
     used_batch_stats_ = mode == Mode::train || !options_.track_running_stats;
-    if (used_batch_stats_ && layout_.count_per_channel() <= 1)
-      throw InputError(
-          "batch norm: expected more than 1 value per channel when training, got input of shape " +
-          shape_string(shape) +
-          (chunks_ > 1 ? " in virtual batches of " + std::to_string(layout_.N) : std::string()));
     mean_.resize(chunks_ * channels_);  // no-op once the batch size is steady
     rstd_.resize(chunks_ * channels_);
+    unbiased_var_.resize(chunks_ * channels_);
     ensure_shape(y, shape);
-    const std::size_t chunk_size = layout_.N * channels_ * layout_.S;
-    for (std::size_t k = 0; k < chunks_; ++k)
-      forward_chunk(x.data() + k * chunk_size, y.data() + k * chunk_size, mean_.data() + k * channels_,
-                    rstd_.data() + k * channels_, mode);
+    synchronized_ = sync_ && replicas_ && mode == Mode::train;
+    if (synchronized_) {
+      forward_synchronized(x.data(), y.data());
+    } else {
+      if (used_batch_stats_ && layout_.count_per_channel() <= 1)
+        throw InputError(
+            "batch norm: expected more than 1 value per channel when training, got input of shape " +
+            shape_string(shape) +
+            (chunks_ > 1 ? " in virtual batches of " + std::to_string(layout_.N) : std::string()));
+      const std::size_t chunk_size = layout_.N * channels_ * layout_.S;
+      for (std::size_t k = 0; k < chunks_; ++k)
+        forward_chunk(x.data() + k * chunk_size, y.data() + k * chunk_size, mean_.data() + k * channels_,
+                      rstd_.data() + k * channels_, unbiased_var_.data() + k * channels_);
+      if (mode == Mode::train && options_.track_running_stats) update_running_per_device();
+    }
     noisy_ = noise_.enabled();
     if (noisy_) {
       if (mode == Mode::train)
@@ -148,18 +174,15 @@ class BatchNorm final : public Normalizer<T> {
   }
 
  private:
-  // One (virtual) batch: x, y: (layout_.N, C, S); mean, rstd: (C) written.
-  void forward_chunk(const T* x, T* y, double* mean, double* rstd, Mode mode) {
+  // One (virtual) batch: x, y: (layout_.N, C, S); mean, rstd, unbiased_var: (C) written (the
+  // last only with batch statistics, for the running buffers).
+  void forward_chunk(const T* x, T* y, double* mean, double* rstd, double* unbiased_var) {
     if (used_batch_stats_) {
       const std::size_t count = layout_.count_per_channel();
       kernels::channel_moments(mean, var_.data(), x, layout_);
-      for (std::size_t c = 0; c < channels_; ++c)
+      for (std::size_t c = 0; c < channels_; ++c) {
         rstd[c] = 1.0 / std::sqrt(var_[c] + options_.eps);
-      if (mode == Mode::train && options_.track_running_stats) {
-        // var_ becomes the unbiased variance here; it is not needed afterwards.
-        for (std::size_t c = 0; c < channels_; ++c)
-          var_[c] *= double(count) / double(count - 1);
-        running_.update(mean, var_.data());
+        unbiased_var[c] = var_[c] * (double(count) / double(count - 1));
       }
     } else {
       for (std::size_t c = 0; c < channels_; ++c) {
@@ -170,17 +193,106 @@ class BatchNorm final : public Normalizer<T> {
     kernels::channel_normalize(y, x, mean, rstd, gamma(), beta(), layout_, affine_steps_.data());
   }
 
+  // The running buffers after the training forward of this process's chunks, in chunk order; in
+  // a data-parallel run every rank applies every rank's chunks, in rank order.
+  void update_running_per_device() {
+    const std::size_t C = channels_;
+    if (!replicas_) {
+      for (std::size_t k = 0; k < chunks_; ++k) running_.update(mean_.data() + k * C, unbiased_var_.data() + k * C);
+      return;
+    }
+    const std::size_t K = replicas_->size();
+    const double chunks = double(chunks_);
+    gathered_.resize(K);
+    replicas_->all_gather(&chunks, 1, gathered_.data());
+    for (std::size_t r = 0; r < K; ++r)
+      if (gathered_[r] != chunks)  // every rank sees the same counts, so every rank throws
+        throw InputError("batch norm: the ranks of a data-parallel run hold different numbers of virtual "
+                         "batches (rank " + std::to_string(r) + ": " + format_number(gathered_[r]) +
+                         ", rank " + std::to_string(replicas_->rank()) + ": " + std::to_string(chunks_) +
+                         "); give every rank a multiple of virtual_batch_size");
+    // exchange_: (chunks, 2, C): each chunk's mean, then its unbiased variance.
+    exchange_.resize(chunks_ * 2 * C);
+    for (std::size_t k = 0; k < chunks_; ++k) {
+      std::copy_n(mean_.data() + k * C, C, exchange_.data() + (2 * k) * C);
+      std::copy_n(unbiased_var_.data() + k * C, C, exchange_.data() + (2 * k + 1) * C);
+    }
+    gathered_.resize(K * exchange_.size());
+    replicas_->all_gather(exchange_.data(), exchange_.size(), gathered_.data());
+    for (std::size_t r = 0; r < K; ++r)
+      for (std::size_t k = 0; k < chunks_; ++k) {
+        const double* stats = gathered_.data() + r * exchange_.size() + 2 * k * C;
+        running_.update(stats, stats + C);
+      }
+  }
+
+  // sync=true across ranks: x, y: (N, C, S) of this rank (N may differ between ranks, even be 0);
+  // mean_, rstd_: (C) of the global batch.
+  void forward_synchronized(const T* x, T* y) {
+    const std::size_t C = channels_, K = replicas_->size();
+    const double local_count = double(layout_.count_per_channel());
+    // exchange_: (1 + 2C): this rank's count, then its per-channel mean and M2 = count·variance.
+    exchange_.assign(1 + 2 * C, 0.0);
+    exchange_[0] = local_count;
+    if (local_count > 0) {
+      kernels::channel_moments(exchange_.data() + 1, var_.data(), x, layout_);
+      for (std::size_t c = 0; c < C; ++c) exchange_[1 + C + c] = var_[c] * local_count;
+    }
+    gathered_.resize(K * exchange_.size());
+    replicas_->all_gather(exchange_.data(), exchange_.size(), gathered_.data());
+    // Chan et al.'s merge, rank after rank: n = na + nb, δ = mb - ma, m = ma + δ·nb/n,
+    // M2 = M2a + M2b + δ²·na·nb/n. var_ holds M2 during the merge.
+    double count = 0;
+    std::fill_n(mean_.data(), C, 0.0);
+    std::fill(var_.begin(), var_.end(), 0.0);
+    for (std::size_t r = 0; r < K; ++r) {
+      const double* rank_stats = gathered_.data() + r * exchange_.size();
+      const double nb = rank_stats[0];
+      if (nb == 0) continue;
+      const double n = count + nb;
+      for (std::size_t c = 0; c < C; ++c) {
+        const double delta = rank_stats[1 + c] - mean_[c];
+        mean_[c] += delta * (nb / n);
+        var_[c] += rank_stats[1 + C + c] + delta * delta * (count * nb / n);
+      }
+      count = n;
+    }
+    if (count <= 1)
+      throw InputError("batch norm: expected more than 1 value per channel when training, got " +
+                       format_number(count) + " over the " + std::to_string(K) + " ranks of a data-parallel run");
+    global_count_ = count;
+    for (std::size_t c = 0; c < C; ++c) {
+      rstd_[c] = 1.0 / std::sqrt(var_[c] / count + options_.eps);
+      unbiased_var_[c] = var_[c] / (count - 1);
+    }
+    if (options_.track_running_stats) running_.update(mean_.data(), unbiased_var_.data());
+    kernels::channel_normalize(y, x, mean_.data(), rstd_.data(), gamma(), beta(), layout_, affine_steps_.data());
+  }
+
   // The backward of forward_chunk: dx assigned, dγ and dβ accumulated.
+  // Synchronized: the sums of the terms through the statistics are over all ranks (count and
+  // sums global), dγ and dβ the rank's own.
   void backward_chunk(const T* x, const T* dy, T* dx, const double* mean, const double* rstd) {
-    const double count = double(layout_.count_per_channel());
+    double count = double(layout_.count_per_channel());
     const bool need_sums = used_batch_stats_ || options_.affine;
     if (need_sums) kernels::channel_grad_sums(sum_dy_.data(), sum_dy_centered_.data(), dy, x, mean, layout_);
+    const double* sum_dy = sum_dy_.data();
+    const double* sum_dy_centered = sum_dy_centered_.data();
+    if (synchronized_) {
+      const std::size_t C = channels_;
+      exchange_.resize(2 * C);  // (2, C): Σdy, then Σdy·(x - mean)
+      std::copy_n(sum_dy_.data(), C, exchange_.data());
+      std::copy_n(sum_dy_centered_.data(), C, exchange_.data() + C);
+      sum_in_rank_order(*replicas_, exchange_.data(), 2 * C, gathered_);
+      sum_dy = exchange_.data(), sum_dy_centered = exchange_.data() + C;
+      count = global_count_;
+    }
     for (std::size_t c = 0; c < channels_; ++c) {
       const double g = options_.affine ? double(weight_.data()[c]) : 1.0, r = rstd[c];
       a_[c] = g * r;  // the direct term: γ·rstd·dy
       if (used_batch_stats_) {
-        b_[c] = -g * r * r * r * sum_dy_centered_[c] / count;  // through the variance: -γ·rstd·x̂·mean(dy·x̂)
-        k_[c] = -g * r * sum_dy_[c] / count;                   // through the mean: -γ·rstd·mean(dy)
+        b_[c] = -g * r * r * r * sum_dy_centered[c] / count;  // through the variance: -γ·rstd·x̂·mean(dy·x̂)
+        k_[c] = -g * r * sum_dy[c] / count;                   // through the mean: -γ·rstd·mean(dy)
       } else {
         b_[c] = k_[c] = 0;  // running statistics are constants
       }
@@ -199,11 +311,12 @@ class BatchNorm final : public Normalizer<T> {
 
   RunningStatsOptions options_;
   std::optional<std::size_t> virtual_batch_size_;
+  bool sync_;
   std::size_t rank_, channels_;
   Tensor<T> weight_, bias_, weight_grad_, bias_grad_;  // (C) each
   RunningStats<T> running_;
   // Statistics of the last forward, (chunks·C): one (C) block per virtual batch.
-  std::vector<double> mean_, rstd_;
+  std::vector<double> mean_, rstd_, unbiased_var_;
   // Per-channel scratch, (C) each, sized once.
   std::vector<double> var_, sum_dy_, sum_dy_centered_, a_, b_, k_;
   std::vector<kernels::AffineStep<T>> affine_steps_;
@@ -212,6 +325,10 @@ class BatchNorm final : public Normalizer<T> {
   std::size_t chunks_ = 1;                  // virtual batches in the last forward
   bool used_batch_stats_ = true;
   ChannelNoise<T> noise_;
+  ReplicaGroup* replicas_ = nullptr;  // the data-parallel group of the training step; null: alone
+  bool synchronized_ = false;         // the last forward used the global statistics
+  double global_count_ = 0;           // values per channel over all ranks in that forward
+  std::vector<double> exchange_, gathered_;  // what is sent to and received from the ranks
   bool noisy_ = false;        // the last forward added noise
   std::vector<T> noisy_dy_;  // (N, C, S): s_c · dy, sized once
 };
@@ -229,6 +346,9 @@ NormalizerInfo batch_norm_info() {
                   "channel and step after normalizing"});
   keys.push_back({"noise_scale", "0",
                   "noisy batch norm: in training multiply by s_c ~ U(1, 1 + noise_scale) per channel and step (evaluation: by its mean)"});
+  keys.push_back({"sync", "false",
+                  "in a data-parallel run (ranks > 1), training statistics over the global batch of all ranks "
+                  "(torch.nn.SyncBatchNorm); false: each rank normalizes its own samples"});
   // virtual_batch_size is not among the examples: no K divides every test loop's batch size; ghost
   // batch norm is checked in family_facts_test.
   return normalizer_info<BatchNorm, BatchNormOptions>(

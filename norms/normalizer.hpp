@@ -22,6 +22,8 @@
 
 namespace normlab {
 
+class ReplicaGroup;  // norms/core/replica_group.hpp
+
 enum class Mode { train, eval };
 
 template <class T>
@@ -76,6 +78,12 @@ class Normalizer {
   // traits say batch_statistics && running_buffers.
   virtual void begin_precise_statistics() {}
   virtual void end_precise_statistics() {}
+
+  // Data-parallel runs (the sweep key ranks > 1): the group of processes whose shares together
+  // form the batch of a training forward, set by the trainer around each training step; nullptr:
+  // this process alone. Batch normalization combines its statistics through it (sync=true) or its
+  // running-buffer updates (per device); normalizers without batch statistics ignore it.
+  virtual void join_replicas(ReplicaGroup* /*group*/) {}
 
   // By-name access; unknown names are InputErrors that list the valid names.
   Tensor<T>& parameter(const std::string& name);

@@ -14,6 +14,7 @@
 #include "experiments/harness/sweep_config.hpp"
 #include "experiments/harness/sweep_runner.hpp"
 #include "experiments/harness/training_run.hpp"
+#include "experiments/parallel/sweep_over_processes.hpp"
 #include "norms/core/errors.hpp"
 
 namespace normlab::cli {
@@ -28,7 +29,24 @@ std::string command_line(int argc, char** argv) {
 
 }  // namespace
 
+int sweep_command(int argc, char** argv, int first);
+
+// Under mpirun every process parses the same command; only rank 0 speaks, so that an error or the
+// help is printed once (the others exit with the same status).
 int run_command(int argc, char** argv, int first) {
+  if (launched_rank() == 0) return sweep_command(argc, argv, first);
+  try {
+    std::FILE* quiet = std::freopen("/dev/null", "w", stdout);
+    (void)quiet;
+    return sweep_command(argc, argv, first);
+  } catch (const InputError&) {
+    return 2;
+  } catch (const std::exception&) {
+    return 1;
+  }
+}
+
+int sweep_command(int argc, char** argv, int first) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   Args args("run", "Trains every run of a sweep (the Cartesian product of the keys given as lists) and writes\n"
                    "manifest.json, runs.csv, curves.csv and layer_stats.csv. A run is identified by its resolved\n"
@@ -58,6 +76,7 @@ int run_command(int argc, char** argv, int first) {
   const std::string out_dir = output_dir(args, config);
   const std::string note = merged_combinations_note(plan);
 
+  MpiProcesses processes;  // this process alone, or the processes mpirun started
   if (args.flag_set("dry-run")) {
     std::cout << config.name << ": " << plan.runs.size() << " runs into " << out_dir << "/\n";
     if (!note.empty()) std::cout << note << "\n";
@@ -65,20 +84,30 @@ int run_command(int argc, char** argv, int first) {
     return 0;
   }
 
+  check_processes_for(plan, processes, config.file);
   TrainingRuns training;
+  if (processes.rank() > 0) {
+    serve_announced_runs(processes, plan, training);
+    return 0;
+  }
+  const EndOfSweepAnnouncement end_of_sweep(processes);
   SweepOptions options;
   options.out_dir = out_dir;
-  options.jobs = jobs;
-  options.run = [&training](const RunConfig& run, MetricSink& sink, const StepProgress& progress) {
-    return training(run, sink, progress);
-  };
+  // Over several processes the runs go one at a time, each over its ranks.
+  options.jobs = processes.size() > 1 ? 1 : jobs;
+  options.run = announcing_run_function(processes, training);
   options.expect = [&training](const std::vector<const RunConfig*>& pending) { training.expect(pending); };
   options.progress_out = stdout;
   options.terminal = isatty(fileno(stdout)) != 0;
   options.command_line = command_line(argc, argv);
   options.shard = shard_text.empty() ? "" : parse_shard(shard_text).text();
 
-  std::printf("%s: %zu runs, %zu jobs, results in %s/\n", config.name.c_str(), plan.runs.size(), jobs, out_dir.c_str());
+  if (processes.size() > 1)
+    std::printf("%s: %zu runs over %zu processes, one run at a time, results in %s/\n", config.name.c_str(),
+                plan.runs.size(), processes.size(), out_dir.c_str());
+  else
+    std::printf("%s: %zu runs, %zu jobs, results in %s/\n", config.name.c_str(), plan.runs.size(), jobs,
+                out_dir.c_str());
   if (!note.empty()) std::printf("%s\n", note.c_str());
   std::fflush(stdout);
   const SweepCounts counts = run_sweep(config, plan, options);

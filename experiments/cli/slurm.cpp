@@ -1,4 +1,5 @@
 // normlab slurm: writes (and with --submit submits) the job array and merge job of a sweep.
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -88,6 +89,7 @@ int slurm_command(int argc, char** argv, int first) {
   o.partition = args.get("partition");
   o.time = args.get("time");
   o.cpus_per_task = std::size_t(parse_long("--cpus-per-task", args.get("cpus-per-task"), 1));
+  for (const auto& run : plan.runs) o.ranks = std::max(o.ranks, run.ranks);
 
   const std::string slurm_dir = o.out_dir + "/slurm";
   std::error_code ec;

@@ -47,6 +47,16 @@ void check_run_combinations(const SweepConfig& config, const RunPlan& plan) {
     if (!run.train.probes.probes.empty() && run.checkpoint_every > 0)
       throw InputError(config.file + ": run " + run.label + ": probes and checkpoint_every cannot be combined (a " +
                        "checkpoint does not hold probe records); set checkpoint_every = 0 or probes = []");
+    if (run.ranks > 1) {
+      const std::string source = config.find("ranks") ? config.find("ranks")->source : config.file;
+      if (run.train.batch_size % run.ranks != 0)
+        throw InputError(source + ": run " + run.label + ": batch_size " + std::to_string(run.train.batch_size) +
+                         " is not a multiple of ranks = " + std::to_string(run.ranks) +
+                         " (every rank takes batch_size/ranks samples); use a batch_size divisible by ranks");
+      if (run.checkpoint_every > 0 || !run.train.probes.probes.empty() || run.train.precise_bn > 0)
+        throw InputError(source + ": run " + run.label + ": checkpoint_every, probes and precise_bn are not "
+                         "supported in data-parallel runs (ranks > 1); leave them at their defaults there");
+    }
     if (!shapes.count(run.data)) {
       try {
         // Generated data: a 16-sample copy tells the shapes, the spec the size. Data from files is

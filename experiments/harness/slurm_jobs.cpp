@@ -24,10 +24,11 @@ std::string sweep_job_script(const SlurmJobOptions& o) {
   std::string s = header(o, "normlab-" + o.name, "shard-%a.out");
   s += "#SBATCH --array=0-" + std::to_string(o.shards - 1) +
        (o.array_parallelism ? "%" + std::to_string(o.array_parallelism) : "") + "\n";
+  if (o.ranks > 1) s += "#SBATCH --ntasks=" + std::to_string(o.ranks) + "\n";
   s += "#SBATCH --cpus-per-task=" + std::to_string(o.cpus_per_task) + "\n";
   s += "set -euo pipefail\n";
   s += "cd " + shell_quote(o.workdir) + "\n";
-  s += "exec " + shell_quote(o.normlab) + " run " + shell_quote(o.config) + (o.quick ? " --quick" : "");
+  s += std::string("exec ") + (o.ranks > 1 ? "mpirun -np \"${SLURM_NTASKS}\" " : "") + shell_quote(o.normlab) + " run " + shell_quote(o.config) + (o.quick ? " --quick" : "");
   for (const auto& set : o.sets) s += " --set " + shell_quote(set);
   s += " --shard \"${SLURM_ARRAY_TASK_ID}/${SLURM_ARRAY_TASK_COUNT}\" --jobs \"${SLURM_CPUS_PER_TASK:-" +
        std::to_string(o.cpus_per_task) + "}\" --out " + shell_quote(o.out_dir + "/shards/") +

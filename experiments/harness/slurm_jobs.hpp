@@ -3,6 +3,9 @@
 // in the submission's working directory (so relative data paths resolve as they do locally),
 // and a merge job, submitted with --dependency=afterok on the array, that runs
 //   normlab merge OUT OUT/shards/0 ... OUT/shards/N-1
+// A sweep with data-parallel runs (ranks > 1) gets --ntasks=K per array task (K the largest ranks
+// of its runs) and starts its normlab run with OpenMPI's `mpirun -np $SLURM_NTASKS`, which takes
+// the processes from the task's allocation (mpi_processes.hpp); its runs go one at a time.
 // A task that is killed or requeued resumes from its shard's store. Every run's results depend
 // only on its configuration, so the merged tables equal a local `normlab run` of the same sweep.
 #pragma once
@@ -24,6 +27,7 @@ struct SlurmJobOptions {
   std::size_t array_parallelism = 0;  // 0: as many tasks at once as Slurm allows
   std::string partition, time;        // "" = the cluster's defaults
   std::size_t cpus_per_task = 1;      // also the tasks' --jobs
+  std::size_t ranks = 1;              // the largest ranks of the sweep's runs: tasks of each array task
 };
 
 std::string sweep_job_script(const SlurmJobOptions& options);

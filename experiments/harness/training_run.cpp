@@ -64,10 +64,10 @@ namespace {
 // model keeps and a float model rounds.
 template <class T>
 TrainResult train_as(const RunConfig& run, const Dataset& data, MetricSink& sink,
-                     const StepProgress& progress, const CheckpointOptions& checkpoint) {
+                     const StepProgress& progress, const CheckpointOptions& checkpoint, ReplicaGroup* replicas) {
   Rng init_rng = Rng::stream(run.train.seed, "init");
   Model<T> model = build_model<T>(run.model, data.sample_shape, data.num_classes, init_rng);
-  return train(model, data, run.train, sink, progress, checkpoint);
+  return train(model, data, run.train, sink, progress, checkpoint, replicas);
 }
 
 }  // namespace
@@ -79,7 +79,8 @@ void TrainingRuns::expect(const std::vector<const RunConfig*>& pending) {
   for (const RunConfig* run : pending) cache_->expect({run->data, run->train.seed});
 }
 
-TrainResult TrainingRuns::operator()(const RunConfig& run, MetricSink& sink, const StepProgress& progress) {
+TrainResult TrainingRuns::operator()(const RunConfig& run, MetricSink& sink, const StepProgress& progress,
+                                     ReplicaGroup* replicas) {
   const DatasetCache::Key key{run.data, run.train.seed};
   struct Release {  // the dataset is released however the run ends
     DatasetCache& cache;
@@ -101,8 +102,8 @@ TrainResult TrainingRuns::operator()(const RunConfig& run, MetricSink& sink, con
                          {"seed", std::to_string(run.train.seed)}, {"loss", run.train.loss},
                          {"batch_size", std::to_string(run.train.batch_size)}};
   if (run.dtype != "float32") checkpoint.metadata.emplace_back("dtype", run.dtype);
-  return run.dtype == "float64" ? train_as<double>(run, *data, sink, progress, checkpoint)
-                                : train_as<float>(run, *data, sink, progress, checkpoint);
+  return run.dtype == "float64" ? train_as<double>(run, *data, sink, progress, checkpoint, replicas)
+                                : train_as<float>(run, *data, sink, progress, checkpoint, replicas);
 }
 
 }  // namespace normlab

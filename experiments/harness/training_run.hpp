@@ -19,7 +19,10 @@ class TrainingRuns {
   ~TrainingRuns();
   // The runs that will be executed (to know when a dataset is needed no more).
   void expect(const std::vector<const RunConfig*>& pending);
-  TrainResult operator()(const RunConfig& run, MetricSink& sink, const StepProgress& progress);
+  // replicas: the processes of a data-parallel run (ranks > 1), each making this same call; null
+  // for a one-process run.
+  TrainResult operator()(const RunConfig& run, MetricSink& sink, const StepProgress& progress,
+                         ReplicaGroup* replicas = nullptr);
 
  private:
   std::shared_ptr<DatasetCache> cache_;

@@ -57,6 +57,14 @@ class Layer {
   // listings and layer statistics can reach its normalizers; empty for a plain layer.
   virtual std::vector<std::pair<std::string, Layer<T>*>> sublayers() { return {}; }
 
+  // Data-parallel runs: passes the group of the training step to every normalizer of the layer
+  // (Normalizer::join_replicas); nullptr leaves it. Layers whose normalizers are neither their
+  // activation_normalizer() nor in sublayers() (a recurrent layer's per-step ones) override it.
+  virtual void join_replicas(ReplicaGroup* group) {
+    if (Normalizer<T>* normalizer = activation_normalizer()) normalizer->join_replicas(group);
+    for (const auto& [name, sublayer] : sublayers()) sublayer->join_replicas(group);
+  }
+
   // Whether backward() must compute dx. The model turns it off for its first trainable layer,
   // where nothing below needs dx (it saves a first Linear layer's largest GEMM); backward() then
   // returns an unspecified tensor.

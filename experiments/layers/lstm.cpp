@@ -232,6 +232,12 @@ std::vector<BufferRef<T>> Lstm<T>::buffers() {
   return all;
 }
 
+template <class T>
+void Lstm<T>::join_replicas(ReplicaGroup* group) {
+  for (StepNormalizers<T>* norms : {norm_ih_.get(), norm_hh_.get(), norm_c_.get()})
+    if (norms) norms->join_replicas(group);
+}
+
 template class Lstm<float>;
 template class Lstm<double>;
 

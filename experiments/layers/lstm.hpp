@@ -34,6 +34,7 @@ class Lstm final : public Layer<T> {
   const Tensor<T>& backward(const Tensor<T>& dy) override;
   std::vector<ParameterRef<T>> parameters() override;
   std::vector<BufferRef<T>> buffers() override;
+  void join_replicas(ReplicaGroup* group) override;
 
   // The last forward's final cell state c_{T-1}: (N, H) (the final h is y's last step).
   const Tensor<T>& final_cell() const { return cell_.back(); }

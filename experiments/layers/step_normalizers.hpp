@@ -26,6 +26,9 @@ class StepNormalizers {
   const Normalizer<T>& at(std::size_t step) const { return *steps_[step]; }
   void sync();
   void fold_grads();
+  void join_replicas(ReplicaGroup* group) {
+    for (auto& step : steps_) step->join_replicas(group);
+  }
   std::vector<ParameterRef<T>> parameters() { return parameters_[0]; }
   // Every step's buffers, named "<step>.<name>" (e.g. "3.running_mean").
   std::vector<BufferRef<T>> buffers();

@@ -8,6 +8,7 @@
 #include "experiments/data/dataset.hpp"
 #include "experiments/losses/loss.hpp"
 #include "experiments/models/model.hpp"
+#include "experiments/train/data_parallel.hpp"
 
 namespace normlab {
 
@@ -29,6 +30,8 @@ struct EvalScratch {
   Tensor<T> x_model;  // (B, *sample_shape): x in the model's dtype (unused for float)
   std::vector<std::int32_t> labels;
   std::vector<Tensor<T>> saved_buffers;  // copies of the model's running buffers
+  Tensor<float> x_share;                  // (B/K, *sample_shape): a rank's rows of x (data-parallel)
+  std::vector<std::int32_t> labels_share;
 };
 
 // Evaluation mode over samples [0, min(limit, size)) of `split`, in batches of kEvalBatchSize.
@@ -40,9 +43,11 @@ Evaluation evaluate(Model<T>& model, const Split& split, LossKind loss, std::siz
 // `batch_size` (a final partial batch is used if it has at least 2 samples). The model's running
 // buffers are saved before and restored after, so the pass leaves them unchanged; only the
 // accuracy gap between training and evaluation mode is measured. (A dropout layer's random
-// stream does advance.)
+// stream does advance.) parallel: in a data-parallel run each batch is shared by the ranks as a
+// training batch is, so the normalizers see what they see in training (their rank's share, or the
+// synchronized batch); every rank gets the accuracy over the whole split.
 template <class T>
 double train_mode_accuracy(Model<T>& model, const Split& split, std::size_t batch_size,
-                           EvalScratch<T>& scratch);
+                           EvalScratch<T>& scratch, DataParallel<T>* parallel = nullptr);
 
 }  // namespace normlab

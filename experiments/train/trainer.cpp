@@ -1,6 +1,7 @@
 // normlab::train: the training loop. Per step: next batch (in the run's order) -> training-mode forward ->
 // loss and d(loss)/d(logits) -> (layer statistics) -> zero_grad, backward -> optimizer step
-// with the schedule's learning rate. After warm-up a step allocates nothing: the batch, the
+// with the schedule's learning rate. In a data-parallel run each rank takes its share of the batch
+// and the gradients are summed over the ranks before the step (data_parallel.hpp). After warm-up a step allocates nothing: the batch, the
 // layers' outputs and gradients, the loss gradient and the optimizer state are all reused.
 #include <cmath>
 #include <limits>
@@ -12,6 +13,7 @@
 #include "experiments/optim/optimizer.hpp"
 #include "experiments/optim/schedule.hpp"
 #include "experiments/train/batch_dtype.hpp"
+#include "experiments/train/data_parallel.hpp"
 #include "experiments/train/evaluation.hpp"
 #include "experiments/train/layer_stats.hpp"
 #include "experiments/train/precise_bn.hpp"
@@ -51,7 +53,7 @@ bool every(std::size_t step, std::size_t interval) { return interval > 0 && step
 template <class T>
 TrainResult train(Model<T>& model, const Dataset& data, const TrainOptions& options, MetricSink& caller_sink,
                   const std::function<void(std::size_t, std::size_t)>& progress,
-                  const CheckpointOptions& checkpoint) {
+                  const CheckpointOptions& checkpoint, ReplicaGroup* replicas) {
   check_compatible(model, data);
   const LossKind loss_kind = parse_loss(options.loss);
   Batcher batcher(data.train, options.batch_size, options.drop_last, options.seed, options.order);
@@ -61,6 +63,9 @@ TrainResult train(Model<T>& model, const Dataset& data, const TrainOptions& opti
   const std::unique_ptr<Optimizer<T>> optimizer = make_optimizer<T>(options.optimizer, parameters);
   LayerStatsRecorder<T> layer_stats(model);
   ProbeSet<T> probes(model, options, loss_kind);  // instruments; they leave the model as they found it
+  DataParallel<T> parallel(model, replicas);        // ranks > 1 (data_parallel.hpp); else no-ops
+  if (parallel.active() && (checkpoint.every > 0 || !options.probes.probes.empty() || options.precise_bn > 0))
+    throw InputError("checkpoint_every, probes and precise_bn are not supported in data-parallel runs (ranks > 1)");
   // With checkpoints every record is also kept, for the checkpoint to hold; without, records go
   // straight to the caller (a step must not allocate).
   const bool checkpoints = checkpoint.every > 0 && !checkpoint.path.empty();
@@ -73,6 +78,8 @@ TrainResult train(Model<T>& model, const Dataset& data, const TrainOptions& opti
   const std::string bits_name = "bits_per_token", grad_norm_name = "grad_norm";  // sequence data: the loss in bits (nats / ln 2)
 
   Tensor<float> x;    // (B, *sample_shape) as the data set holds it, reused every step
+  Tensor<float> x_share;  // (B/K, *sample_shape): this rank's rows of x in a data-parallel run
+  std::vector<std::int32_t> labels_share;
   Tensor<T> x_model;  // the same in the model's dtype (batch_dtype.hpp; unused for float)
   std::vector<std::int32_t> labels;
   labels.reserve(options.batch_size);
@@ -87,7 +94,7 @@ TrainResult train(Model<T>& model, const Dataset& data, const TrainOptions& opti
     sink.metric(step, batcher.epoch(), test_split, accuracy_name, test.accuracy);
     if (data.test.context) sink.metric(step, batcher.epoch(), test_split, bits_name, test.loss / std::log(2.0));
     sink.metric(step, batcher.epoch(), test_split, train_mode_name,
-                train_mode_accuracy(model, data.test, options.batch_size, scratch));
+                train_mode_accuracy(model, data.test, options.batch_size, scratch, &parallel));
   };
 
   TrainingState<T> saved{&model, optimizer.get(), &batcher, &recorder};
@@ -102,10 +109,21 @@ TrainResult train(Model<T>& model, const Dataset& data, const TrainOptions& opti
 
   for (std::size_t step = first_step; step <= steps; ++step) {
     batcher.next(x, labels);
+    if (parallel.active()) parallel.take_share(x, labels, x_share, labels_share);
+    const Tensor<float>& samples = parallel.active() ? x_share : x;
+    const std::vector<std::int32_t>& targets = parallel.active() ? labels_share : labels;
     probes.before_forward(step);
-    const Tensor<T>& batch = batch_as(x, x_model);  // (B, *sample_shape) in the model's dtype
+    const Tensor<T>& batch = batch_as(samples, x_model);  // (B, *sample_shape) in the model's dtype
+    parallel.join();
     const Tensor<T>& logits = model.forward(batch, Mode::train);
-    const double loss = compute_loss(loss_kind, logits, labels, &dlogits);
+    double loss = compute_loss(loss_kind, logits, targets, &dlogits);
+    double accuracy = 0;
+    if (parallel.active()) {  // the global batch's, on every rank, so that every rank sees a divergence
+      const auto global = parallel.global_metrics(loss, count_correct(logits, targets), targets.size());
+      loss = global.loss, accuracy = global.accuracy;
+    } else if (every(step, options.log_every)) {
+      accuracy = double(count_correct(logits, targets)) / double(targets.size());
+    }
     if (!std::isfinite(loss)) {
       // Stop at once: the parameters are about to become meaningless.
       sink.metric(step, batcher.epoch(), train_split, loss_name, loss);
@@ -118,22 +136,28 @@ TrainResult train(Model<T>& model, const Dataset& data, const TrainOptions& opti
     }
     if (every(step, options.log_every)) {
       sink.metric(step, batcher.epoch(), train_split, loss_name, loss);
-      sink.metric(step, batcher.epoch(), train_split, accuracy_name,
-                  double(count_correct(logits, labels)) / double(labels.size()));
+      sink.metric(step, batcher.epoch(), train_split, accuracy_name, accuracy);
     }
     // After the training forward, while every layer's last input is this batch's.
     if (every(step, options.stats_every)) layer_stats.record(step, sink);
 
+    if (parallel.active()) {  // the rank's share of the global mean loss
+      const T weight = T(parallel.share_weight());
+      for (std::size_t i = 0; i < dlogits.size(); ++i) dlogits.data()[i] *= weight;
+    }
     model.zero_grad();
     model.backward(dlogits);
+    parallel.leave();
+    parallel.sum_gradients();
     if (options.clip_grad_norm > 0) {
       const double norm = clip_grad_norm(parameters, options.clip_grad_norm);
       if (every(step, options.log_every)) sink.metric(step, batcher.epoch(), train_split, grad_norm_name, norm);
     }
     const double lr = schedule.lr(step - 1);
-    probes.after_backward(step, batch, labels, loss, lr, sink);
+    probes.after_backward(step, batch, targets, loss, lr, sink);
     optimizer->step(lr);
     probes.after_update(step, sink);
+    parallel.share_buffers();
     result.steps_done = step;
 
     // PreciseBN (precise_bn.hpp): the final evaluation uses the recomputed running buffers; the
@@ -165,9 +189,9 @@ TrainResult train(Model<T>& model, const Dataset& data, const TrainOptions& opti
 
 template TrainResult train<float>(Model<float>&, const Dataset&, const TrainOptions&, MetricSink&,
                                   const std::function<void(std::size_t, std::size_t)>&,
-                                  const CheckpointOptions&);
+                                  const CheckpointOptions&, ReplicaGroup*);
 template TrainResult train<double>(Model<double>&, const Dataset&, const TrainOptions&, MetricSink&,
                                    const std::function<void(std::size_t, std::size_t)>&,
-                                   const CheckpointOptions&);
+                                   const CheckpointOptions&, ReplicaGroup*);
 
 }  // namespace normlab

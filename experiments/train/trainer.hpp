@@ -68,9 +68,11 @@ struct CheckpointOptions {
 
 // progress(step, total) is called after every step (may be empty). T is the model's dtype, float
 // or double (the sweep key dtype); the data set's float samples are converted per batch.
+// replicas: the processes of a data-parallel run (ranks > 1, data_parallel.hpp), each calling
+// train() with the same arguments; null for a one-process run.
 template <class T>
 TrainResult train(Model<T>& model, const Dataset& data, const TrainOptions& options, MetricSink& sink,
                   const std::function<void(std::size_t, std::size_t)>& progress = {},
-                  const CheckpointOptions& checkpoint = {});
+                  const CheckpointOptions& checkpoint = {}, ReplicaGroup* replicas = nullptr);
 
 }  // namespace normlab
