@@ -29,6 +29,7 @@
 
 #include "norms/channel_noise.hpp"
 #include "norms/core/replica_group.hpp"
+#include "norms/synced_statistics.hpp"
 #include "norms/kernels/channel_kernels.hpp"
 #include "norms/options.hpp"
 #include "norms/registry.hpp"
@@ -69,7 +70,7 @@ class BatchNorm final : public Normalizer<T> {
   BatchNorm(const BatchNormOptions& options, const Shape& example)
       : options_(options.stats),
         virtual_batch_size_(options.virtual_batch_size),
-        sync_(options.sync),
+        synced_(options.sync),
         rank_(example.size()),
         channels_(channels_of_example("batch norm", example)),
         noise_(options.noise_shift, options.noise_scale, channels_) {
@@ -91,12 +92,15 @@ class BatchNorm final : public Normalizer<T> {
            ", affine=" + bool_string(options_.affine) +
            ", track_running_stats=" + bool_string(options_.track_running_stats) +
            (virtual_batch_size_ ? ", virtual_batch_size=" + std::to_string(*virtual_batch_size_) : "") +
-           (noise_.enabled() ? ", noisy" : "") + (sync_ ? ", sync=true" : "") + ")";
+           (noise_.enabled() ? ", noisy" : "") + (synced_.enabled() ? ", sync=true" : "") + ")";
   }
   bool has_random_state() const override { return noise_.enabled(); }
   void reseed(std::uint64_t seed) override { noise_.reseed(seed); }
   bool has_shift() const override { return options_.affine; }
-  void join_replicas(ReplicaGroup* group) override { replicas_ = spans_processes(group) ? group : nullptr; }
+  void join_replicas(ReplicaGroup* group) override {
+    replicas_ = spans_processes(group) ? group : nullptr;
+    synced_.join(group);
+  }
 
   std::vector<ParameterRef<T>> parameters() override {
     if (!options_.affine) return {};
@@ -129,8 +133,7 @@ class BatchNorm final : public Normalizer<T> {
     rstd_.resize(chunks_ * channels_);
     unbiased_var_.resize(chunks_ * channels_);
     ensure_shape(y, shape);
-    synchronized_ = sync_ && replicas_ && mode == Mode::train;
-    if (synchronized_) {
+    if (synced_.begin_forward(mode)) {
       forward_synchronized(x.data(), y.data());
     } else {
       if (used_batch_stats_ && layout_.count_per_channel() <= 1)
@@ -229,41 +232,13 @@ class BatchNorm final : public Normalizer<T> {
   // sync=true across ranks: x, y: (N, C, S) of this rank (N may differ between ranks, even be 0);
   // mean_, rstd_: (C) of the global batch.
   void forward_synchronized(const T* x, T* y) {
-    const std::size_t C = channels_, K = replicas_->size();
+    const std::size_t C = channels_;
     const double local_count = double(layout_.count_per_channel());
-    // exchange_: (1 + 2C): this rank's count, then its per-channel mean and M2 = count·variance.
-    exchange_.assign(1 + 2 * C, 0.0);
-    exchange_[0] = local_count;
-    if (local_count > 0) {
-      kernels::channel_moments(exchange_.data() + 1, var_.data(), x, layout_);
-      for (std::size_t c = 0; c < C; ++c) exchange_[1 + C + c] = var_[c] * local_count;
-    }
-    gathered_.resize(K * exchange_.size());
-    replicas_->all_gather(exchange_.data(), exchange_.size(), gathered_.data());
-    // Chan et al.'s merge, rank after rank: n = na + nb, δ = mb - ma, m = ma + δ·nb/n,
-    // M2 = M2a + M2b + δ²·na·nb/n. var_ holds M2 during the merge.
-    double count = 0;
-    std::fill_n(mean_.data(), C, 0.0);
-    std::fill(var_.begin(), var_.end(), 0.0);
-    for (std::size_t r = 0; r < K; ++r) {
-      const double* rank_stats = gathered_.data() + r * exchange_.size();
-      const double nb = rank_stats[0];
-      if (nb == 0) continue;
-      const double n = count + nb;
-      for (std::size_t c = 0; c < C; ++c) {
-        const double delta = rank_stats[1 + c] - mean_[c];
-        mean_[c] += delta * (nb / n);
-        var_[c] += rank_stats[1 + C + c] + delta * delta * (count * nb / n);
-      }
-      count = n;
-    }
-    if (count <= 1)
-      throw InputError("batch norm: expected more than 1 value per channel when training, got " +
-                       format_number(count) + " over the " + std::to_string(K) + " ranks of a data-parallel run");
-    global_count_ = count;
+    if (local_count > 0) kernels::channel_moments(mean_.data(), var_.data(), x, layout_);
+    global_count_ = synced_.merge_moments(mean_.data(), var_.data(), local_count, C, "batch norm");
     for (std::size_t c = 0; c < C; ++c) {
-      rstd_[c] = 1.0 / std::sqrt(var_[c] / count + options_.eps);
-      unbiased_var_[c] = var_[c] / (count - 1);
+      rstd_[c] = 1.0 / std::sqrt(var_[c] + options_.eps);
+      unbiased_var_[c] = var_[c] * (global_count_ / (global_count_ - 1));
     }
     if (options_.track_running_stats) running_.update(mean_.data(), unbiased_var_.data());
     kernels::channel_normalize(y, x, mean_.data(), rstd_.data(), gamma(), beta(), layout_, affine_steps_.data());
@@ -278,12 +253,12 @@ class BatchNorm final : public Normalizer<T> {
     if (need_sums) kernels::channel_grad_sums(sum_dy_.data(), sum_dy_centered_.data(), dy, x, mean, layout_);
     const double* sum_dy = sum_dy_.data();
     const double* sum_dy_centered = sum_dy_centered_.data();
-    if (synchronized_) {
+    if (synced_.active()) {
       const std::size_t C = channels_;
-      exchange_.resize(2 * C);  // (2, C): Σdy, then Σdy·(x - mean)
+      exchange_.resize(2 * C);  // (2, C): Σdy, then Σdy·(x - mean), summed over the ranks
       std::copy_n(sum_dy_.data(), C, exchange_.data());
       std::copy_n(sum_dy_centered_.data(), C, exchange_.data() + C);
-      sum_in_rank_order(*replicas_, exchange_.data(), 2 * C, gathered_);
+      synced_.sum(exchange_.data(), 2 * C);
       sum_dy = exchange_.data(), sum_dy_centered = exchange_.data() + C;
       count = global_count_;
     }
@@ -311,7 +286,7 @@ class BatchNorm final : public Normalizer<T> {
 
   RunningStatsOptions options_;
   std::optional<std::size_t> virtual_batch_size_;
-  bool sync_;
+  SyncedStatistics synced_;  // sync=true (synced_statistics.hpp)
   std::size_t rank_, channels_;
   Tensor<T> weight_, bias_, weight_grad_, bias_grad_;  // (C) each
   RunningStats<T> running_;
@@ -326,8 +301,7 @@ class BatchNorm final : public Normalizer<T> {
   bool used_batch_stats_ = true;
   ChannelNoise<T> noise_;
   ReplicaGroup* replicas_ = nullptr;  // the data-parallel group of the training step; null: alone
-  bool synchronized_ = false;         // the last forward used the global statistics
-  double global_count_ = 0;           // values per channel over all ranks in that forward
+  double global_count_ = 0;           // values per channel over all ranks in a synchronized forward
   std::vector<double> exchange_, gathered_;  // what is sent to and received from the ranks
   bool noisy_ = false;        // the last forward added noise
   std::vector<T> noisy_dy_;  // (N, C, S): s_c · dy, sized once
@@ -346,9 +320,7 @@ NormalizerInfo batch_norm_info() {
                   "channel and step after normalizing"});
   keys.push_back({"noise_scale", "0",
                   "noisy batch norm: in training multiply by s_c ~ U(1, 1 + noise_scale) per channel and step (evaluation: by its mean)"});
-  keys.push_back({"sync", "false",
-                  "in a data-parallel run (ranks > 1), training statistics over the global batch of all ranks "
-                  "(torch.nn.SyncBatchNorm); false: each rank normalizes its own samples"});
+  keys.push_back(sync_key());
   // virtual_batch_size is not among the examples: no K divides every test loop's batch size; ghost
   // batch norm is checked in family_facts_test.
   return normalizer_info<BatchNorm, BatchNormOptions>(

@@ -9,6 +9,8 @@
 // r and d are constants in the backward pass (stop-gradient), so dx is batch norm's with the
 // weight scaled by r. Then the running buffers are updated exactly as batch norm updates them.
 // Evaluation: batch norm's, from the running buffers.
+// sync=true (synced_statistics.hpp): μ_B, σ_B over the global batch of a data-parallel run, and
+// the backward's sums over the ranks; r and d then come from the global statistics.
 //
 // Warmup (t = num_batches_tracked before the forward, i.e. the number of earlier training forwards):
 //   t < warmup:                r = 1, d = 0 (plain batch normalization);
@@ -22,6 +24,7 @@
 #include "norms/registry.hpp"
 #include "norms/running_stats.hpp"
 #include "norms/shape_checks.hpp"
+#include "norms/synced_statistics.hpp"
 
 namespace normlab {
 
@@ -32,6 +35,7 @@ struct BatchRenormOptions {
   std::optional<double> momentum;  // none: cumulative average
   double rmax, dmax;
   long warmup;
+  bool sync;
 
   static BatchRenormOptions parse(const Spec& spec) {
     const double rmax = spec.get_double("rmax"), dmax = spec.get_double("dmax");
@@ -39,7 +43,7 @@ struct BatchRenormOptions {
     if (!(dmax >= 0)) spec.fail("dmax", "must be >= 0 (d is clipped to [-dmax, dmax])");
     const long warmup = spec.get_int("warmup");
     if (warmup < 0) spec.fail("warmup", "must be >= 0 (a number of training forwards)");
-    return {positive_eps(spec), momentum_or_none(spec), rmax, dmax, warmup};
+    return {positive_eps(spec), momentum_or_none(spec), rmax, dmax, warmup, spec.get_bool("sync")};
   }
 
   // The clipping bounds of the training forward that follows t earlier ones (see the file comment).
@@ -60,7 +64,10 @@ template <class T>
 class BatchRenorm final : public Normalizer<T> {
  public:
   BatchRenorm(const BatchRenormOptions& options, const Shape& example)
-      : options_(options), rank_(example.size()), channels_(channels_of_example("batch renorm", example)) {
+      : options_(options),
+        rank_(example.size()),
+        channels_(channels_of_example("batch renorm", example)),
+        synced_(options.sync) {
     const std::size_t C = channels_;
     weight_ = filled<T>({C}, 1);
     bias_ = weight_grad_ = bias_grad_ = filled<T>({C}, 0);
@@ -76,9 +83,10 @@ class BatchRenorm final : public Normalizer<T> {
     return "BatchRenorm(" + std::to_string(channels_) + ", eps=" + format_number(options_.eps) +
            ", momentum=" + (options_.momentum ? format_number(*options_.momentum) : "none") +
            ", rmax=" + format_number(options_.rmax) + ", dmax=" + format_number(options_.dmax) +
-           ", warmup=" + std::to_string(options_.warmup) + ")";
+           ", warmup=" + std::to_string(options_.warmup) + (synced_.enabled() ? ", sync=true" : "") + ")";
   }
   bool has_shift() const override { return true; }
+  void join_replicas(ReplicaGroup* group) override { synced_.join(group); }
 
   std::vector<ParameterRef<T>> parameters() override {
     return {{"weight", &weight_, &weight_grad_}, {"bias", &bias_, &bias_grad_}};
@@ -92,13 +100,18 @@ class BatchRenorm final : public Normalizer<T> {
     check_channels("batch renorm", shape, rank_, channels_);
     layout_ = {shape[0], channels_, shape_product(shape, 2)};
     training_ = mode == Mode::train;
-    const std::size_t count = layout_.count_per_channel();
-    if (training_) {
+    double count = double(layout_.count_per_channel());
+    if (synced_.begin_forward(mode)) {  // the global batch's moments
+      if (count > 0) kernels::channel_moments(mean_.data(), var_.data(), x.data(), layout_);
+      count = global_count_ = synced_.merge_moments(mean_.data(), var_.data(), count, channels_, "batch renorm");
+    } else if (training_) {
       if (count <= 1)
         throw InputError(
             "batch renorm: expected more than 1 value per channel when training, got input of shape " +
             shape_string(shape));
       kernels::channel_moments(mean_.data(), var_.data(), x.data(), layout_);
+    }
+    if (training_) {
       double rmax, dmax;
       options_.limits_at(double(running_.num_batches_tracked()), rmax, dmax);
       for (std::size_t c = 0; c < channels_; ++c) {
@@ -113,7 +126,7 @@ class BatchRenorm final : public Normalizer<T> {
       }
       // var_ becomes the unbiased variance here; it is not needed afterwards.
       for (std::size_t c = 0; c < channels_; ++c)
-        var_[c] *= double(count) / double(count - 1);
+        var_[c] *= count / (count - 1);
       running_.update(mean_.data(), var_.data());
       for (std::size_t c = 0; c < channels_; ++c)
         scaled_rstd_[c] = rstd_[c] * r_[c];
@@ -142,16 +155,26 @@ class BatchRenorm final : public Normalizer<T> {
     if (shape[0] != layout_.N || shape_product(shape, 2) != layout_.S)
       throw InputError("batch renorm backward: x of shape " + shape_string(shape) +
                        " is not the last forward's input");
-    const double count = double(layout_.count_per_channel());
+    double count = double(layout_.count_per_channel());
     kernels::channel_grad_sums(sum_dy_.data(), sum_dy_centered_.data(), dy.data(), x.data(), mean_.data(),
                                layout_);
+    const double* sum_dy = sum_dy_.data();
+    const double* sum_dy_centered = sum_dy_centered_.data();
+    if (synced_.active()) {  // the terms through the statistics take the sums over all ranks
+      exchange_.resize(2 * channels_);
+      std::copy_n(sum_dy_.data(), channels_, exchange_.data());
+      std::copy_n(sum_dy_centered_.data(), channels_, exchange_.data() + channels_);
+      synced_.sum(exchange_.data(), 2 * channels_);
+      sum_dy = exchange_.data(), sum_dy_centered = exchange_.data() + channels_;
+      count = global_count_;
+    }
     for (std::size_t c = 0; c < channels_; ++c) {
       const double r = training_ ? r_[c] : 1.0, s = rstd_[c];
       const double g = double(weight_.data()[c]) * r;  // γ' = weight·r
       a_[c] = g * s;
       if (training_) {
-        b_[c] = -g * s * s * s * sum_dy_centered_[c] / count;
-        k_[c] = -g * s * sum_dy_[c] / count;
+        b_[c] = -g * s * s * s * sum_dy_centered[c] / count;
+        k_[c] = -g * s * sum_dy[c] / count;
       } else {
         b_[c] = k_[c] = 0;
       }
@@ -183,6 +206,9 @@ class BatchRenorm final : public Normalizer<T> {
   std::vector<kernels::InputGradStep<T>> grad_steps_;
   kernels::ChannelLayout layout_{0, 0, 0};
   bool training_ = true;
+  SyncedStatistics synced_;
+  double global_count_ = 0;       // values per channel over all ranks in a synchronized forward
+  std::vector<double> exchange_;  // (2C): Σdy and Σdy·(x - μ_B) summed over the ranks
 };
 
 }  // namespace
@@ -199,7 +225,8 @@ NormalizerInfo batch_renorm_info() {
        {"dmax", "5", "d is clipped to [-dmax, dmax]; >= 0"},
        {"warmup", "0",
         "with t = num_batches_tracked before a training forward: r=1, d=0 while t < warmup; then rmax, dmax "
-        "ramp as 1+(rmax-1)·f, dmax·f with f = (t-warmup+1)/warmup while t < 2·warmup; then rmax, dmax"}},
+        "ramp as 1+(rmax-1)·f, dmax·f with f = (t-warmup+1)/warmup while t < 2·warmup; then rmax, dmax"},
+       sync_key()},
       // The test loops take finite differences of repeated training forwards; those see r and d
       // change with x (and with the running buffers each forward updates), while backward holds them
       // constant. They agree only where r and d are clipped to constants: rmax=1, dmax=0, or inside

@@ -7,6 +7,8 @@
 // The backward pass goes through var_B (training), var_I and the max; PyTorch's max splits the
 // gradient in half on a tie, and so does this.
 // Forward caches only the small statistics; backward recomputes the denominator from x.
+// sync=true (synced_statistics.hpp): var_B over the global batch of a data-parallel run, and the
+// backward's Σ dd_B over the ranks.
 #include <cmath>
 #include <optional>
 
@@ -17,6 +19,7 @@
 #include "norms/registry.hpp"
 #include "norms/running_stats.hpp"
 #include "norms/shape_checks.hpp"
+#include "norms/synced_statistics.hpp"
 
 namespace normlab {
 
@@ -25,7 +28,10 @@ namespace {
 struct EvoNormB0Options {
   double eps;
   std::optional<double> momentum;
-  static EvoNormB0Options parse(const Spec& spec) { return {positive_eps(spec), momentum_or_none(spec)}; }
+  bool sync;
+  static EvoNormB0Options parse(const Spec& spec) {
+    return {positive_eps(spec), momentum_or_none(spec), spec.get_bool("sync")};
+  }
 };
 
 // The share of the denominator's gradient that goes to the instance branch v·x + σ_I.
@@ -39,7 +45,8 @@ class EvoNormB0 final : public Normalizer<T> {
   EvoNormB0(const EvoNormB0Options& options, const Shape& example)
       : options_(options),
         rank_(example.size()),
-        channels_(spatial_channels_of_example("evonorm_b0", example)) {
+        channels_(spatial_channels_of_example("evonorm_b0", example)),
+        synced_(options.sync) {
     const std::size_t C = channels_;
     weight_ = v_ = filled<T>({C}, 1);
     bias_ = weight_grad_ = bias_grad_ = v_grad_ = filled<T>({C}, 0);
@@ -51,10 +58,12 @@ class EvoNormB0 final : public Normalizer<T> {
   std::string kind() const override { return "evonorm_b0"; }
   std::string describe() const override {
     return "EvoNormB0(" + std::to_string(channels_) + ", eps=" + format_number(options_.eps) +
-           ", momentum=" + (options_.momentum ? format_number(*options_.momentum) : "none") + ")";
+           ", momentum=" + (options_.momentum ? format_number(*options_.momentum) : "none") +
+           (synced_.enabled() ? ", sync=true" : "") + ")";
   }
   bool has_shift() const override { return true; }
   bool includes_activation() const override { return true; }
+  void join_replicas(ReplicaGroup* group) override { synced_.join(group); }
 
   std::vector<ParameterRef<T>> parameters() override {
     return {{"weight", &weight_, &weight_grad_}, {"bias", &bias_, &bias_grad_}, {"v", &v_, &v_grad_}};
@@ -70,18 +79,25 @@ class EvoNormB0 final : public Normalizer<T> {
     check_channels("evonorm_b0", x.shape(), rank_, channels_);
     L_ = {x.shape()[0], channels_, shape_product(x.shape(), 2)};
     training_ = mode == Mode::train;
-    const std::size_t count = L_.count_per_channel(), rows = L_.N * L_.C;
-    if (training_) {
+    const std::size_t rows = L_.N * L_.C;
+    double count = double(L_.count_per_channel());
+    if (synced_.begin_forward(mode)) {  // the global batch's moments
+      if (count > 0) kernels::channel_moments(batch_mean_.data(), batch_var_.data(), x.data(), L_);
+      count = global_count_ =
+          synced_.merge_moments(batch_mean_.data(), batch_var_.data(), count, channels_, "evonorm_b0");
+    } else if (training_) {
       if (count <= 1)
         throw InputError(
             "evonorm_b0: expected more than 1 value per channel when training, got input of shape " +
             shape_string(x.shape()));
       kernels::channel_moments(batch_mean_.data(), batch_var_.data(), x.data(), L_);
+    }
+    if (training_) {
       for (std::size_t c = 0; c < channels_; ++c)
         batch_std_[c] = std::sqrt(batch_var_[c] + options_.eps);
       // batch_var_ becomes the unbiased variance here; it is not needed afterwards.
       for (std::size_t c = 0; c < channels_; ++c)
-        batch_var_[c] *= double(count) / double(count - 1);
+        batch_var_[c] *= count / (count - 1);
       running_.update(batch_mean_.data(), batch_var_.data());
     } else {
       for (std::size_t c = 0; c < channels_; ++c)
@@ -164,7 +180,11 @@ class EvoNormB0 final : public Normalizer<T> {
       dd_batch[c] = acc_batch;
     });
     ensure_shape(dx, x.shape());
-    const double count = double(L_.count_per_channel());
+    double count = double(L_.count_per_channel());
+    if (synced_.active()) {  // through var_B of the global batch: Σ dd_B over all ranks
+      synced_.sum(dd_batch, C);
+      count = global_count_;
+    }
     parallel_for(rows, S, [&](std::size_t row) {
       const std::size_t c = row % C;
       const double v = double(v_.data()[c]), g = double(weight_.data()[c]);
@@ -195,6 +215,8 @@ class EvoNormB0 final : public Normalizer<T> {
   std::vector<double> batch_mean_, batch_var_, batch_std_, dd_batch_;  // (C) each
   std::vector<double> instance_mean_, instance_std_;                   // (N·C)
   std::vector<double> row_sums_;                                       // (5·N·C): backward scratch
+  SyncedStatistics synced_;
+  double global_count_ = 0;  // values per channel over all ranks in a synchronized forward
 };
 
 }  // namespace
@@ -205,7 +227,8 @@ NormalizerInfo evonorm_b0_info() {
       "EvoNorm-B0 (Liu et al. 2020): x/max(sqrt(var_B+eps), v*x+sqrt(var_I+eps))*weight+bias, var_B over the "
       "batch (running_var in eval); includes its activation",
       {{"eps", "1e-5", "added to both variances"},
-       {"momentum", "0.1", "running_var factor, or none for a cumulative average"}},
+       {"momentum", "0.1", "running_var factor, or none for a cumulative average"},
+       sync_key()},
       {NormRole::activation,
        /*batch_statistics=*/true,
        /*running_buffers=*/true,

@@ -10,6 +10,8 @@
 // Evaluation uses running_mean/running_var for the batch part only (instance and layer still come
 // from the input); training updates them as `batch` does (momentum, unbiased over N·S).
 // Forward caches the (n, c) statistics; backward recomputes x̂ from x.
+// sync=true (synced_statistics.hpp): the batch part over the global batch of a data-parallel run
+// (μ_bn, σ²_bn merged over the ranks; the backward's sums over n summed over the ranks).
 #include <cmath>
 #include <optional>
 
@@ -20,6 +22,7 @@
 #include "norms/registry.hpp"
 #include "norms/running_stats.hpp"
 #include "norms/shape_checks.hpp"
+#include "norms/synced_statistics.hpp"
 
 namespace normlab {
 
@@ -28,7 +31,10 @@ namespace {
 struct SwitchableOptions {
   double eps;
   std::optional<double> momentum;
-  static SwitchableOptions parse(const Spec& spec) { return {positive_eps(spec), momentum_or_none(spec)}; }
+  bool sync;
+  static SwitchableOptions parse(const Spec& spec) {
+    return {positive_eps(spec), momentum_or_none(spec), spec.get_bool("sync")};
+  }
 };
 
 constexpr std::size_t kIn = 0, kLn = 1, kBn = 2;  // the softmax index of each kind of statistic
@@ -50,7 +56,8 @@ class SwitchableNorm final : public Normalizer<T> {
   SwitchableNorm(const SwitchableOptions& options, const Shape& example)
       : options_(options),
         rank_(example.size()),
-        channels_(spatial_channels_of_example("switchable", example)) {
+        channels_(spatial_channels_of_example("switchable", example)),
+        synced_(options.sync) {
     const std::size_t C = channels_;
     weight_ = filled<T>({C}, 1);
     bias_ = weight_grad_ = bias_grad_ = filled<T>({C}, 0);
@@ -64,9 +71,11 @@ class SwitchableNorm final : public Normalizer<T> {
   std::string kind() const override { return "switchable"; }
   std::string describe() const override {
     return "SwitchNorm(" + std::to_string(channels_) + ", eps=" + format_number(options_.eps) +
-           ", momentum=" + (options_.momentum ? format_number(*options_.momentum) : "none") + ")";
+           ", momentum=" + (options_.momentum ? format_number(*options_.momentum) : "none") +
+           (synced_.enabled() ? ", sync=true" : "") + ")";
   }
   bool has_shift() const override { return true; }
+  void join_replicas(ReplicaGroup* group) override { synced_.join(group); }
 
   std::vector<ParameterRef<T>> parameters() override {
     return {{"weight", &weight_, &weight_grad_},
@@ -83,7 +92,8 @@ class SwitchableNorm final : public Normalizer<T> {
     L_ = {x.shape()[0], channels_, shape_product(x.shape(), 2)};
     training_ = mode == Mode::train;
     const std::size_t N = L_.N, C = L_.C, S = L_.S, rows = N * C;
-    if (training_ && L_.count_per_channel() <= 1)
+    const bool synced = synced_.begin_forward(mode);
+    if (training_ && !synced && L_.count_per_channel() <= 1)
       throw InputError(
           "switchable: expected more than 1 value per channel when training, got input of shape " +
           shape_string(x.shape()));
@@ -118,8 +128,11 @@ class SwitchableNorm final : public Normalizer<T> {
           v += in_var_[n * C + c] + d * d;
         }
         bn_mean_[c] = m, bn_var_[c] = v / double(N);
-        unbiased_[c] = bn_var_[c] * double(N * S) / double(N * S - 1);
       }
+      double count = double(N * S);
+      if (synced) count = global_count_ = synced_.merge_moments(bn_mean_.data(), bn_var_.data(), count, C, "switchable");
+      for (std::size_t c = 0; c < C; ++c)
+        unbiased_[c] = bn_var_[c] * count / (count - 1);
       running_.update(bn_mean_.data(), unbiased_.data());
     } else {
       for (std::size_t c = 0; c < C; ++c)
@@ -185,14 +198,21 @@ class SwitchableNorm final : public Normalizer<T> {
       d_bn_mean_[c] = training_ ? w_mean_[kBn] * dm : 0.0;  // running statistics are constants
       d_bn_var_[c] = training_ ? w_var_[kBn] * dv : 0.0;
     }
+    // The batch part's samples: this rank's, or the global batch's when synchronized.
+    double bn_samples = double(N);
+    if (synced_.active()) {
+      synced_.sum(d_bn_mean_.data(), C);
+      synced_.sum(d_bn_var_.data(), C);
+      bn_samples = global_count_ / double(S);
+    }
     ensure_shape(dx, x.shape());
     parallel_for(rows, S, [&](std::size_t row) {
       const std::size_t n = row / C, c = row % C;
       const double mi = in_mean_[row];
       const double d_in_mean = w_mean_[kIn] * d_mean_[row] +
                                (d_ln_mean_[n] + 2 * d_ln_var_[n] * (mi - ln_mean_[n])) / double(C) +
-                               (d_bn_mean_[c] + 2 * d_bn_var_[c] * (mi - bn_mean_[c])) / double(N);
-      const double d_in_var = w_var_[kIn] * d_var_[row] + d_ln_var_[n] / double(C) + d_bn_var_[c] / double(N);
+                               (d_bn_mean_[c] + 2 * d_bn_var_[c] * (mi - bn_mean_[c])) / bn_samples;
+      const double d_in_var = w_var_[kIn] * d_var_[row] + d_ln_var_[n] / double(C) + d_bn_var_[c] / bn_samples;
       const double a = rstd_[row] * double(weight_.data()[c]), k_mean = d_in_mean / double(S);
       const double k_var = 2 * d_in_var / double(S);
       const T* __restrict xr = x.data() + row * S;
@@ -235,6 +255,8 @@ class SwitchableNorm final : public Normalizer<T> {
   std::vector<double> ln_mean_, ln_var_, d_ln_mean_, d_ln_var_;
   std::vector<double> bn_mean_, bn_var_, unbiased_, d_bn_mean_, d_bn_var_;
   std::vector<kernels::AffineStep<T>> steps_;  // (N·C)
+  SyncedStatistics synced_;
+  double global_count_ = 0;  // values per channel over all ranks in a synchronized forward
 };
 
 }  // namespace
@@ -245,7 +267,8 @@ NormalizerInfo switchable_info() {
       "switchable normalization (Luo et al. 2019): softmax-weighted instance, layer and batch means and "
       "variances; eval uses running stats for the batch part only",
       {{"eps", "1e-5", "added to the mixed variance"},
-       {"momentum", "0.1", "running-statistics factor, or none for a cumulative average"}},
+       {"momentum", "0.1", "running-statistics factor, or none for a cumulative average"},
+       sync_key()},
       {NormRole::activation,
        /*batch_statistics=*/true,
        /*running_buffers=*/true,

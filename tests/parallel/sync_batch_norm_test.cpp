@@ -1,8 +1,8 @@
-// Batch normalization across the ranks of a data-parallel group (norms/batch_norm.cpp), against the
-// one-process batch norm each rank also computes on the whole batch:
-//   - sync=true on shares of unequal sizes equals batch norm of the whole batch: outputs, input
-//     gradients, running buffers; dγ and dβ summed over the ranks (count-weighted, not a mean of
-//     per-rank means);
+// Batch statistics across the ranks of a data-parallel group (norms/synced_statistics.hpp), against
+// the one-process normalizer each rank also computes on the whole batch:
+//   - sync=true of batch, batch_renorm, evonorm_b0 and switchable on shares of unequal sizes
+//     equals the normalizer on the whole batch: outputs, input gradients, running buffers; the
+//     parameter gradients summed over the ranks (count-weighted, not a mean of per-rank means);
 //   - without sync, each rank's share is normalized alone, and the running buffers of every rank
 //     equal ghost batch norm's with one virtual batch per rank, bit for bit.
 #include <catch2/catch.hpp>
@@ -22,13 +22,14 @@ namespace {
 
 constexpr std::size_t kN = 8, kC = 3, kS = 5;  // the global batch: (8, 3, 5)
 
-// The same values on every rank: x has a large offset per channel (as a layer's outputs may),
-// so that a merge that loses precision would show.
+// The same values on every rank: channels 0, 1, 2 offset by -offset, 0, +offset (as a layer's
+// outputs may be), so that a merge that loses precision would show, and so that EvoNorm-B0's max
+// takes its batch branch in channel 0 and its instance branch in channel 2.
 Tensor<double> values(std::uint64_t seed, double offset) {
   Tensor<double> t = filled<double>({kN, kC, kS}, 0);
   Rng rng(seed);
   for (std::size_t i = 0; i < t.size(); ++i)
-    t.data()[i] = offset * double(1 + (i / kS) % kC) + 2 * rng.uniform() - 1;
+    t.data()[i] = offset * (double((i / kS) % kC) - 1) + 2 * rng.uniform() - 1;
   return t;
 }
 
@@ -59,43 +60,49 @@ struct Share {
 
 }  // namespace
 
-TEST_CASE("sync=true over ranks of unequal shares equals batch norm of the whole batch") {
+TEST_CASE("sync=true over ranks of unequal shares equals the normalizer on the whole batch") {
   ReplicaGroup& group = world_group();
   REQUIRE(group.size() == 2);
   const Share share = group.rank() == 0 ? Share{0, 3} : Share{3, kN};  // 3 and 5 samples
   const Tensor<double> x = values(1, 100), dy = values(2, 0);
-
-  auto whole = make_normalizer<double>("batch", {kN, kC, kS});
-  Tensor<double> y_whole, dx_whole;
-  whole->forward(x, y_whole, Mode::train);
-  whole->backward(x, dy, dx_whole);
-
-  auto synced = make_normalizer<double>("batch:sync=true", {kN, kC, kS});
-  synced->join_replicas(&group);
-  const Tensor<double> x_share = rows(x, share.begin, share.end), dy_share = rows(dy, share.begin, share.end);
-  Tensor<double> y, dx;
-  synced->forward(x_share, y, Mode::train);
-  synced->backward(x_share, dy_share, dx);
-
   const std::size_t share_size = (share.end - share.begin) * kC * kS;
-  CHECK(max_abs_difference(y.data(), y_whole.data() + share.begin * kC * kS, share_size) < 1e-13);
-  CHECK(max_abs_difference(dx.data(), dx_whole.data() + share.begin * kC * kS, share_size) < 1e-13);
-  for (const char* name : {"running_mean", "running_var"})
-    CHECK(max_abs_difference(synced->buffer(name).data(), whole->buffer(name).data(), kC) < 1e-12);
-  CHECK(synced->buffer("num_batches_tracked").data()[0] == 1);
-  // dγ, dβ are the rank's own sums; over the ranks they are the whole batch's.
-  std::vector<double> scratch;
-  for (const char* name : {"weight", "bias"}) {
-    const Tensor<double>& own = *grad_of(*synced, name);
-    std::vector<double> summed(own.data(), own.data() + kC);
-    sum_in_rank_order(group, summed.data(), kC, scratch);
-    CHECK(max_abs_difference(summed.data(), grad_of(*whole, name)->data(), kC) < 1e-12);
+  // Every normalizer with the key (synced_statistics.hpp); batch_renorm after a first step, so
+  // that r and d are not 1 and 0.
+  for (const std::string kind : {"batch", "batch_renorm", "evonorm_b0", "switchable"}) {
+    CAPTURE(kind);
+    auto whole = make_normalizer<double>(kind, {kN, kC, kS});
+    auto synced = make_normalizer<double>(kind + ":sync=true", {kN, kC, kS});
+    synced->join_replicas(&group);
+    const Tensor<double> x_share = rows(x, share.begin, share.end),
+                         dy_share = rows(dy, share.begin, share.end);
+    Tensor<double> y_whole, dx_whole, y, dx;
+    for (int step = 0; step < 2; ++step) {
+      whole->forward(x, y_whole, Mode::train);
+      synced->forward(x_share, y, Mode::train);
+    }
+    whole->backward(x, dy, dx_whole);
+    synced->backward(x_share, dy_share, dx);
+
+    CHECK(max_abs_difference(y.data(), y_whole.data() + share.begin * kC * kS, share_size) < 1e-13);
+    CHECK(max_abs_difference(dx.data(), dx_whole.data() + share.begin * kC * kS, share_size) < 1e-13);
+    for (const auto& buffer : whole->buffers())
+      CHECK(max_abs_difference(synced->buffer(buffer.name).data(), buffer.value->data(),
+                               buffer.value->size()) < 1e-11);
+    // Parameter gradients are the rank's own sums; over the ranks they are the whole batch's.
+    std::vector<double> scratch;
+    for (const auto& parameter : whole->parameters()) {
+      CAPTURE(parameter.name);
+      const Tensor<double>& own = *grad_of(*synced, parameter.name);
+      std::vector<double> summed(own.data(), own.data() + own.size());
+      sum_in_rank_order(group, summed.data(), summed.size(), scratch);
+      CHECK(max_abs_difference(summed.data(), parameter.grad->data(), summed.size()) < 1e-11);
+    }
+    // Normalizing the share alone differs by far more than rounding on these unequal shares.
+    auto alone = make_normalizer<double>(kind, {kN, kC, kS});
+    Tensor<double> y_alone;
+    alone->forward(x_share, y_alone, Mode::train);
+    CHECK(max_abs_difference(y_alone.data(), y.data(), share_size) > 1e-4);
   }
-  // A mean of per-rank means would be off by far more than rounding on these unequal shares.
-  auto per_device = make_normalizer<double>("batch", {kN, kC, kS});
-  Tensor<double> y_alone;
-  per_device->forward(x_share, y_alone, Mode::train);
-  CHECK(max_abs_difference(y_alone.data(), y.data(), share_size) > 1e-3);
 }
 
 TEST_CASE("sync=true in evaluation mode uses the running buffers and no communication") {
