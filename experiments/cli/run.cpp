@@ -56,6 +56,7 @@ int sweep_command(int argc, char** argv, int first) {
       .repeated("set", "KEY=VALUE", "override a key; VALUE is TOML (lr=0.1, batch_size=[2,4,8], norm='\"batch\"') "
                                     "or an unquoted string (norm=group:num_groups=8)")
       .option("jobs", "N", "runs in parallel, one core each", std::to_string(cores))
+      .option("threads", "T", "threads inside each run (the results are the same bits for any T)", "1")
       .option("out", "DIR", "results store (default: runs/<name>, runs/<name>-quick with --quick); runs of "
                             "other configurations already in it are kept, never overwritten")
       .flag("quick", "apply the configuration's [quick] table (a scale that runs in seconds)")
@@ -73,6 +74,11 @@ int sweep_command(int argc, char** argv, int first) {
   const std::string shard_text = args.has("shard") ? args.get("shard") : "";
   const RunPlan plan = shard_text.empty() ? sweep.plan : shard_of(sweep.plan, parse_shard(shard_text));
   const std::size_t jobs = static_cast<std::size_t>(parse_long("--jobs", args.get("jobs"), 1));
+  const std::size_t threads = static_cast<std::size_t>(parse_long("--threads", args.get("threads"), 1));
+  constexpr std::size_t kMaxThreads = 256;
+  if (threads > kMaxThreads)
+    throw InputError("--threads " + std::to_string(threads) + ": at most " + std::to_string(kMaxThreads) +
+                     " threads per run");
   const std::string out_dir = output_dir(args, config);
   const std::string note = merged_combinations_note(plan);
 
@@ -87,7 +93,7 @@ int sweep_command(int argc, char** argv, int first) {
   check_processes_for(plan, processes, config.file);
   TrainingRuns training;
   if (processes.rank() > 0) {
-    serve_announced_runs(processes, plan, training);
+    serve_announced_runs(processes, plan, training, threads);
     return 0;
   }
   const EndOfSweepAnnouncement end_of_sweep(processes);
@@ -95,6 +101,7 @@ int sweep_command(int argc, char** argv, int first) {
   options.out_dir = out_dir;
   // Over several processes the runs go one at a time, each over its ranks.
   options.jobs = processes.size() > 1 ? 1 : jobs;
+  options.threads = threads;
   options.run = announcing_run_function(processes, training);
   options.expect = [&training](const std::vector<const RunConfig*>& pending) { training.expect(pending); };
   options.progress_out = stdout;

@@ -163,16 +163,17 @@ SweepCounts run_sweep(const SweepConfig& config, const RunPlan& plan, const Swee
   if (options.expect) options.expect(pending);
   Progress progress(options.progress_out, options.terminal, plan.runs.size(), counts.reused);
   const std::size_t workers = std::max<std::size_t>(1, std::min(options.jobs, pending.size()));
-  // Every run on one core, whatever --jobs says: runs are small, so threads inside a run cost
-  // more than they give (and spin against each other on a shared machine); parallelism comes
-  // from running runs side by side. BLAS's thread count is process-wide, OpenMP's per thread.
-  openblas_set_num_threads(1);
+  // One core per run unless --threads says otherwise: runs are small, so threads inside a run
+  // cost more than they give (and spin against each other on a shared machine); parallelism
+  // comes from running runs side by side. BLAS's thread count is process-wide, OpenMP's per thread.
+  const int threads = int(std::max<std::size_t>(1, options.threads));
+  openblas_set_num_threads(threads);
 
   std::atomic<std::size_t> next{0};
   std::atomic<bool> stop{false};
   std::exception_ptr first_error;
   auto worker = [&]() {
-    omp_set_num_threads(1);
+    omp_set_num_threads(threads);
     while (!stop) {
       const std::size_t i = next++;
       if (i >= pending.size()) return;

@@ -21,6 +21,7 @@ using RunFunction = std::function<TrainResult(const RunConfig& run, MetricSink& 
 struct SweepOptions {
   std::string out_dir;
   std::size_t jobs = 1;
+  std::size_t threads = 1;  // threads inside each run (OpenMP and BLAS); results do not depend on it
   RunFunction run;
   // Told which runs will execute before the first starts (optional).
   std::function<void(const std::vector<const RunConfig*>& pending)> expect;

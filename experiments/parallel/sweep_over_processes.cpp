@@ -50,10 +50,11 @@ EndOfSweepAnnouncement::~EndOfSweepAnnouncement() {
   processes_.broadcast_from_root(kNoMoreRuns);
 }
 
-void serve_announced_runs(MpiProcesses& processes, const RunPlan& plan, TrainingRuns& training) {
-  // One core per process, as run_sweep gives each run on rank 0.
-  openblas_set_num_threads(1);
-  omp_set_num_threads(1);
+void serve_announced_runs(MpiProcesses& processes, const RunPlan& plan, TrainingRuns& training,
+                          std::size_t threads) {
+  // As run_sweep sets them for each run on rank 0.
+  openblas_set_num_threads(int(threads));
+  omp_set_num_threads(int(threads));
   std::map<long, const RunConfig*> by_index;
   for (const RunConfig& run : plan.runs)
     by_index[long(run.index)] = &run;

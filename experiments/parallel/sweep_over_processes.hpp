@@ -30,6 +30,8 @@ class EndOfSweepAnnouncement {
 };
 
 // Ranks > 0: train the announced runs of `plan` (writing nothing) until rank 0 announces the end.
-void serve_announced_runs(MpiProcesses& processes, const RunPlan& plan, TrainingRuns& training);
+// threads: inside each run, as rank 0's (--threads).
+void serve_announced_runs(MpiProcesses& processes, const RunPlan& plan, TrainingRuns& training,
+                          std::size_t threads);
 
 }  // namespace normlab

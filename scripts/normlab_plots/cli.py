@@ -25,6 +25,7 @@ def parse_args(argv):
                "  depth             the model varies in depth (hidden layers) within a model kind\n"
                "  dropout           the model varies in its dropout rate\n"
                "  noniid            the training data order varies\n"
+               "  syncbn            the number of data-parallel ranks varies with the normalizer\n"
                "  running_stats     running/batch statistics recorded, norm varies only in running-statistics settings\n"
                "  curves            always\n"
                "  distributions     layer mean/std/percentiles recorded (not with running_stats)\n"

@@ -13,6 +13,7 @@ Rules (every applicable figure is drawn, in this order):
   depth             model varies, and some model kind appears at two or more depths (hidden layers)
   dropout           model varies in its dropout rate (model key dropout)
   noniid            the training data order (order) varies
+  syncbn            the number of data-parallel ranks (ranks) varies with the normalizer
   running_stats     layer_stats.csv has running_mean/running_var (with batch_mean/batch_var) and the
                     normalizers vary only in their running-statistics settings (e.g. batch norm momentum)
   santurkar         probes.csv has landscape, predictiveness or ics records (Santurkar et al. 2018)
@@ -23,7 +24,7 @@ Rules (every applicable figure is drawn, in this order):
 import re
 
 from . import batch_size, curves, depth, distributions, dropout, family, init_sensitivity, ioffe, lr_stability
-from . import model_specs, noniid, placement, running_stats, santurkar, style
+from . import model_specs, noniid, placement, running_stats, santurkar, style, syncbn
 from .load import ResultsError
 
 FIGURES = {  # stem -> (draw, takes the layer / run choice)
@@ -36,6 +37,7 @@ FIGURES = {  # stem -> (draw, takes the layer / run choice)
     "depth": (depth.draw, False),
     "dropout": (dropout.draw, False),
     "noniid": (noniid.draw, False),
+    "syncbn": (syncbn.draw, False),
     "running_stats": (running_stats.draw, True),
     "santurkar": (santurkar.draw, False),
     "curves": (curves.draw, False),
@@ -100,6 +102,8 @@ def chosen_figures(results):
         chosen.append("dropout")
     if "order" in keys:
         chosen.append("noniid")
+    if "ranks" in keys and norm_varies:
+        chosen.append("syncbn")
     running = {"running_mean", "running_var", "batch_mean", "batch_var"} <= stats
     if running and norm_varies and len(kinds) == 1 and style.uses_running_batch_statistics(next(iter(kinds))):
         chosen.append("running_stats")

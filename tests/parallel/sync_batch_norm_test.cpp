@@ -152,3 +152,21 @@ TEST_CASE("sync=true and virtual_batch_size cannot be combined") {
   CHECK_THROWS_WITH(make_normalizer<double>("batch:sync=true,virtual_batch_size=4", {kN, kC, kS}),
                     Catch::Contains("sync") && Catch::Contains("virtual_batch_size"));
 }
+
+TEST_CASE("sync=true outside a data-parallel group is the normalizer without it, bit for bit") {
+  const Tensor<double> x = values(6, 10), dy = values(7, 0);
+  for (const std::string kind : {"batch", "batch_renorm", "evonorm_b0", "switchable"}) {
+    CAPTURE(kind);
+    auto plain = make_normalizer<double>(kind, {kN, kC, kS});
+    auto synced = make_normalizer<double>(kind + ":sync=true", {kN, kC, kS});
+    Tensor<double> y_plain, y, dx_plain, dx;
+    for (int step = 0; step < 2; ++step) {
+      plain->forward(x, y_plain, Mode::train);
+      synced->forward(x, y, Mode::train);
+    }
+    plain->backward(x, dy, dx_plain);
+    synced->backward(x, dy, dx);
+    CHECK(max_abs_difference(y.data(), y_plain.data(), y.size()) == 0);
+    CHECK(max_abs_difference(dx.data(), dx_plain.data(), dx.size()) == 0);
+  }
+}

@@ -86,6 +86,10 @@ def main():
         run(base + ["--out", str(work / "single")])
         run(mpirun + base + ["--set", "ranks=2", "--out", str(work / "sync")])
         compare(curves(work / "sync"), curves(work / "single"), 1e-10, "sync=true over 2 ranks vs 1 process")
+        run(base + ["--threads", "2", "--out", str(work / "two_threads")])
+        if (work / "single" / "curves.csv").read_bytes() != (work / "two_threads" / "curves.csv").read_bytes():
+            fail("--threads 2 gave other curves than --threads 1")
+        print("ok: --threads 2: byte-identical curves.csv to --threads 1")
         run(mpirun + base + ["--set", "ranks=2", "--out", str(work / "sync_again")])
         if (work / "sync" / "curves.csv").read_bytes() != (work / "sync_again" / "curves.csv").read_bytes():
             fail("the same 2-rank sweep gave different curves.csv")
