@@ -96,9 +96,14 @@ int lr_range_command(int argc, char** argv, int first) {
   for (std::size_t r = 0; r < count; ++r) {
     const RunConfig& run = sweep.plan.runs[r];
     const Dataset data = make_dataset(run.data, run.train.seed);
-    Rng init_rng = Rng::stream(run.train.seed, "init");  // the model `normlab run` would train
-    Model<float> model = build_model<float>(run.model, data.sample_shape, data.num_classes, init_rng);
-    const LrRangeResult result = lr_range_test(model, data, run.train, options);
+    // The model `normlab run` would train, in the run's dtype.
+    const auto test_as = [&](auto zero) {
+      using T = decltype(zero);
+      Rng init_rng = Rng::stream(run.train.seed, "init");
+      Model<T> model = build_model<T>(run.model, data.sample_shape, data.num_classes, init_rng);
+      return lr_range_test(model, data, run.train, options);
+    };
+    const LrRangeResult result = run.dtype == "float64" ? test_as(0.0) : test_as(0.0f);
     for (const LrRangePoint& p : result.points)
       steps_csv += csv_row({run.id, run.label, std::to_string(p.step), shortest_number(p.lr),
                             shortest_number(p.loss), shortest_number(p.smoothed_loss)});

@@ -6,6 +6,7 @@
 #include "experiments/cli/args.hpp"
 #include "experiments/cli/commands.hpp"
 #include "experiments/models/model.hpp"
+#include "experiments/models/model_registry.hpp"
 #include "experiments/models/model_summary.hpp"
 #include "norms/core/errors.hpp"
 
@@ -70,13 +71,16 @@ int model_command(int argc, char** argv, int first) {
   options.placement = args.get("placement");
   options.bias = args.get("bias");
   options.init = args.get("init");
-  const bool is_mlp = options.model.rfind("mlp", 0) == 0 && (options.model.size() == 3 || options.model[3] == ':');
+  // A kind that can take its sizes from its spec (mlp's in= and out=) gets them from there; the
+  // others are shown for a CIFAR-sized input unless --input and --classes say otherwise.
+  const Spec model_spec = model_registry().check(options.model);
+  const bool sizes_from_spec = bool(model_registry().find(model_spec.kind()).traits.resolve_sizes);
   Shape input;
   if (args.has("input")) input = parse_input_shape(args.get("input"));
-  else if (!is_mlp) input = {3, 32, 32};
+  else if (!sizes_from_spec) input = {3, 32, 32};
   std::size_t classes = 0;
   if (args.has("classes")) classes = std::size_t(parse_long("--classes", args.get("classes"), 1));
-  else if (!is_mlp) classes = 10;
+  else if (!sizes_from_spec) classes = 10;
   Rng rng = Rng::stream(std::uint64_t(parse_long("--seed", args.get("seed"), 0)), "init");
 
   Model<float> model = build_model<float>(options, input, classes, rng);

@@ -6,6 +6,7 @@
 #include "experiments/data/batcher.hpp"
 #include "experiments/losses/loss.hpp"
 #include "experiments/optim/optimizer.hpp"
+#include "experiments/train/batch_dtype.hpp"
 #include "norms/core/errors.hpp"
 
 namespace normlab {
@@ -20,14 +21,17 @@ void check_lr_range_options(const LrRangeOptions& o) {
     throw InputError("the divergence factor must be a number > 1");
 }
 
-LrRangeResult lr_range_test(Model<float>& model, const Dataset& data, const TrainOptions& train,
+template <class T>
+LrRangeResult lr_range_test(Model<T>& model, const Dataset& data, const TrainOptions& train,
                             const LrRangeOptions& options) {
   check_lr_range_options(options);
   const LossKind loss_kind = parse_loss(train.loss);
   Batcher batcher(data.train, train.batch_size, train.drop_last, train.seed);
-  std::vector<ParameterRef<float>> parameters = model.parameters();
-  const std::unique_ptr<Optimizer<float>> optimizer = make_optimizer<float>(train.optimizer, parameters);
-  Tensor<float> x, dlogits;
+  std::vector<ParameterRef<T>> parameters = model.parameters();
+  const std::unique_ptr<Optimizer<T>> optimizer = make_optimizer<T>(train.optimizer, parameters);
+  Tensor<float> x;    // (B, *sample_shape) as the data set holds it
+  Tensor<T> x_model;  // the same in the model's dtype (unused for float)
+  Tensor<T> dlogits;  // (B, num_classes)
   std::vector<std::int32_t> labels;
 
   LrRangeResult result;
@@ -38,7 +42,7 @@ LrRangeResult lr_range_test(Model<float>& model, const Dataset& data, const Trai
   for (std::size_t s = 0; s < options.steps; ++s) {
     const double lr = options.min_lr * std::exp(ratio * double(s));
     batcher.next(x, labels);
-    const double loss = compute_loss(loss_kind, model.forward(x, Mode::train), labels, &dlogits);
+    const double loss = compute_loss(loss_kind, model.forward(batch_as(x, x_model), Mode::train), labels, &dlogits);
     average = options.smoothing * average + (1 - options.smoothing) * loss;
     correction *= options.smoothing;
     const double smoothed = average / (1 - correction);
@@ -59,5 +63,9 @@ LrRangeResult lr_range_test(Model<float>& model, const Dataset& data, const Trai
   }
   return result;
 }
+
+template LrRangeResult lr_range_test<float>(Model<float>&, const Dataset&, const TrainOptions&, const LrRangeOptions&);
+template LrRangeResult lr_range_test<double>(Model<double>&, const Dataset&, const TrainOptions&,
+                                             const LrRangeOptions&);
 
 }  // namespace normlab

@@ -43,8 +43,10 @@ struct LrRangeResult {
 // InputError naming the option when an option is out of range.
 void check_lr_range_options(const LrRangeOptions& options);
 
-// `train` gives the batch size, optimizer spec, loss, drop_last and seed.
-LrRangeResult lr_range_test(Model<float>& model, const Dataset& data, const TrainOptions& train,
+// `train` gives the batch size, optimizer spec, loss, drop_last and seed. T: the model's dtype
+// (the run's dtype key); batches are converted as the trainer converts them.
+template <class T>
+LrRangeResult lr_range_test(Model<T>& model, const Dataset& data, const TrainOptions& train,
                             const LrRangeOptions& options);
 
 }  // namespace normlab

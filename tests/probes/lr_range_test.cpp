@@ -116,3 +116,22 @@ TEST_CASE("normlab lr-range writes fresh files and refuses to overwrite one") {
   CHECK(run_normlab({"lr-range", "s.toml", "--runs", "1", "--out", "fresh.csv"}, dir.path()).status == 0);
   CHECK(read_csv(dir / "fresh_summary.csv").rows.size() == 1);
 }
+
+TEST_CASE("normlab lr-range trains the run's dtype: its first loss is the float64 run's first loss") {
+  TempDir dir("lr-range-dtype");
+  const std::string sweep = "model = \"mlp:widths=8\"\nsteps = 5\nseed = 3\n";
+  write_text(dir / "f64.toml", sweep + "dtype = \"float64\"\n");
+  write_text(dir / "f32.toml", sweep);
+  for (const char* name : {"f64", "f32"}) {
+    REQUIRE(run_normlab({"lr-range", std::string(name) + ".toml", "--steps", "5", "--out", std::string(name) + ".csv"},
+                        dir.path()).status == 0);
+    REQUIRE(run_normlab({"run", std::string(name) + ".toml", "--out", std::string(name) + "_run"}, dir.path()).status == 0);
+  }
+  const auto first_range_loss = [&](const char* name) { return read_csv(dir / (std::string(name) + ".csv")).rows.at(0).at(4); };
+  const auto first_run_loss = [&](const char* name) {
+    return read_csv(dir / (std::string(name) + "_run/curves.csv")).rows.at(0).at(5);  // step 1, train, loss
+  };
+  CHECK(first_range_loss("f64") == first_run_loss("f64"));
+  CHECK(first_range_loss("f32") == first_run_loss("f32"));
+  CHECK(first_range_loss("f64") != first_range_loss("f32"));  // double keeps digits float rounds away
+}
