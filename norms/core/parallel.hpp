@@ -9,11 +9,34 @@
 
 namespace normlab {
 
+// Whether a team of omp_get_max_threads() threads would find its cores: false when, over the
+// last sampling interval (~0.2 s), the machine's other processes kept so many cores busy that
+// fewer than threads - 1/2 were left for this one (Linux: /proc/stat's busy time minus this
+// process's own CPU time; true where that cannot be read). An OpenMP region is lockstep: it
+// ends when its last thread does, so on a machine whose cores other processes occupy, each
+// region waits for a scheduler slice (milliseconds) until its second thread gets a core, and 2
+// threads are many times slower than 1 (results/benchmarks/README.md, "threads on a shared machine").
+// Cheap: a clock read per call, the sample at most once per interval. Never changes a result,
+// as parallel_for's split never does.
+bool spare_cores_for_team();
+
+// Tests of the threaded paths (bit-identical results on 1 and 2 threads) must take them whatever
+// the machine's load: while one of these lives, spare_cores_for_team() says true.
+class AlwaysStartTeams {
+ public:
+  AlwaysStartTeams();
+  ~AlwaysStartTeams();
+  AlwaysStartTeams(const AlwaysStartTeams&) = delete;
+  AlwaysStartTeams& operator=(const AlwaysStartTeams&) = delete;
+};
+
 // Calls body(i) for i in [0, n); items are spread over the current OpenMP team.
-// Small loops run inline: a team costs microseconds to start.
+// Small loops run inline: a team costs microseconds to start on an idle machine, and a team
+// whose cores are taken by other processes costs milliseconds per loop (spare_cores_for_team).
 template <class Body>
 void parallel_for(std::size_t n, std::size_t work_per_item, Body body) {
-  const bool worth_threads = n > 1 && n * work_per_item >= (std::size_t(1) << 15) && omp_get_max_threads() > 1;
+  const bool worth_threads = n > 1 && n * work_per_item >= (std::size_t(1) << 15) && omp_get_max_threads() > 1 &&
+                             spare_cores_for_team();
   if (!worth_threads) {
     for (std::size_t i = 0; i < n; ++i) body(i);
     return;
