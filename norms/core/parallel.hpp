@@ -9,15 +9,15 @@
 
 namespace normlab {
 
-// Whether a team of omp_get_max_threads() threads would find its cores: false when, over the
-// last sampling interval (~0.2 s), the machine's other processes kept so many cores busy that
-// fewer than threads - 1/2 were left for this one (Linux: /proc/stat's busy time minus this
-// process's own CPU time; true where that cannot be read). An OpenMP region is lockstep: it
-// ends when its last thread does, so on a machine whose cores other processes occupy, each
-// region waits for a scheduler slice (milliseconds) until its second thread gets a core, and 2
-// threads are many times slower than 1 (results/benchmarks/README.md, "threads on a shared machine").
-// Cheap: a clock read per call, the sample at most once per interval. Never changes a result,
-// as parallel_for's split never does.
+// Whether a team of omp_get_max_threads() threads would find its cores. An OpenMP region is
+// lockstep: it ends when its last thread does, so where other processes occupy the cores, each
+// region waits a scheduler slice (milliseconds) for its second thread to get one, and 2 threads
+// are many times slower than 1 (results/benchmarks/README.md, "Threads on a shared machine").
+// False when, over the last interval of ~0.2 s, the machine's other processes left fewer than
+// threads - 1/2 cores to this one (Linux: /proc/stat's busy time minus this process's own CPU
+// time), and during the first interval; true where /proc/stat cannot be read. Cheap: a clock
+// read per call, the sample at most once per interval. Never changes a result, as parallel_for's
+// split never does.
 bool spare_cores_for_team();
 
 // Tests of the threaded paths (bit-identical results on 1 and 2 threads) must take them whatever
