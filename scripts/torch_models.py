@@ -374,12 +374,14 @@ class NormalizedLstm(torch.nn.Module):
     def forward(self, x):  # x: (N, T, I) -> (N, T, H)
         N, T, _ = x.shape
         H = self.hidden
-        gx = x @ self.weight_ih.t()  # (N, T, 4H): every step's input projection at once
+        # Every step's input projection at once, (N, T, 4H), split by unbind: its backward is one
+        # stack, where T slices gx[:, t] would each scatter into a zero (N, T, 4H) tensor.
+        gx = (x @ self.weight_ih.t()).unbind(1)
         h = x.new_zeros(N, H)
         c = x.new_zeros(N, H)
         outputs = []
         for t in range(T):
-            a = self.norm_ih(t, gx[:, t]) + self.bias_ih + self.norm_hh(t, h @ self.weight_hh.t()) + self.bias_hh
+            a = self.norm_ih(t, gx[t]) + self.bias_ih + self.norm_hh(t, h @ self.weight_hh.t()) + self.bias_hh
             i, f, g, o = a.split(H, dim=1)
             c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
             h = torch.sigmoid(o) * torch.tanh(self.norm_c(t, c))
