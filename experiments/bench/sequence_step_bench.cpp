@@ -46,7 +46,8 @@ void run_sequence_step(benchmark::State& state, const ModelOptions& options, std
   // activation and optimizer buffer (tens of MB of page faults), which the steady state never
   // does; PyTorch's side of compare_pytorch.py warms up the same way.
   step();
-  for (auto _ : state) step();
+  for (auto _ : state)
+    step();
   state.counters["tokens_per_second"] =
       benchmark::Counter(double(state.iterations() * batch * kContext), benchmark::Counter::kIsRate);
 }

@@ -30,8 +30,8 @@ std::string merged_combinations_note(const RunPlan& plan) {
     if (!info.traits.placement_applies) fixed_sites.push_back(info.kind);
   return "(" + std::to_string(plan.combinations) +
          " combinations: placement does not apply to the identity, weight reparameterizations, normalizers "
-         "that include their activation and models with fixed normalizer sites (" + join(fixed_sites, ", ") +
-         "), so their pre and post runs are one run, placement=n/a)";
+         "that include their activation and models with fixed normalizer sites (" +
+         join(fixed_sites, ", ") + "), so their pre and post runs are one run, placement=n/a)";
 }
 
 }  // namespace normlab::cli

@@ -77,10 +77,10 @@ RunConfig make_run(std::size_t index, const Assignment& a, const std::vector<std
   const std::string model_kind = Spec::parse(run.model.model, "model").kind();
   const bool model_places =
       !model_registry().contains(model_kind) || model_registry().find(model_kind).traits.placement_applies;
-  const bool placement_applies =
-      traits.role == NormRole::activation &&
-      !(traits.includes_activation && traits.includes_activation(normalizer_registry().parse(run.model.norm))) &&
-      (model_places || run.model.placement == "none");
+  const bool placement_applies = traits.role == NormRole::activation &&
+                                 !(traits.includes_activation &&
+                                   traits.includes_activation(normalizer_registry().parse(run.model.norm))) &&
+                                 (model_places || run.model.placement == "none");
   KeyValues values, identity;
   for (const auto& key : config_keys()) {
     if (key.name != "lr" && !a.count(key.name)) continue;

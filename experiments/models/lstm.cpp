@@ -92,7 +92,8 @@ ModelInfo lstm_info() {
       {{"layers", "1", "number of LSTM layers"},
        {"hidden", "128", "hidden (and cell) size"},
        {"embed", "64", "embedding width"}},
-      {build_lstm<float>, build_lstm<double>}, {{}, "", "", lstm_parameter_bound, /*placement_applies=*/false});
+      {build_lstm<float>, build_lstm<double>},
+      {{}, "", "", lstm_parameter_bound, /*placement_applies=*/false});
 }
 
 }  // namespace normlab

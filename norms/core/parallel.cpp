@@ -27,7 +27,8 @@ std::atomic<std::int64_t> next_sample_ns{0};  // steady clock
 std::mutex sampling;                          // one thread samples; the others use the verdict
 
 std::int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -42,8 +43,8 @@ double machine_busy_seconds() {
   if (got <= 0) return -1;
   text[got] = '\0';
   unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
-  if (std::sscanf(text, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &system, &idle, &iowait, &irq,
-                  &softirq, &steal) != 8)
+  if (std::sscanf(text, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &system, &idle, &iowait,
+                  &irq, &softirq, &steal) != 8)
     return -1;
   static const double tick = 1.0 / double(sysconf(_SC_CLK_TCK));
   return double(user + nice + system + irq + softirq + steal) * tick;
@@ -85,7 +86,11 @@ bool spare_cores_for_team() {
   return spare.load(std::memory_order_relaxed);
 }
 
-AlwaysStartTeams::AlwaysStartTeams() { always_teams.fetch_add(1); }
-AlwaysStartTeams::~AlwaysStartTeams() { always_teams.fetch_sub(1); }
+AlwaysStartTeams::AlwaysStartTeams() {
+  always_teams.fetch_add(1);
+}
+AlwaysStartTeams::~AlwaysStartTeams() {
+  always_teams.fetch_sub(1);
+}
 
 }  // namespace normlab

@@ -35,8 +35,8 @@ class AlwaysStartTeams {
 // whose cores are taken by other processes costs milliseconds per loop (spare_cores_for_team).
 template <class Body>
 void parallel_for(std::size_t n, std::size_t work_per_item, Body body) {
-  const bool worth_threads = n > 1 && n * work_per_item >= (std::size_t(1) << 15) && omp_get_max_threads() > 1 &&
-                             spare_cores_for_team();
+  const bool worth_threads = n > 1 && n * work_per_item >= (std::size_t(1) << 15) &&
+                             omp_get_max_threads() > 1 && spare_cores_for_team();
   if (!worth_threads) {
     for (std::size_t i = 0; i < n; ++i) body(i);
     return;

@@ -162,9 +162,11 @@ TEST_CASE("configuration errors exit 2 with one line naming file, key and what i
        "reparam = [\"none\", \"weight_std\"]\nsteps = 2\n",
        {},
        "bad.toml: the runs with model transformer:layers=1,width=8,heads=2, norm none, reparam weight_std"},
-      {"model = \"lstm:hidden=8,embed=4\"\ndata = \"markov:context=8,train=64,test=16\"\nnorm = \"layer\"\nsteps = 2\n",
+      {"model = \"lstm:hidden=8,embed=4\"\ndata = \"markov:context=8,train=64,test=16\"\n"
+       "norm = \"layer\"\nsteps = 2\n",
        {"reparam=spectral"},
-       "reparam 'spectral' does not apply to a sequence model (its weights are not reparameterized); valid: none"},
+       "reparam 'spectral' does not apply to a sequence model (its weights are not reparameterized); "
+       "valid: none"},
   };
   for (const auto& c : cases) {
     INFO(c.toml);
@@ -238,7 +240,8 @@ TEST_CASE("dry run of an lstm sweep in both placements: one run per normalizer, 
   REQUIRE(o.status == 0);
   CHECK_THAT(o.out, Catch::StartsWith("l: 3 runs into runs/l/\n(6 combinations: ") &&
                         Catch::Contains("models with fixed normalizer sites (lstm)"));
-  CHECK_THAT(o.out, Catch::Contains("  norm=layer placement=n/a\n") && Catch::Contains("  norm=rms placement=n/a\n"));
+  CHECK_THAT(o.out, Catch::Contains("  norm=layer placement=n/a\n") &&
+                        Catch::Contains("  norm=rms placement=n/a\n"));
   CHECK_THAT(o.out, !Catch::Contains("placement=pre") && !Catch::Contains("placement=post"));
   CHECK_FALSE(fs::exists(dir / "runs"));
 }

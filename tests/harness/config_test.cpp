@@ -150,16 +150,18 @@ TEST_CASE("placement does not apply to the identity and weight norm: their pre a
 }
 
 TEST_CASE("placement does not apply to the lstm: its pre and post runs are one run, placement none another") {
-  const SweepConfig config = parse_sweep_config(
-      "p.toml",
-      "model = \"lstm:hidden=8,embed=4\"\ndata = \"markov:context=8\"\nnorm = [\"none\", \"layer\", \"batch\"]\n"
-      "placement = [\"pre\", \"post\", \"none\"]\nsteps = 3\n",
-      {}, false);
+  const SweepConfig config =
+      parse_sweep_config("p.toml",
+                         "model = \"lstm:hidden=8,embed=4\"\ndata = \"markov:context=8\"\nnorm = [\"none\", "
+                         "\"layer\", \"batch\"]\n"
+                         "placement = [\"pre\", \"post\", \"none\"]\nsteps = 3\n",
+                         {}, false);
   const RunPlan plan = expand_sweep(config);
   CHECK(plan.combinations == 9);
   std::vector<std::string> labels;
   std::set<std::string> ids;
-  for (const auto& run : plan.runs) labels.push_back(run.label), ids.insert(run.id);
+  for (const auto& run : plan.runs)
+    labels.push_back(run.label), ids.insert(run.id);
   CHECK(labels == std::vector<std::string>{"norm=none placement=n/a", "norm=layer placement=n/a",
                                            "norm=layer placement=none", "norm=batch placement=n/a",
                                            "norm=batch placement=none"});

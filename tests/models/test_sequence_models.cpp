@@ -109,17 +109,19 @@ TEST_CASE("lstm placement pre and post build the same model, as its trait placem
   for (const char* norm : {"layer", "rms", "batch"}) {
     INFO(norm);
     Rng init_pre(4), init_post(4), data(6);
-    Model<double> pre = build_model<double>({"lstm:layers=2,hidden=4,embed=3", norm, "pre", "auto", "kaiming"},
-                                            {5}, 6, init_pre);
-    Model<double> post = build_model<double>({"lstm:layers=2,hidden=4,embed=3", norm, "post", "auto", "kaiming"},
-                                             {5}, 6, init_post);
+    Model<double> pre = build_model<double>(
+        {"lstm:layers=2,hidden=4,embed=3", norm, "pre", "auto", "kaiming"}, {5}, 6, init_pre);
+    Model<double> post = build_model<double>(
+        {"lstm:layers=2,hidden=4,embed=3", norm, "post", "auto", "kaiming"}, {5}, 6, init_post);
     REQUIRE(pre.layers().size() == post.layers().size());
-    for (std::size_t i = 0; i < pre.layers().size(); ++i) CHECK(pre.layers()[i]->describe() == post.layers()[i]->describe());
+    for (std::size_t i = 0; i < pre.layers().size(); ++i)
+      CHECK(pre.layers()[i]->describe() == post.layers()[i]->describe());
     auto pre_params = pre.parameters(), post_params = post.parameters();
     REQUIRE(pre_params.size() == post_params.size());
     for (std::size_t i = 0; i < pre_params.size(); ++i) {
       CHECK(pre_params[i].name == post_params[i].name);
-      CHECK(std::equal(pre_params[i].value->begin(), pre_params[i].value->end(), post_params[i].value->begin()));
+      CHECK(std::equal(pre_params[i].value->begin(), pre_params[i].value->end(),
+                       post_params[i].value->begin()));
     }
     const Tensor<double> x = token_ids(3, 5, 6, data);
     const Tensor<double> y_pre = pre.forward(x, Mode::train);
@@ -137,9 +139,10 @@ TEST_CASE("sequence models refuse every weight reparameterization in reparam, na
       for (const char* norm : {"none", "layer"}) {
         ModelOptions options{model, norm, "pre", "auto", "kaiming", info.traits.examples.front()};
         INFO(model << " norm=" << norm << " reparam=" << options.reparam);
-        CHECK_THROWS_WITH(build_model<float>(options, {4}, 5, init),
-                          Catch::Contains("reparam '" + options.reparam + "' does not apply to a sequence model") &&
-                              Catch::EndsWith("valid: none"));
+        CHECK_THROWS_WITH(
+            build_model<float>(options, {4}, 5, init),
+            Catch::Contains("reparam '" + options.reparam + "' does not apply to a sequence model") &&
+                Catch::EndsWith("valid: none"));
         ++refused;
       }
     }
