@@ -78,8 +78,8 @@ bool spare_cores_for_team() {
   if (last.wall > 0) {
     const double interval = current.wall - last.wall;
     const double others = (current.busy - last.busy) - (current.own - last.own);  // core-seconds
-    const double free_cores = double(sysconf(_SC_NPROCESSORS_ONLN)) - others / interval;
-    spare.store(free_cores >= double(omp_get_max_threads()) - 0.5, std::memory_order_relaxed);
+    spare.store(team_fits(double(sysconf(_SC_NPROCESSORS_ONLN)), others / interval, omp_get_max_threads()),
+                std::memory_order_relaxed);
   }
   last = current;
   next_sample_ns.store(now + std::int64_t(kSampleSeconds * 1e9), std::memory_order_relaxed);

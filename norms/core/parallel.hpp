@@ -20,6 +20,12 @@ namespace normlab {
 // split never does.
 bool spare_cores_for_team();
 
+// The verdict itself: whether `threads` threads fit on `online_cores` cores of which the other
+// processes kept `others_busy` busy on average (in cores) over the last interval.
+inline bool team_fits(double online_cores, double others_busy, int threads) {
+  return online_cores - others_busy >= double(threads) - 0.5;
+}
+
 // Tests of the threaded paths (bit-identical results on 1 and 2 threads) must take them whatever
 // the machine's load: while one of these lives, spare_cores_for_team() says true.
 class AlwaysStartTeams {
