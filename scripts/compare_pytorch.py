@@ -7,7 +7,9 @@
 What is compared: every normalizer of normlab's registry (`normlab list --json`, read through
 normlab_registry.py from the normlab next to the bench, or --normlab), on the cells normlab_bench
 registers for it: norm/<kind>/<f32|f64>/<forward|backward|fwdbwd>/<shape> with the kind's default
-keys, step/vgg/<kind>/f32 with its first registry example spec, and step/mlp_ioffe/f32. The
+keys, step/vgg/<kind>/f32 with its first registry example spec, and step/mlp_ioffe/f32; and the
+sequence steps step/transformer_nanogpt/<norm>/f32 and step/lstm/<norm>/f32 (compare_pytorch_sequence.py,
+which stops the script when a PyTorch model's parameter count differs from `normlab model`'s). The
 PyTorch side of a kind is torch_models.TORCH_BUILDERS[kind]: PyTorch's module where it has one, otherwise the
 autograd formula of scripts/torch_reference.py that the parity fixtures also come from (marked †
 in the table); a registered kind without a builder gets rows saying "no PyTorch implementation".
@@ -46,6 +48,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import normlab_registry  # noqa: E402  (normlab's registry: the one list of kinds)
+import compare_pytorch_sequence  # noqa: E402  (the step/transformer_nanogpt and step/lstm cells)
 
 torch_models = None  # scripts/torch_models.py (normalizer builders, models), imported in main() once torch is known to exist
 
@@ -243,6 +246,8 @@ class Cell:
         else:
             self.dtype, self.pass_, self.shape = parts[-1], None, None
             self.kind = parts[2] if parts[1] == "vgg" else None  # step/mlp_ioffe uses batch norm itself
+        # step/transformer_nanogpt/<norm>/f32, step/lstm/<norm>/f32: compare_pytorch_sequence.py
+        self.sequence = compare_pytorch_sequence.is_sequence_step(name)
 
     @property
     def setup_key(self):
@@ -270,7 +275,9 @@ def torch_cell_callables(torch, registry, cells):
     for group in by_setup.values():
         first = group[0]
         try:
-            if first.kind is None:  # step/mlp_ioffe
+            if first.sequence:
+                fns = {first.name: compare_pytorch_sequence.torch_step(torch, registry, first.name)}
+            elif first.kind is None:  # step/mlp_ioffe
                 fns = {first.name: torch_step(torch, torch_mlp(torch), (60, 784))}
             else:
                 entry = registry.get(first.kind)
@@ -382,6 +389,8 @@ def tensors_written(pass_):
 
 def pytorch_side(cell, registry):
     """(what the cell is compared with, whether it is an autograd formula) for the table."""
+    if cell.sequence:
+        return compare_pytorch_sequence.reference(cell.name)
     if cell.kind is None:
         return "nn.BatchNorm1d", False
     builder = torch_models.TORCH_BUILDERS.get(cell.kind)
@@ -608,6 +617,7 @@ def main():
     import matplotlib.pyplot as plt
     global torch_models
     import torch_models
+    compare_pytorch_sequence.torch_models = torch_models
 
     bench = args.bench or find_bench()
     if bench is None or not Path(bench).exists():
@@ -631,6 +641,11 @@ def main():
             print(f"compare_pytorch.py: warning: normlab_bench has no cells for registered kind '{kind}'",
                   file=sys.stderr)
     check_vgg_models(torch, registry, sorted({c.kind for c in cells if c.kind and not c.is_norm}))
+    try:
+        compare_pytorch_sequence.check_models(registry, [c.name for c in cells if c.sequence])
+    except compare_pytorch_sequence.ModelMismatch as error:
+        print(f"compare_pytorch.py: {error}", file=sys.stderr)
+        return 2
     threads_list = [int(t) for t in args.threads.split(",")]
     args.out.mkdir(parents=True, exist_ok=True)
 

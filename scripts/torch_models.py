@@ -238,3 +238,193 @@ def build(registry, settings, sample_shape, classes):
         raise NotImplementedError(f"model '{kind}' has no PyTorch counterpart here (have: {', '.join(MODELS)})")
     model_keys = dict(MODEL_DEFAULTS[kind], **keys)
     return MODELS[kind](ModelSpec(registry, settings), model_keys, tuple(sample_shape), classes)
+
+
+# ----------------------------------------------------------------------------------------------
+# Sequence models: experiments/models/transformer.cpp and lstm.cpp, layer for layer. Samples are
+# windows of T token ids (sample_shape (T,)), classes the vocabulary; the models return logits
+# (N·T, V) as normlab's do, and every normalizer works on rows of tokens (N·T, C): layer and rms
+# per token, batch per channel over the batch and the time positions.
+
+def _token_norm(spec, width):
+    """The per-token normalizer of a sequence model for (N·T, width) rows, or None for the identity."""
+    norm = spec.activation_norm((width,))
+    return None if isinstance(norm, torch.nn.Identity) else norm
+
+
+def _apply(module, x):
+    return x if module is None else module(x)
+
+
+class TransformerBlock(torch.nn.Module):
+    """layers/transformer_block.hpp: pre  h = x + attn(ln_1(x)); y = h + mlp(ln_2(h))
+                                    post h = ln_1(x + attn(x)); y = ln_2(h + mlp(h)),
+    causal multi-head self-attention (c_attn, c_proj) and a GELU MLP (c_fc, c_proj), residual
+    dropout on each branch's output. x: (N·T, C)."""
+
+    def __init__(self, spec, context, width, heads, mlp_width, bias, dropout, std, residual_std):
+        super().__init__()
+        self.pre, self.context, self.heads = spec.placement != "post", context, heads
+        self.ln_1, self.ln_2 = _token_norm(spec, width), _token_norm(spec, width)
+        self.c_attn = torch.nn.Linear(width, 3 * width, bias=bias)
+        self.attn_proj = torch.nn.Linear(width, width, bias=bias)
+        self.c_fc = torch.nn.Linear(width, mlp_width, bias=bias)
+        self.mlp_proj = torch.nn.Linear(mlp_width, width, bias=bias)
+        for linear, s in ((self.c_attn, std), (self.attn_proj, residual_std), (self.c_fc, std),
+                          (self.mlp_proj, residual_std)):
+            torch.nn.init.normal_(linear.weight, 0.0, s)
+            if linear.bias is not None:
+                torch.nn.init.zeros_(linear.bias)
+        self.drop_1 = torch.nn.Dropout(dropout) if dropout > 0 else None
+        self.drop_2 = torch.nn.Dropout(dropout) if dropout > 0 else None
+        self.register_buffer("causal", torch.tril(torch.ones(context, context, dtype=torch.bool)), persistent=False)
+
+    def attn(self, x):
+        rows, width = x.shape
+        T, H = self.context, self.heads
+        q, k, v = self.c_attn(x).view(rows // T, T, 3 * width).split(width, dim=2)
+        q, k, v = (t.view(rows // T, T, H, width // H).transpose(1, 2) for t in (q, k, v))  # (N, H, T, d)
+        scores = (q @ k.transpose(-2, -1)) / math.sqrt(width // H)
+        probs = scores.masked_fill(~self.causal, float("-inf")).softmax(-1)
+        return _apply(self.drop_1, self.attn_proj((probs @ v).transpose(1, 2).reshape(rows, width)))
+
+    def mlp(self, x):
+        return _apply(self.drop_2, self.mlp_proj(torch.nn.functional.gelu(self.c_fc(x))))
+
+    def forward(self, x):
+        if self.pre:
+            h = x + self.attn(_apply(self.ln_1, x))
+            return h + self.mlp(_apply(self.ln_2, h))
+        h = _apply(self.ln_1, x + self.attn(x))
+        return _apply(self.ln_2, h + self.mlp(h))
+
+
+class Transformer(torch.nn.Module):
+    """transformer:layers,width,heads,mlp_ratio,dropout,tie_weights: token + learned position
+    embeddings [-> Dropout] -> blocks -> (pre: final norm) -> head (tied: the token embedding's
+    weight), GPT-2's initialization (normal 0.02, residual projections 0.02/√(2·layers), biases 0)."""
+
+    def __init__(self, spec, model_keys, context, vocab):
+        super().__init__()
+        layers, width, heads = int(model_keys["layers"]), int(model_keys["width"]), int(model_keys["heads"])
+        dropout = float(model_keys["dropout"])
+        std, residual_std = 0.02, 0.02 / math.sqrt(2.0 * layers)
+        bias = spec.keeps_bias(None)
+        self.wte, self.wpe = torch.nn.Embedding(vocab, width), torch.nn.Embedding(context, width)
+        torch.nn.init.normal_(self.wte.weight, 0.0, std)
+        torch.nn.init.normal_(self.wpe.weight, 0.0, std)
+        self.drop = torch.nn.Dropout(dropout) if dropout > 0 else None
+        self.blocks = torch.nn.ModuleList(
+            TransformerBlock(spec, context, width, heads, int(model_keys["mlp_ratio"]) * width, bias, dropout, std,
+                             residual_std) for _ in range(layers))
+        self.ln_f = _token_norm(spec, width) if spec.placement != "post" else None
+        self.head = None
+        if model_keys["tie_weights"] != "true":
+            self.head = torch.nn.Linear(width, vocab, bias=False)
+            torch.nn.init.normal_(self.head.weight, 0.0, std)
+        self.register_buffer("positions", torch.arange(context), persistent=False)
+
+    def forward(self, idx):
+        x = _apply(self.drop, (self.wte(idx) + self.wpe(self.positions)).reshape(-1, self.wte.embedding_dim))
+        for block in self.blocks:
+            x = block(x)
+        x = _apply(self.ln_f, x)
+        return x @ self.wte.weight.t() if self.head is None else self.head(x)
+
+
+class StepNorms(torch.nn.Module):
+    """layers/step_normalizers.hpp: one normalizer per time step sharing step 0's parameters; a
+    normalizer with running buffers (batch) keeps its own per step (Cooijmans et al. 2017)."""
+
+    def __init__(self, spec, steps, features, gain):
+        super().__init__()
+        self.steps = torch.nn.ModuleList(spec.activation_norm((features,)) for _ in range(steps))
+        first = self.steps[0]
+        with torch.no_grad():
+            if getattr(first, "weight", None) is not None:
+                first.weight.fill_(gain)
+        for step in self.steps[1:]:  # the same Parameter objects: gradients add up in step 0's
+            for name, _ in list(step.named_parameters(recurse=False)):
+                delattr(step, name)
+                setattr(step, name, getattr(first, name))
+
+    def forward(self, t, x):
+        return self.steps[t](x)
+
+
+class NormalizedLstm(torch.nn.Module):
+    """layers/lstm.hpp with normalizers at Ba et al.'s sites, step by step:
+    a_t = norm_ih_t(x_t W_ihᵀ) + b_ih + norm_hh_t(h_{t-1} W_hhᵀ) + b_hh; c_t = f c_{t-1} + i g;
+    h_t = o tanh(norm_c_t(c_t)); gates i, f, g, o as torch.nn.LSTM, state from zero."""
+
+    def __init__(self, spec, input_size, hidden, steps, gain):
+        super().__init__()
+        self.hidden = hidden
+        self.weight_ih = torch.nn.Parameter(torch.empty(4 * hidden, input_size))
+        self.weight_hh = torch.nn.Parameter(torch.empty(4 * hidden, hidden))
+        self.bias_ih = torch.nn.Parameter(torch.empty(4 * hidden))
+        self.bias_hh = torch.nn.Parameter(torch.empty(4 * hidden))
+        self.norm_ih = StepNorms(spec, steps, 4 * hidden, gain)
+        self.norm_hh = StepNorms(spec, steps, 4 * hidden, gain)
+        self.norm_c = StepNorms(spec, steps, hidden, gain)
+
+    def lstm_weights(self):
+        return [self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh]
+
+    def forward(self, x):  # x: (N, T, I) -> (N, T, H)
+        N, T, _ = x.shape
+        H = self.hidden
+        # Every step's input projection at once, (N, T, 4H), split by unbind: its backward is one
+        # stack, where T slices gx[:, t] would each scatter into a zero (N, T, 4H) tensor.
+        gx = (x @ self.weight_ih.t()).unbind(1)
+        h = x.new_zeros(N, H)
+        c = x.new_zeros(N, H)
+        outputs = []
+        for t in range(T):
+            a = self.norm_ih(t, gx[t]) + self.bias_ih + self.norm_hh(t, h @ self.weight_hh.t()) + self.bias_hh
+            i, f, g, o = a.split(H, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(self.norm_c(t, c))
+            outputs.append(h)
+        return torch.stack(outputs, dim=1)
+
+
+class Lstm(torch.nn.Module):
+    """lstm:layers,hidden,embed: Embedding(V, embed) -> layers × LSTM(hidden) -> Linear(hidden, V);
+    torch.nn.LSTM itself without a normalizer, NormalizedLstm with one. PyTorch's initialization
+    (embedding normal(0, 1), the rest uniform(±1/√hidden)), as normlab's."""
+
+    def __init__(self, spec, model_keys, context, vocab):
+        super().__init__()
+        layers, hidden, embed = int(model_keys["layers"]), int(model_keys["hidden"]), int(model_keys["embed"])
+        normalized = spec.norm_entry["role"] == "activation" and spec.placement != "none"
+        gain = 0.1 if normalized and spec.norm_entry.get("batch_statistics") else 1.0
+        self.embedding = torch.nn.Embedding(vocab, embed)
+        if normalized:
+            self.lstm = torch.nn.ModuleList(NormalizedLstm(spec, embed if l == 0 else hidden, hidden, context, gain)
+                                            for l in range(layers))
+            bound = 1.0 / math.sqrt(hidden)
+            with torch.no_grad():
+                for layer in self.lstm:
+                    for p in layer.lstm_weights():
+                        p.uniform_(-bound, bound)
+        else:
+            self.lstm = torch.nn.LSTM(embed, hidden, num_layers=layers, batch_first=True)
+        self.head = torch.nn.Linear(hidden, vocab)  # PyTorch's Linear init is uniform(±1/√fan_in)
+
+    def forward(self, idx):
+        x = self.embedding(idx)
+        if isinstance(self.lstm, torch.nn.LSTM):
+            x, _ = self.lstm(x)
+        else:
+            for layer in self.lstm:
+                x = layer(x)
+        return self.head(x.reshape(-1, x.shape[-1]))
+
+
+MODELS.update({"transformer": lambda spec, keys, shape, classes: Transformer(spec, keys, shape[0], classes),
+               "lstm": lambda spec, keys, shape, classes: Lstm(spec, keys, shape[0], classes)})
+MODEL_DEFAULTS.update({
+    "transformer": {"layers": "4", "width": "128", "heads": "4", "mlp_ratio": "4", "dropout": "0",
+                    "tie_weights": "true"},
+    "lstm": {"layers": "1", "hidden": "128", "embed": "64"}})

@@ -1,6 +1,6 @@
 // One full training step of the sequence models on token windows (training-mode forward, per-token
 // cross-entropy and its gradient, zero_grad, backward, AdamW update), the loop body of
-// normlab::train without the data loading:
+// normlab::train without the data loading, after one untimed warm-up step:
 //   step/transformer_nanogpt/<norm>/f32  nanoGPT's CPU Transformer (4 layers, 4 heads, width 128,
 //                                        context 64, vocabulary 65, batch 12), Pre-LN
 //   step/lstm/<norm>/f32                 lstm:layers=1,hidden=128,embed=64, context 64, batch 32
@@ -33,7 +33,7 @@ void run_sequence_step(benchmark::State& state, const ModelOptions& options, std
   for (std::size_t i = 0; i < labels.size(); ++i)
     labels[i] = std::int32_t(i + 1 < labels.size() ? x.data()[i + 1] : x.data()[0]);
   Tensor<float> dlogits;  // (batch·T, V)
-  for (auto _ : state) {
+  const auto step = [&] {
     const Tensor<float>& logits = model.forward(x, Mode::train);
     const double loss = cross_entropy_loss(logits, labels, &dlogits);
     benchmark::DoNotOptimize(loss);
@@ -41,7 +41,13 @@ void run_sequence_step(benchmark::State& state, const ModelOptions& options, std
     model.backward(dlogits);
     optimizer->step(1e-3);
     benchmark::ClobberMemory();
-  }
+  };
+  // One untimed step first: the first forward and backward allocate and first-touch every
+  // activation and optimizer buffer (tens of MB of page faults), which the steady state never
+  // does; PyTorch's side of compare_pytorch.py warms up the same way.
+  step();
+  for (auto _ : state)
+    step();
   state.counters["tokens_per_second"] =
       benchmark::Counter(double(state.iterations() * batch * kContext), benchmark::Counter::kIsRate);
 }

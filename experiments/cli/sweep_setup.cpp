@@ -2,7 +2,9 @@
 
 #include "experiments/harness/combination_checks.hpp"
 #include "experiments/harness/spec_checks.hpp"
+#include "experiments/models/model_registry.hpp"
 #include "norms/core/errors.hpp"
+#include "norms/core/spec.hpp"
 
 namespace normlab::cli {
 
@@ -23,9 +25,13 @@ std::string output_dir(const Args& args, const SweepConfig& config) {
 
 std::string merged_combinations_note(const RunPlan& plan) {
   if (plan.combinations <= plan.runs.size()) return "";
+  std::vector<std::string> fixed_sites;  // the model kinds that place their normalizers themselves
+  for (const auto& info : model_registry().entries())
+    if (!info.traits.placement_applies) fixed_sites.push_back(info.kind);
   return "(" + std::to_string(plan.combinations) +
-         " combinations: placement does not apply to the identity, weight reparameterizations and normalizers "
-         "that include their activation, so their pre and post runs are one run, placement=n/a)";
+         " combinations: placement does not apply to the identity, weight reparameterizations, normalizers "
+         "that include their activation and models with fixed normalizer sites (" +
+         join(fixed_sites, ", ") + "), so their pre and post runs are one run, placement=n/a)";
 }
 
 }  // namespace normlab::cli

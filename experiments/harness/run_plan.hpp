@@ -15,7 +15,8 @@
 namespace normlab {
 
 // The placement column of runs whose normalizer has no placement (the identity, weight
-// reparameterizations): their pre and post runs are the same run, trained once.
+// reparameterizations) or whose model fixes its normalizer sites (lstm): their pre and post runs
+// are the same run, trained once.
 inline const char* const kPlacementNotApplicable = "n/a";
 
 struct RunConfig {

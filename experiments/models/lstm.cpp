@@ -5,7 +5,8 @@
 // hidden-to-hidden pre-activations separately and the cell state before its tanh
 // (layers/lstm.hpp); a normalizer with batch statistics gets separate statistics per time step
 // and gains initialized to 0.1 (Cooijmans et al. 2017). Placement does not change an LSTM
-// (the sites are fixed); placement none means no normalizer. Initialization as PyTorch:
+// (the sites are fixed: trait placement_applies = false, so a sweep's pre and post runs are one
+// run, placement=n/a); placement none means no normalizer. Initialization as PyTorch:
 // embedding normal(0, 1), LSTM and output weights and biases uniform(±1/√hidden).
 #include <cmath>
 #include <memory>
@@ -91,7 +92,8 @@ ModelInfo lstm_info() {
       {{"layers", "1", "number of LSTM layers"},
        {"hidden", "128", "hidden (and cell) size"},
        {"embed", "64", "embedding width"}},
-      {build_lstm<float>, build_lstm<double>}, {{}, "", "", lstm_parameter_bound});
+      {build_lstm<float>, build_lstm<double>},
+      {{}, "", "", lstm_parameter_bound, /*placement_applies=*/false});
 }
 
 }  // namespace normlab

@@ -28,6 +28,10 @@ struct ModelTraits {
   // for samples of sample_shape, from the spec alone, so that validation can refuse an impossible
   // model before allocating it.
   std::function<double(const Spec& spec, const Shape& sample_shape, std::size_t num_classes)> parameter_bound;
+  // Whether placement pre and post build different models of this kind: false where the kind
+  // fixes its normalizer sites itself (lstm), so that a sweep trains its pre and post runs once,
+  // as placement=n/a. Placement none (no normalizer) stays a model of its own either way.
+  bool placement_applies = true;
 };
 
 using ModelInfo = KindEntry<PerDtype<ModelFactory>, ModelTraits>;

@@ -27,9 +27,16 @@ void check_sequence_norm(const std::string& model, const ModelOptions& options) 
              : std::string("includes its own activation")) +
         "; valid: " + join(allowed, ", "));
   }
-  if (options.reparam != "none" && normalizer_traits(options.reparam).role != NormRole::identity)
+  // Their Linear weights are built by the model itself, not through the placement builder's
+  // reparameterized hidden layers, so a weight reparameterization would silently do nothing.
+  if (normalizer_traits(options.reparam).role != NormRole::identity) {
+    std::vector<std::string> identities;
+    for (const auto& info : normalizer_registry().entries())
+      if (info.traits.role == NormRole::identity) identities.push_back(info.kind);
     throw InputError("model '" + model + "': reparam '" + options.reparam +
-                     "' is not supported by sequence models; use reparam = \"none\"");
+                     "' does not apply to a sequence model (its weights are not reparameterized); valid: " +
+                     join(identities, ", "));
+  }
 }
 
 }  // namespace normlab

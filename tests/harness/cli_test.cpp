@@ -157,6 +157,16 @@ TEST_CASE("configuration errors exit 2 with one line naming file, key and what i
       {"steps = 2\n", {"data=glyphs:train=9"}, "batch_size 32 is larger than the 9 training samples"},
       {"steps = 2\ndata = \"glyphs\"\n[quick]\nsteps = 1\n", {"norm=group:num_groups=3"}, "norm"},
       {base + "lr = 0.1\nlr = 0.2\n", {}, "bad.toml:5:"},
+      // A weight reparameterization beside a sequence model: its weights are built by the model.
+      {"model = \"transformer:layers=1,width=8,heads=2\"\ndata = \"markov:context=8,train=64,test=16\"\n"
+       "reparam = [\"none\", \"weight_std\"]\nsteps = 2\n",
+       {},
+       "bad.toml: the runs with model transformer:layers=1,width=8,heads=2, norm none, reparam weight_std"},
+      {"model = \"lstm:hidden=8,embed=4\"\ndata = \"markov:context=8,train=64,test=16\"\n"
+       "norm = \"layer\"\nsteps = 2\n",
+       {"reparam=spectral"},
+       "reparam 'spectral' does not apply to a sequence model (its weights are not reparameterized); "
+       "valid: none"},
   };
   for (const auto& c : cases) {
     INFO(c.toml);
@@ -218,6 +228,21 @@ TEST_CASE("dry run: prints the expanded runs in order and writes nothing") {
   CHECK(labels[0] == "norm=batch batch_size=32 lr=0.1 seed=0");
   CHECK(labels[1] == "norm=batch batch_size=32 lr=0.1 seed=1");
   CHECK(labels[5] == "norm=batch batch_size=16 lr=0.05 seed=2");
+  CHECK_FALSE(fs::exists(dir / "runs"));
+}
+
+TEST_CASE("dry run of an lstm sweep in both placements: one run per normalizer, and the note says why") {
+  TempDir dir("dry_lstm");
+  write_text(dir / "l.toml",
+             "model = \"lstm:hidden=8,embed=4\"\ndata = \"markov:context=8,train=64,test=16\"\n"
+             "norm = [\"none\", \"layer\", \"rms\"]\nplacement = [\"pre\", \"post\"]\nsteps = 2\n");
+  const Outcome o = run_normlab({"run", "l.toml", "--dry-run"}, dir.path());
+  REQUIRE(o.status == 0);
+  CHECK_THAT(o.out, Catch::StartsWith("l: 3 runs into runs/l/\n(6 combinations: ") &&
+                        Catch::Contains("models with fixed normalizer sites (lstm)"));
+  CHECK_THAT(o.out, Catch::Contains("  norm=layer placement=n/a\n") &&
+                        Catch::Contains("  norm=rms placement=n/a\n"));
+  CHECK_THAT(o.out, !Catch::Contains("placement=pre") && !Catch::Contains("placement=post"));
   CHECK_FALSE(fs::exists(dir / "runs"));
 }
 

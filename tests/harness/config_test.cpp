@@ -149,6 +149,39 @@ TEST_CASE("placement does not apply to the identity and weight norm: their pre a
   CHECK(plan.runs[3].model.norm == "weight");
 }
 
+TEST_CASE("placement does not apply to the lstm: its pre and post runs are one run, placement none another") {
+  const SweepConfig config =
+      parse_sweep_config("p.toml",
+                         "model = \"lstm:hidden=8,embed=4\"\ndata = \"markov:context=8\"\nnorm = [\"none\", "
+                         "\"layer\", \"batch\"]\n"
+                         "placement = [\"pre\", \"post\", \"none\"]\nsteps = 3\n",
+                         {}, false);
+  const RunPlan plan = expand_sweep(config);
+  CHECK(plan.combinations == 9);
+  std::vector<std::string> labels;
+  std::set<std::string> ids;
+  for (const auto& run : plan.runs)
+    labels.push_back(run.label), ids.insert(run.id);
+  CHECK(labels == std::vector<std::string>{"norm=none placement=n/a", "norm=layer placement=n/a",
+                                           "norm=layer placement=none", "norm=batch placement=n/a",
+                                           "norm=batch placement=none"});
+  CHECK(ids.size() == plan.runs.size());
+  REQUIRE(plan.runs.size() == 5);
+  CHECK(plan.runs[1].model.placement == "pre");  // the first of the merged combinations is the one trained
+  CHECK(plan.runs[2].model.placement == "none");
+  CHECK(plan.runs[1].canonical.find("placement=n/a\n") != std::string::npos);
+
+  // The transformer places its normalizer: pre and post stay two runs.
+  const RunPlan transformer = expand_sweep(parse_sweep_config(
+      "t.toml",
+      "model = \"transformer:layers=1,width=8,heads=2\"\ndata = \"markov:context=8\"\nnorm = \"layer\"\n"
+      "placement = [\"pre\", \"post\"]\nsteps = 3\n",
+      {}, false));
+  REQUIRE(transformer.runs.size() == 2);
+  CHECK(transformer.runs[0].label == "placement=pre");
+  CHECK(transformer.runs[1].label == "placement=post");
+}
+
 TEST_CASE("a sweep's size is checked before anything is expanded") {
   std::string values;
   for (int i = 0; i < 400; ++i) values += (i ? "," : "") + std::to_string(i);

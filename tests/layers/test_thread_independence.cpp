@@ -12,6 +12,7 @@
 #include "experiments/layers/linear.hpp"
 #include "experiments/layers/pooling.hpp"
 #include "layers/gradcheck.hpp"
+#include "norms/core/parallel.hpp"
 
 using namespace normlab;
 using namespace normlab::testing;
@@ -42,6 +43,7 @@ void check_same_bits_for_1_and_2_threads(L& layer, const Shape& x_shape, const S
   for (auto& p : layer.parameters())
     for (std::size_t i = 0; i < p.value->size(); ++i) p.value->data()[i] = float(rng.normal(0.0, 0.1));
   const Tensor<float> x = random_float(x_shape, rng), dy = random_float(y_shape, rng);
+  const AlwaysStartTeams teams;  // the 2-thread pass takes the threaded paths however loaded the machine is
   const int saved = omp_get_max_threads();
   omp_set_num_threads(1);
   const auto one = step_outputs(layer, x, dy);

@@ -2,9 +2,11 @@
 // parameter gradient of small Transformers in both placements with every per-token normalizer,
 // with and without weight tying; normalizers that need spatial dims or that include an
 // activation are refused with the list of those that apply (asked of the registry's traits).
+#include <algorithm>
 #include <string>
 
 #include "experiments/models/model.hpp"
+#include "experiments/models/model_registry.hpp"
 #include "layers/gradcheck.hpp"
 #include "norms/registry.hpp"
 
@@ -98,4 +100,53 @@ TEST_CASE("lstm gradients with every per-step normalizer, and its layers") {
   options.norm = "instance";
   CHECK_THROWS_WITH(build_model<float>(options, {6}, 7, init),
                     Catch::Contains("does not apply to a sequence model"));
+}
+
+TEST_CASE("lstm placement pre and post build the same model, as its trait placement_applies = false says") {
+  const Spec spec = model_registry().parse("lstm");
+  REQUIRE_FALSE(model_registry().find(spec.kind()).traits.placement_applies);
+  CHECK(model_registry().find("transformer").traits.placement_applies);
+  for (const char* norm : {"layer", "rms", "batch"}) {
+    INFO(norm);
+    Rng init_pre(4), init_post(4), data(6);
+    Model<double> pre = build_model<double>(
+        {"lstm:layers=2,hidden=4,embed=3", norm, "pre", "auto", "kaiming"}, {5}, 6, init_pre);
+    Model<double> post = build_model<double>(
+        {"lstm:layers=2,hidden=4,embed=3", norm, "post", "auto", "kaiming"}, {5}, 6, init_post);
+    REQUIRE(pre.layers().size() == post.layers().size());
+    for (std::size_t i = 0; i < pre.layers().size(); ++i)
+      CHECK(pre.layers()[i]->describe() == post.layers()[i]->describe());
+    auto pre_params = pre.parameters(), post_params = post.parameters();
+    REQUIRE(pre_params.size() == post_params.size());
+    for (std::size_t i = 0; i < pre_params.size(); ++i) {
+      CHECK(pre_params[i].name == post_params[i].name);
+      CHECK(std::equal(pre_params[i].value->begin(), pre_params[i].value->end(),
+                       post_params[i].value->begin()));
+    }
+    const Tensor<double> x = token_ids(3, 5, 6, data);
+    const Tensor<double> y_pre = pre.forward(x, Mode::train);
+    const Tensor<double>& y_post = post.forward(x, Mode::train);
+    CHECK(std::equal(y_pre.begin(), y_pre.end(), y_post.begin()));
+  }
+}
+
+TEST_CASE("sequence models refuse every weight reparameterization in reparam, naming what is allowed") {
+  Rng init(1);
+  std::size_t refused = 0;
+  for (const char* model : {"transformer:layers=1,width=8,heads=2", "lstm:hidden=4,embed=3"})
+    for (const auto& info : normalizer_registry().entries()) {
+      if (info.traits.role != NormRole::weight) continue;
+      for (const char* norm : {"none", "layer"}) {
+        ModelOptions options{model, norm, "pre", "auto", "kaiming", info.traits.examples.front()};
+        INFO(model << " norm=" << norm << " reparam=" << options.reparam);
+        CHECK_THROWS_WITH(
+            build_model<float>(options, {4}, 5, init),
+            Catch::Contains("reparam '" + options.reparam + "' does not apply to a sequence model") &&
+                Catch::EndsWith("valid: none"));
+        ++refused;
+      }
+    }
+  CHECK(refused >= 2 * 2 * 3);  // weight, spectral and weight_std at least
+  ModelOptions identity{"lstm:hidden=4,embed=3", "layer", "pre", "auto", "kaiming", "none"};
+  CHECK_NOTHROW(build_model<float>(identity, {4}, 5, init));
 }
