@@ -8,6 +8,9 @@
 //                           per width; global average pool; Linear) on 3x32x32 at batch 32, SGD.
 //                           group uses num_groups=8 (32 does not divide 16 channels); weight norm
 //                           reparameterizes the hidden conv weights; none is the plain CNN.
+//   step/resnet20/<norm>/f32  resnet:depth=20,width=16 (He et al. 2016's CIFAR ResNet-20: a stem
+//                           conv, 3 stages of 3 basic blocks, 16/32/64 channels) on 3x32x32 at
+//                           batch 32, SGD; the same normalizer specs as step/vgg.
 // scripts/compare_pytorch.py builds the same networks in PyTorch. Inputs are standard normal,
 // labels uniform over the 10 classes, both fixed before the timed loop.
 #include <benchmark/benchmark.h>
@@ -15,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "norms/registry.hpp"
@@ -60,14 +64,19 @@ void register_training_step_benchmarks() {
     run_training_step(state, mlp, {784}, 60);
   })->Unit(benchmark::kMicrosecond)->UseRealTime();
   // Every normalizer with its typical example spec (group norm: 4 groups, which divide the widths).
-  for (const NormalizerInfo& info : normalizer_registry()) {
-    ModelOptions vgg;
-    vgg.model = "vgg:widths=16x32x64,act=relu";
-    vgg.norm = info.traits.examples.front();
-    benchmark::RegisterBenchmark(("step/vgg/" + info.kind + "/f32").c_str(), [=](benchmark::State& state) {
-      run_training_step(state, vgg, {3, 32, 32}, 32);
-    })->Unit(benchmark::kMicrosecond)->UseRealTime();
-  }
+  // The CNNs by their cell names (scripts/compare_pytorch.py's CNN_MODELS holds the same pairs).
+  const std::pair<const char*, const char*> cnns[] = {{"vgg", "vgg:widths=16x32x64,act=relu"},
+                                                      {"resnet20", "resnet:depth=20,width=16"}};
+  for (const auto& [name, model_spec] : cnns)
+    for (const NormalizerInfo& info : normalizer_registry()) {
+      ModelOptions cnn;
+      cnn.model = model_spec;
+      cnn.norm = info.traits.examples.front();
+      benchmark::RegisterBenchmark(("step/" + std::string(name) + "/" + info.kind + "/f32").c_str(),
+                                   [=](benchmark::State& state) { run_training_step(state, cnn, {3, 32, 32}, 32); })
+          ->Unit(benchmark::kMicrosecond)
+          ->UseRealTime();
+    }
 }
 
 // Registration at static-initialization time, before benchmark_main parses the command line.
