@@ -281,6 +281,9 @@ def torch_cell_callables(torch, registry, cells):
     for group in by_setup.values():
         first = group[0]
         try:
+            if not first.is_norm and first.model not in CNN_MODELS and first.model != "mlp_ioffe":
+                # normlab_bench's sequence steps (sequence_step_bench.cpp): no PyTorch side here
+                raise NotImplementedError(NO_TORCH_STEP)
             if first.kind is None:  # step/mlp_ioffe
                 fns = {first.name: torch_step(torch, torch_mlp(torch), (60, 784))}
             else:
@@ -394,7 +397,7 @@ def tensors_written(pass_):
 def pytorch_side(cell, registry):
     """(what the cell is compared with, whether it is an autograd formula) for the table."""
     if cell.kind is None:
-        return "nn.BatchNorm1d", False
+        return ("nn.BatchNorm1d", False) if cell.model == "mlp_ioffe" else (NO_TORCH_STEP, False)
     builder = torch_models.TORCH_BUILDERS.get(cell.kind)
     if cell.kind not in registry or builder is None:
         return NO_TORCH, False
@@ -402,6 +405,7 @@ def pytorch_side(cell, registry):
 
 
 NO_TORCH = "no PyTorch implementation"
+NO_TORCH_STEP = "no PyTorch model in compare_pytorch.py"
 
 
 def build_rows(pd, cells, registry, normlab_runs, torch_runs, bandwidth, threads):
