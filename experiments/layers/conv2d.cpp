@@ -4,7 +4,7 @@
 
 #include <omp.h>
 
-#include "experiments/layers/gemm.hpp"
+#include "experiments/layers/small_gemm.hpp"
 #include "experiments/layers/tensor_shapes.hpp"
 #include "norms/core/reductions.hpp"
 #include "norms/core/parallel.hpp"
@@ -15,7 +15,7 @@ namespace {
 
 // The number of sample groups dW is summed over. Fixed (capped by N), never the thread count,
 // so that the order of the sum, hence its bits, is the same on any number of threads; 8 keeps
-// a few cores busy at the cost of 7 weight-sized partials.
+// a few cores busy at the cost of 8 weight-sized partials.
 constexpr std::size_t kWeightGradGroups = 8;
 
 // Scratch slots for the threads a parallel_for may run on: its team, or the caller alone when
@@ -210,7 +210,7 @@ const Tensor<T>& Conv2d<T>::forward(const Tensor<T>& x, Mode mode) {
     // y[n] (O, S) = b + W (O, K) · col (K, S): y[n] starts as the bias and the GEMM adds onto it
     if (has_bias_)
       for (std::size_t o = 0; o < O; ++o) std::fill(yn + o * S, yn + (o + 1) * S, bias_.data()[o]);
-    gemm(Transpose::no, Transpose::no, O, S, K, T(1), w_->data(), K, col_of(n), S, has_bias_ ? T(1) : T(0), yn, S);
+    small_gemm(Transpose::no, O, S, K, w_->data(), K, col_of(n), S, has_bias_, yn, S);
   });
   return y_;
 }
@@ -224,37 +224,45 @@ const Tensor<T>& Conv2d<T>::backward(const Tensor<T>& dy) {
   const std::size_t slots = thread_slots();
   if (need_dx) ensure_shape_like(dx_, *x_);
   if (need_dx && !col_is_input()) dcol_.resize(slots * K * S);
-  // Group 0 sums its samples' dW straight into the weight's gradient (its first sample may
-  // assign: see LayerWeight); every other group into its own partial, added after in order.
+  dyt_.resize(slots * S * O);
+  // Each group sums its samples' dWᵀ (K, O) in sample order into its own slice of dwt_, and the
+  // slices are added in group order after: dW's bits do not depend on which thread ran a group.
+  // (dWᵀ because libxsmm, small_gemm.hpp, has no kernel for dW = dy · colᵀ with col in place.)
   const std::size_t groups = std::clamp<std::size_t>(N, 1, kWeightGradGroups);
-  dw_partials_.resize(groups > 1 ? (groups - 1) * O * K : 0);
-  T* dw = weight_.grad_buffer();
+  dwt_.resize(groups * K * O);
   const std::size_t work_per_sample = (need_dx ? 2 : 1) * O * K * S;
   parallel_for(groups, (N + groups - 1) / groups * work_per_sample, [&](std::size_t group) {
     const std::size_t slot = std::size_t(omp_get_thread_num());
-    T* group_dw = group == 0 ? dw : dw_partials_.data() + (group - 1) * O * K;
-    const T first_beta = group == 0 ? weight_.grad_beta() : T(0);
+    T* group_dwt = dwt_.data() + group * K * O;
+    T* dyt = dyt_.data() + slot * S * O;
     const Block samples = block_of(N, groups, group);
     for (std::size_t n = samples.begin; n < samples.end; ++n) {
       const T* dyn = dy.data() + n * O * S;
-      // dW (O, K) += dy[n] (O, S) · col[n]ᵀ (S, K), with the col forward kept
-      gemm(Transpose::no, Transpose::yes, O, K, S, T(1), dyn, S, col_of(n), S,
-           n == samples.begin ? first_beta : T(1), group_dw, K);
+      // dWᵀ (K, O) += col[n] (K, S) · dy[n]ᵀ (S, O), with the col forward kept
+      transpose(dyt, dyn, O, S);
+      small_gemm(Transpose::no, K, O, S, col_of(n), S, dyt, O, n != samples.begin, group_dwt, O);
       if (!need_dx) continue;
       T* dxn = dx_.data() + n * C * H_ * W_;
       // dcol (K, S) = Wᵀ (K, O) · dy[n] (O, S); with col = x[n] it is dx[n] itself
       T* dcol = col_is_input() ? dxn : dcol_.data() + slot * K * S;
-      gemm(Transpose::yes, Transpose::no, K, S, O, T(1), w_->data(), K, dyn, S, T(0), dcol, S);
+      small_gemm(Transpose::yes, K, S, O, w_->data(), K, dyn, S, false, dcol, S);
       if (!col_is_input()) col2im(dxn, dcol, C, H_, W_, g_, Ho_, Wo_);
     }
   });
-  if (N == 0 && weight_.grad_beta() == T(0)) std::fill(dw, dw + O * K, T(0));
-  parallel_for(O, (groups - 1) * K, [&](std::size_t o) {
-    for (std::size_t group = 1; group < groups; ++group) {
-      const T* partial = dw_partials_.data() + ((group - 1) * O + o) * K;
-      for (std::size_t i = 0; i < K; ++i) dw[o * K + i] += partial[i];
-    }
-  });
+  // dW (O, K): assigned or accumulated as the weight asks (see LayerWeight), from the groups' dWᵀ.
+  T* dw = weight_.grad_buffer();
+  const bool assign = weight_.grad_beta() == T(0);
+  if (N == 0) {
+    if (assign) std::fill(dw, dw + O * K, T(0));
+  } else {
+    parallel_for(O, groups * K, [&](std::size_t o) {
+      for (std::size_t i = 0; i < K; ++i) {
+        T sum = dwt_[i * O + o];
+        for (std::size_t group = 1; group < groups; ++group) sum += dwt_[(group * K + i) * O + o];
+        dw[o * K + i] = assign ? sum : dw[o * K + i] + sum;
+      }
+    });
+  }
   weight_.finish_backward();
   // db[o] += Σ_{n, s} dy[n, o, s]: each sample's plane by the normalizers' lane-accumulated double
   // sum, samples in order. (A plain float loop is one dependent add per element: it was 6 % of

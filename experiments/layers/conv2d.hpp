@@ -1,11 +1,12 @@
 // A 2-d convolution as torch.nn.Conv2d (square kernel, stride, zero padding, groups=1):
 // x: (N, C, H, W) -> y: (N, O, Ho, Wo), Ho = (H + 2·padding - k)/stride + 1, weight (O, C, k, k).
 //
-// Lowered onto GEMM by im2col, one sample at a time: col[n] (C·k·k, Ho·Wo) holds the receptive
+// Lowered onto GEMM (libxsmm's, small_gemm.hpp) by im2col, one sample at a time: col[n] (C·k·k, Ho·Wo) holds the receptive
 // fields of sample n, and y[n] (O, Ho·Wo) = W (O, C·k·k) · col[n]. Forward keeps the cols of the
 // whole batch for backward, which then reads them instead of building them again (one im2col per
 // step instead of two; memory N·C·k²·Ho·Wo, allocated once for a steady input shape):
-//   dW += dy[n] · col[n]ᵀ,   dcol = Wᵀ · dy[n] scattered back onto dx[n] by col2im.
+//   dW += dy[n] · col[n]ᵀ (as dWᵀ += col[n] · dy[n]ᵀ),   dcol = Wᵀ · dy[n] scattered back onto dx[n]
+//   by col2im.
 //
 // Samples are spread over the OpenMP team (norms/core/parallel.hpp), each thread with its own dcol.
 // Only dW sums over samples: it is summed in a fixed number of contiguous sample groups that
@@ -57,7 +58,8 @@ class Conv2d final : public Layer<T> {
   std::size_t H_ = 0, W_ = 0, Ho_ = 0, Wo_ = 0;
   std::vector<T> col_;             // (N, C·k·k, Ho·Wo): im2col of the last input, unless col_is_input()
   std::vector<T> dcol_;            // (thread slots, C·k·k, Ho·Wo): one dcol per thread
-  std::vector<T> dw_partials_;     // (weight-gradient groups - 1, O, C·k·k): see backward
+  std::vector<T> dyt_;             // (thread slots, Ho·Wo, O): dy[n]ᵀ, one per thread
+  std::vector<T> dwt_;             // (weight-gradient groups, C·k·k, O): each group's dWᵀ, see backward
   Tensor<T> y_;                    // (N, O, Ho, Wo)
   Tensor<T> dx_;                   // (N, C, H, W)
 };
