@@ -61,24 +61,6 @@ void max_pool_row_2x2(const T* __restrict plane, std::size_t oh, std::size_t W, 
   }
 }
 
-// The backward of max_pool_row_2x2: the windows tile rows 2·oh and 2·oh + 1, so each of their
-// four positions is ASSIGNED dy where it held the maximum and zero elsewhere, with no zero fill
-// of the plane before (dx is written once instead of twice).
-template <class T>
-void max_unpool_row_2x2(T* __restrict plane, std::size_t oh, std::size_t W, const T* __restrict dy,
-                        const std::uint32_t* __restrict where, std::size_t Wo) {
-  T* __restrict top = plane + 2 * oh * W;
-  T* __restrict bottom = top + W;
-  for (std::size_t ow = 0; ow < Wo; ++ow) {
-    const std::uint32_t a = std::uint32_t(2 * oh * W + 2 * ow), c = a + std::uint32_t(W);
-    const T g = dy[ow];
-    top[2 * ow] = where[ow] == a ? g : T(0);
-    top[2 * ow + 1] = where[ow] == a + 1 ? g : T(0);
-    bottom[2 * ow] = where[ow] == c ? g : T(0);
-    bottom[2 * ow + 1] = where[ow] == c + 1 ? g : T(0);
-  }
-}
-
 template <class T>
 void max_pool_plane(const T* plane, std::size_t W, std::size_t k, std::size_t s, T* y, std::uint32_t* where,
                     std::size_t Ho, std::size_t Wo) {
@@ -139,22 +121,11 @@ const Tensor<T>& MaxPool2d<T>::backward(const Tensor<T>& dy) {
   ensure_shape_like(dx_, *x_);
   const std::size_t planes = y_.shape()[0] * y_.shape()[1];
   const std::size_t plane_in = x_->shape()[2] * x_->shape()[3], plane_out = y_.shape()[2] * y_.shape()[3];
-  const std::size_t W = x_->shape()[3], Ho = y_.shape()[2], Wo = y_.shape()[3];
+  // Per plane, zeroed just before its scatter, while it is in cache.
   parallel_for(planes, plane_in, [&](std::size_t p) {
     T* plane = dx_.data() + p * plane_in;
-    const T* g = dy.data() + p * plane_out;
-    const std::uint32_t* where = argmax_.data() + p * plane_out;
-    if (kernel_ == 2 && stride_ == 2) {
-      for (std::size_t oh = 0; oh < Ho; ++oh) max_unpool_row_2x2(plane, oh, W, g + oh * Wo, where + oh * Wo, Wo);
-      // the odd last row and column, if any, are in no window
-      std::fill(plane + 2 * Ho * W, plane + plane_in, T(0));
-      if (W % 2)
-        for (std::size_t h = 0; h < 2 * Ho; ++h) plane[h * W + W - 1] = T(0);
-      return;
-    }
-    // Overlapping or gapped windows: zeroed just before the scatter, while the plane is in cache.
     std::fill(plane, plane + plane_in, T(0));
-    for (std::size_t o = 0; o < plane_out; ++o) plane[where[o]] += g[o];
+    for (std::size_t o = p * plane_out; o < (p + 1) * plane_out; ++o) plane[argmax_[o]] += dy.data()[o];
   });
   return dx_;
 }

@@ -52,12 +52,9 @@ void small_gemm(Transpose ta, std::size_t M, std::size_t N, std::size_t K, const
 
 template <class T>
 void transpose(T* dst, const T* src, std::size_t rows, std::size_t cols) {
-  // In 8x8 tiles, so that both sides are read and written in cache lines.
-  constexpr std::size_t tile = 8;
-  for (std::size_t r0 = 0; r0 < rows; r0 += tile)
-    for (std::size_t c0 = 0; c0 < cols; c0 += tile)
-      for (std::size_t r = r0; r < std::min(rows, r0 + tile); ++r)
-        for (std::size_t c = c0; c < std::min(cols, c0 + tile); ++c) dst[c * rows + r] = src[r * cols + c];
+  // libxsmm is column-major: src is a (cols x rows) matrix to it, dst its (rows x cols) transpose.
+  libxsmm_otrans(dst, src, sizeof(T), libxsmm_blasint(cols), libxsmm_blasint(rows), libxsmm_blasint(cols),
+                 libxsmm_blasint(rows));
 }
 
 template void small_gemm<float>(Transpose, std::size_t, std::size_t, std::size_t, const float*, std::size_t,
