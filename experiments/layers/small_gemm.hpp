@@ -5,7 +5,7 @@
 // OpenBLAS runs its Haswell (AVX2) kernels on this project's AVX-512 machines and packs both
 // operands on every call; at a convolution's shapes (M = 16..64 channels, K = 27..576,
 // N = 64..1024 positions per sample) libxsmm's kernels, generated for the machine's vector
-// width and reading the operands in place, were 2-3x faster (results/benchmarks/README.md).
+// width and reading the operands in place, were 2-3x faster (results/benchmarks/conv_gemm.md).
 // C is computed in fixed blocks of at most 64x64 elements, each by the kernel generated for its
 // block's shape, so the bits depend on the shapes only, never on the thread count; each call runs
 // on its calling thread alone (the convolution spreads samples over the team). A shape libxsmm has no
