@@ -180,6 +180,7 @@ def torch_mlp(torch):
 # The CNN steps by cell name (step/<name>/<kind>/f32): normlab's model spec, on 3x32x32 inputs at
 # batch 32 (experiments/bench/training_step_bench.cpp registers the same pairs).
 CNN_MODELS = {"vgg": "vgg:widths=16x32x64,act=relu", "resnet20": "resnet:depth=20,width=16"}
+CNN_LR = {"vgg": 0.1, "resnet20": 0.01}  # the bench's learning rates (ResNet-20 diverges at 0.1 on random labels)
 CNN_INPUT = (32, 3, 32, 32)
 
 
@@ -298,7 +299,7 @@ def torch_cell_callables(torch, registry, cells):
                     fns = {c.name: passes[c.pass_] for c in group}
                 else:
                     model = torch_cnn(registry, first.model, entry["examples"][0])
-                    fns = {first.name: torch_step(torch, model, CNN_INPUT)}
+                    fns = {first.name: torch_step(torch, model, CNN_INPUT, lr=CNN_LR[first.model])}
         except NotImplementedError as why:
             fns = {c.name: str(why) for c in group}
         yield fns
