@@ -7,7 +7,7 @@
 What is compared: every normalizer of normlab's registry (`normlab list --json`, read through
 normlab_registry.py from the normlab next to the bench, or --normlab), on the cells normlab_bench
 registers for it: norm/<kind>/<f32|f64>/<forward|backward|fwdbwd>/<shape> with the kind's default
-keys, step/vgg/<kind>/f32 with its first registry example spec, and step/mlp_ioffe/f32; and the
+keys, step/<vgg|resnet20>/<kind>/f32 with its first registry example spec, and step/mlp_ioffe/f32; and the
 sequence steps step/transformer_nanogpt/<norm>/f32 and step/lstm/<norm>/f32 (compare_pytorch_sequence.py,
 which stops the script when a PyTorch model's parameter count differs from `normlab model`'s). The
 PyTorch side of a kind is torch_models.TORCH_BUILDERS[kind]: PyTorch's module where it has one, otherwise the
@@ -180,34 +180,45 @@ def torch_mlp(torch):
     return nn.Sequential(*layers)
 
 
-def torch_vgg(registry, spec):
-    """normlab's `vgg:widths=16x32x64,act=relu` on 3x32x32 inputs, 10 classes, normalizer `spec` in
-    placement pre (scripts/torch_models.py builds it as experiments/models/ does)."""
-    return torch_models.build(registry, {"norm": spec, "model": "vgg:widths=16x32x64,act=relu", "placement": "pre"},
-                              (3, 32, 32), 10)
+# The CNN steps by cell name (step/<name>/<kind>/f32): normlab's model spec, on 3x32x32 inputs at
+# batch 32 (experiments/bench/training_step_bench.cpp registers the same pairs).
+CNN_MODELS = {"vgg": "vgg:widths=16x32x64,act=relu", "resnet20": "resnet:depth=20,width=16"}
+CNN_LR = {"vgg": 0.1, "resnet20": 0.01}  # the bench's learning rates (ResNet-20 diverges at 0.1 on random labels)
+CNN_INPUT = (32, 3, 32, 32)
 
 
-def check_vgg_models(torch, registry, kinds):
-    """Warns where a PyTorch VGG differs from normlab's in its learnable parameter count or number
-    of ReLU layers (`normlab model` prints both), i.e. where the two sides would not time the same
-    network: a cheap guard on the spec semantics of torch_vgg."""
+def torch_cnn(registry, model, spec):
+    """normlab's CNN_MODELS[model] on 3x32x32 inputs, 10 classes, normalizer `spec` in placement
+    pre (scripts/torch_models.py builds it as experiments/models/ does)."""
+    return torch_models.build(registry, {"norm": spec, "model": CNN_MODELS[model], "placement": "pre"},
+                              CNN_INPUT[1:], 10)
+
+
+def check_cnn_models(torch, registry, pairs):
+    """Warns where a PyTorch CNN differs from normlab's in its learnable parameter count or number
+    of ReLUs (`normlab model` prints both; a residual block's ReLU after the add is counted with
+    its block on both sides), i.e. where the two sides would not time the same network: a cheap
+    guard on the spec semantics of torch_cnn. pairs: (model, kind)."""
     exe = normlab_registry.find_normlab()
-    for kind in kinds:
+    for model_name, kind in pairs:
         entry, builder = registry.get(kind), torch_models.TORCH_BUILDERS.get(kind)
         if entry is None or builder is None:
             continue
         spec = entry["examples"][0]
-        model = torch_vgg(registry, spec)
-        ours = (sum(p.numel() for p in model.parameters()), sum(isinstance(m, torch.nn.ReLU) for m in model))
-        done = subprocess.run([exe, "model", "--model", "vgg:widths=16x32x64,act=relu", "--norm", spec],
+        model = torch_cnn(registry, model_name, spec)
+        relus = sum(isinstance(m, torch.nn.ReLU) for m in model.modules())
+        blocks = sum(isinstance(m, torch_models.BasicBlock) for m in model.modules())
+        ours = (sum(p.numel() for p in model.parameters()), relus + blocks)
+        done = subprocess.run([exe, "model", "--model", CNN_MODELS[model_name], "--norm", spec],
                               capture_output=True, text=True)
         found = re.search(r"total: ([\d,]+) learnable", done.stdout)
+        cell = f"step/{model_name}/{kind}"
         if done.returncode != 0 or not found:
-            print(f"compare_pytorch.py: warning: cannot check step/vgg/{kind} against `normlab model`", file=sys.stderr)
+            print(f"compare_pytorch.py: warning: cannot check {cell} against `normlab model`", file=sys.stderr)
             continue
-        theirs = (int(found.group(1).replace(",", "")), done.stdout.count("ReLU"))
+        theirs = (int(found.group(1).replace(",", "")), done.stdout.count("ReLU") + done.stdout.count("BasicBlock("))
         if ours != theirs:
-            print(f"compare_pytorch.py: warning: step/vgg/{kind} ({spec}): PyTorch's model has {ours[0]} parameters "
+            print(f"compare_pytorch.py: warning: {cell} ({spec}): PyTorch's model has {ours[0]} parameters "
                   f"and {ours[1]} ReLUs, normlab's {theirs[0]} and {theirs[1]}", file=sys.stderr)
 
 
@@ -245,7 +256,8 @@ class Cell:
             self.shape = tuple(int(p.split(":")[1]) for p in parts[4:])
         else:
             self.dtype, self.pass_, self.shape = parts[-1], None, None
-            self.kind = parts[2] if parts[1] == "vgg" else None  # step/mlp_ioffe uses batch norm itself
+            self.model = parts[1]
+            self.kind = parts[2] if parts[1] in CNN_MODELS else None  # step/mlp_ioffe uses batch norm itself
         # step/transformer_nanogpt/<norm>/f32, step/lstm/<norm>/f32: compare_pytorch_sequence.py
         self.sequence = compare_pytorch_sequence.is_sequence_step(name)
 
@@ -277,6 +289,8 @@ def torch_cell_callables(torch, registry, cells):
         try:
             if first.sequence:
                 fns = {first.name: compare_pytorch_sequence.torch_step(torch, registry, first.name)}
+            elif not first.is_norm and first.model not in CNN_MODELS and first.model != "mlp_ioffe":
+                raise NotImplementedError(NO_TORCH_STEP)
             elif first.kind is None:  # step/mlp_ioffe
                 fns = {first.name: torch_step(torch, torch_mlp(torch), (60, 784))}
             else:
@@ -290,8 +304,8 @@ def torch_cell_callables(torch, registry, cells):
                     passes = torch_norm_passes(torch, entry, builder, first.shape, first.dtype)
                     fns = {c.name: passes[c.pass_] for c in group}
                 else:
-                    model = torch_vgg(registry, entry["examples"][0])
-                    fns = {first.name: torch_step(torch, model, (32, 3, 32, 32))}
+                    model = torch_cnn(registry, first.model, entry["examples"][0])
+                    fns = {first.name: torch_step(torch, model, CNN_INPUT, lr=CNN_LR[first.model])}
         except NotImplementedError as why:
             fns = {c.name: str(why) for c in group}
         yield fns
@@ -313,6 +327,7 @@ def run_normlab_pass(bench, cells, threads, min_time, out_json):
     """One repetition of every cell in normlab_bench: {name: seconds}, and the run's context."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
     regex = "^(" + "|".join(re.escape(c.name) for c in cells) + ")(/real_time)?$"
+    # (The training steps take two untimed steps inside the benchmark, as time_once does here.)
     args = [str(bench), "--benchmark_repetitions=1", f"--benchmark_min_time={min_time}",
             f"--benchmark_filter={regex}", f"--benchmark_out={out_json}", "--benchmark_out_format=json"]
     # Google Benchmark prints its context to stderr on every run: shown only when it fails.
@@ -392,7 +407,7 @@ def pytorch_side(cell, registry):
     if cell.sequence:
         return compare_pytorch_sequence.reference(cell.name)
     if cell.kind is None:
-        return "nn.BatchNorm1d", False
+        return ("nn.BatchNorm1d", False) if cell.model == "mlp_ioffe" else (NO_TORCH_STEP, False)
     builder = torch_models.TORCH_BUILDERS.get(cell.kind)
     if cell.kind not in registry or builder is None:
         return NO_TORCH, False
@@ -400,6 +415,7 @@ def pytorch_side(cell, registry):
 
 
 NO_TORCH = "no PyTorch implementation"
+NO_TORCH_STEP = "no PyTorch model in compare_pytorch.py"
 
 
 def build_rows(pd, cells, registry, normlab_runs, torch_runs, bandwidth, threads):
@@ -519,7 +535,7 @@ def markdown_table(df, threads_list, bandwidth):
     if not steps.empty:
         lines.append("\n### Training steps, float32: PyTorch time / normlab time, median (min–max) "
                      f"(targets: MLP ≥ {STEP_TARGETS['mlp']:g}, CNN ≥ {STEP_TARGETS['cnn']:g})\n")
-        lines.append("step/vgg/<kind> uses the kind's first registry example spec (`normlab list`), built the "
+        lines.append("step/vgg/<kind> and step/resnet20/<kind> (ResNet-20, 3x32x32, batch 32) use the kind's first registry example spec (`normlab list`), built the "
                      "same way on both sides. " + FORMULA_NOTE)
         header = "| step | PyTorch side | " + " | ".join(
             f"t={t} normlab ms | t={t} PyTorch ms | t={t} ratio" for t in threads_list) + " |"
@@ -640,7 +656,7 @@ def main():
         if not args.filter and kind not in benched:
             print(f"compare_pytorch.py: warning: normlab_bench has no cells for registered kind '{kind}'",
                   file=sys.stderr)
-    check_vgg_models(torch, registry, sorted({c.kind for c in cells if c.kind and not c.is_norm}))
+    check_cnn_models(torch, registry, sorted({(c.model, c.kind) for c in cells if c.kind and not c.is_norm}))
     try:
         compare_pytorch_sequence.check_models(registry, [c.name for c in cells if c.sequence])
     except compare_pytorch_sequence.ModelMismatch as error:

@@ -9,7 +9,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libxtensor-dev libxtensor-blas-dev libxsimd-dev libopenblas-dev
+  libxtensor-dev libxtensor-blas-dev libxsimd-dev libopenblas-dev libxsmm-dev
   libboost-dev libboost-math-dev zlib1g-dev
   libbenchmark-dev catch2 libfmt-dev libtomlplusplus-dev
   python3 python3-numpy python3-matplotlib python3-pandas

@@ -225,9 +225,79 @@ def vgg(spec, model_keys, sample_shape, classes):
     return torch.nn.Sequential(*layers)
 
 
-MODELS = {"mlp": mlp, "vgg": vgg}
+class BasicBlock(torch.nn.Module):
+    """experiments/layers/residual_block.cpp: relu(branch(x) + shortcut(x)); shortcut None is the identity."""
+
+    def __init__(self, branch, shortcut):
+        super().__init__()
+        self.branch, self.shortcut = torch.nn.Sequential(*branch), shortcut
+
+    def forward(self, x):
+        return torch.relu(self.branch(x) + (x if self.shortcut is None else self.shortcut(x)))
+
+
+def _conv(spec, geometry, bias):
+    """ModelBuilder::make_conv: a Conv2d (in, out, kernel, stride, padding) with normlab's init (gain
+    of ReLU) and zero bias, reparameterized by the run's weight normalizer if it has one."""
+    cin, cout, k, stride, padding = geometry
+    conv = torch.nn.Conv2d(cin, cout, k, stride=stride, padding=padding, bias=bias)
+    _init_weight(conv.weight, spec.init, cin * k * k, cout * k * k, GAINS["relu"])
+    if conv.bias is not None:
+        torch.nn.init.zeros_(conv.bias)
+    return spec.reparameterize(conv)
+
+
+def _basic_block(spec, cin, cout, stride, out_shape):
+    """experiments/models/resnet.cpp's basic_block, layer for layer (its header lists the branch
+    of each placement)."""
+    norm1, norm2 = spec.activation_norm(out_shape), spec.activation_norm(out_shape)
+    replaces_act = norm1 is not None and getattr(norm1, "includes_activation", False)
+    pre = spec.placement == "pre" or replaces_act
+    branch = [_conv(spec, (cin, cout, 3, stride, 1), spec.keeps_bias(norm1 if pre else None))]
+    if norm1 is not None and pre:
+        branch.append(norm1)
+    if not replaces_act:
+        branch.append(torch.nn.ReLU())
+    if norm1 is not None and not pre:
+        branch.append(norm1)
+    branch.append(_conv(spec, (cout, cout, 3, 1, 1), spec.keeps_bias(norm2)))
+    if norm2 is not None:
+        branch.append(norm2)
+    shortcut = None
+    if stride != 1 or cin != cout:
+        norm = spec.activation_norm(out_shape)
+        shortcut = [_conv(spec, (cin, cout, 1, stride, 0), spec.keeps_bias(norm))] + ([norm] if norm is not None else [])
+        shortcut = torch.nn.Sequential(*shortcut)
+    for norm in (norm1, norm2) + ((shortcut[-1],) if shortcut is not None and len(shortcut) > 1 else ()):
+        if norm is not None:
+            setattr(norm, ACTIVATION_NORM_MARK, True)
+    return BasicBlock(branch, shortcut)
+
+
+def resnet(spec, model_keys, sample_shape, classes):
+    """resnet:depth=..,width=..: stem conv3x3 -> (norm, relu); 3 stages of (depth-2)/6 basic blocks
+    with width, 2·width, 4·width channels (stride 2 and a projection shortcut entering stages 2
+    and 3); global average pooling -> Linear."""
+    depth, width = int(model_keys["depth"]), int(model_keys["width"])
+    channels, height, breadth = sample_shape
+    layers = _hidden_block(spec, lambda bias: torch.nn.Conv2d(channels, width, 3, padding=1, bias=bias),
+                           (width, height, breadth), "relu", channels * 9, width * 9)
+    channels = width
+    for stage in range(3):
+        out = width << stage
+        for block in range((depth - 2) // 6):
+            stride = 2 if stage > 0 and block == 0 else 1
+            height, breadth = (height - 1) // stride + 1, (breadth - 1) // stride + 1
+            layers.append(_basic_block(spec, channels, out, stride, (out, height, breadth)))
+            channels = out
+    layers += [torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), _output_linear(spec, channels, classes)]
+    return torch.nn.Sequential(*layers)
+
+
+MODELS = {"mlp": mlp, "vgg": vgg, "resnet": resnet}
 MODEL_DEFAULTS = {"mlp": {"widths": "128x64", "act": "relu", "dropout": "0"},
-                  "vgg": {"widths": "16x32x64", "act": "relu", "pool": "max"}}
+                  "vgg": {"widths": "16x32x64", "act": "relu", "pool": "max"},
+                  "resnet": {"depth": "8", "width": "16"}}
 
 
 def build(registry, settings, sample_shape, classes):

@@ -10,7 +10,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "norms/core/errors.hpp"
-#include "norms/core/parallel.hpp"
+#include "experiments/layers/elementwise.hpp"
 #include "experiments/layers/tensor_shapes.hpp"
 
 namespace normlab {
@@ -73,17 +73,6 @@ void hyperbolic_tangent(T* y, const T* x, std::size_t n) {
   } else {
     map_simd(y, x, n, [](const auto& v) { return xsimd::tanh(v); });
   }
-}
-
-// Calls body(begin, end) over [0, n) in chunks spread over the OpenMP team. Every element's
-// value is computed by the same code whatever its chunk (the chunk size is a multiple of any
-// SIMD width, and these maps do not look at neighbours), so results do not depend on the
-// thread count.
-template <class Body>
-void for_each_chunk(std::size_t n, Body body) {
-  constexpr std::size_t kChunk = 16384;
-  parallel_for((n + kChunk - 1) / kChunk, kChunk,
-               [&](std::size_t c) { body(c * kChunk, std::min(n, (c + 1) * kChunk)); });
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 
 #include <omp.h>
 
-#include "experiments/layers/gemm.hpp"
+#include "experiments/layers/small_gemm.hpp"
 #include "experiments/layers/tensor_shapes.hpp"
 #include "norms/core/reductions.hpp"
 #include "norms/core/parallel.hpp"
@@ -15,7 +15,7 @@ namespace {
 
 // The number of sample groups dW is summed over. Fixed (capped by N), never the thread count,
 // so that the order of the sum, hence its bits, is the same on any number of threads; 8 keeps
-// a few cores busy at the cost of 7 weight-sized partials.
+// a few cores busy at the cost of 8 weight-sized partials.
 constexpr std::size_t kWeightGradGroups = 8;
 
 // Scratch slots for the threads a parallel_for may run on: its team, or the caller alone when
@@ -103,17 +103,34 @@ void im2col(T* col, const T* x, std::size_t C, std::size_t H, std::size_t W, con
       }
 }
 
-// The adjoint of im2col: dx (C, H, W) += scatter of dcol (C·k·k, Ho·Wo). May zero dcol's
-// padding columns on the way (gradients of the padding, which nothing reads).
+// The tap that reads every position of the plane exactly once, if there is one: with stride 1 and
+// "same" extents (Ho == H, Wo == W) the centre tap (ki, kj) = (p, p) is the identity map. col2im
+// assigns it first and adds the other taps onto it, so dx needs no zero fill.
+inline bool has_identity_tap(const ConvGeometry& g, std::size_t H, std::size_t W, std::size_t Ho, std::size_t Wo) {
+  return g.stride == 1 && Ho == H && Wo == W && g.padding < g.kernel;
+}
+
+// The adjoint of im2col: dx (C, H, W) = scatter of dcol (C·k·k, Ho·Wo), ASSIGNED. Per channel,
+// the identity tap (if any) is copied first and the other taps are added in (ki, kj) order;
+// otherwise the plane is zeroed and every tap added in that order: a fixed order either way.
+// May zero dcol's padding columns on the way (gradients of the padding, which nothing reads).
 template <class T>
-void col2im_add(T* dx, T* dcol, std::size_t C, std::size_t H, std::size_t W, const ConvGeometry& g, std::size_t Ho,
-                std::size_t Wo) {
+void col2im(T* dx, T* dcol, std::size_t C, std::size_t H, std::size_t W, const ConvGeometry& g, std::size_t Ho,
+            std::size_t Wo) {
   const std::size_t k = g.kernel, s = g.stride;
-  for (std::size_t c = 0; c < C; ++c)
+  const bool identity_first = has_identity_tap(g, H, W, Ho, Wo);
+  const std::size_t identity = g.padding * k + g.padding;  // the centre tap's index ki·k + kj
+  for (std::size_t c = 0; c < C; ++c) {
+    T* __restrict plane = dx + c * H * W;  // (H, W)
+    T* const taps = dcol + c * k * k * Ho * Wo;
+    if (identity_first)
+      std::copy(taps + identity * Ho * Wo, taps + (identity + 1) * Ho * Wo, plane);
+    else
+      std::fill(plane, plane + H * W, T(0));
     for (std::size_t ki = 0; ki < k; ++ki)
       for (std::size_t kj = 0; kj < k; ++kj) {
-        T* __restrict row = dcol + ((c * k + ki) * k + kj) * Ho * Wo;  // (Ho, Wo)
-        T* __restrict plane = dx + c * H * W;                           // (H, W)
+        if (identity_first && ki * k + kj == identity) continue;
+        T* __restrict row = taps + (ki * k + kj) * Ho * Wo;  // (Ho, Wo)
         const Tap t = tap_of(H, W, Ho, Wo, g, ki, kj);
         if (t.empty()) continue;
         if (taps_are_runs(g, W, Wo)) {
@@ -129,6 +146,7 @@ void col2im_add(T* dx, T* dcol, std::size_t C, std::size_t H, std::size_t W, con
           for (std::size_t ow = t.cols.begin; ow < t.cols.end; ++ow) plane[out + ow * s] += row[oh * Wo + ow];
         }
       }
+  }
 }
 
 }  // namespace
@@ -167,11 +185,9 @@ Shape Conv2d<T>::output_shape(const Shape& input) const {
 }
 
 template <class T>
-const T* Conv2d<T>::col_of(std::size_t n, T* scratch) const {
-  const T* xn = x_->data() + n * g_.in_channels * H_ * W_;
-  if (col_is_input()) return xn;
-  im2col(scratch, xn, g_.in_channels, H_, W_, g_, Ho_, Wo_);
-  return scratch;
+const T* Conv2d<T>::col_of(std::size_t n) const {
+  const std::size_t K = fan_in(), S = Ho_ * Wo_;
+  return col_is_input() ? x_->data() + n * g_.in_channels * H_ * W_ : col_.data() + n * K * S;
 }
 
 template <class T>
@@ -179,21 +195,22 @@ const Tensor<T>& Conv2d<T>::forward(const Tensor<T>& x, Mode mode) {
   if (x.dimension() != 4 || x.shape()[1] != g_.in_channels || x.shape()[2] + 2 * g_.padding < g_.kernel ||
       x.shape()[3] + 2 * g_.padding < g_.kernel)
     output_shape(shape_of(x));  // throws
-  const std::size_t N = x.shape()[0], O = g_.out_channels, K = fan_in();
+  const std::size_t N = x.shape()[0], C = g_.in_channels, O = g_.out_channels, K = fan_in();
   H_ = x.shape()[2], W_ = x.shape()[3];
   Ho_ = (H_ + 2 * g_.padding - g_.kernel) / g_.stride + 1, Wo_ = (W_ + 2 * g_.padding - g_.kernel) / g_.stride + 1;
   const std::size_t S = Ho_ * Wo_;
   x_ = &x;
   w_ = &weight_.compute(mode);
   ensure_dims(y_, std::array<std::size_t, 4>{N, O, Ho_, Wo_});
-  if (!col_is_input()) col_.resize(thread_slots() * K * S);  // a no-op once the input size is steady
+  if (!col_is_input()) col_.resize(N * K * S);  // a no-op once the input size is steady
   parallel_for(N, O * K * S, [&](std::size_t n) {
-    const T* col = col_of(n, col_.data() + std::size_t(omp_get_thread_num()) * K * S);
+    // col[n] is built and multiplied while it is in this core's cache, and kept for backward
+    if (!col_is_input()) im2col(col_.data() + n * K * S, x.data() + n * C * H_ * W_, C, H_, W_, g_, Ho_, Wo_);
     T* yn = y_.data() + n * O * S;
     // y[n] (O, S) = b + W (O, K) · col (K, S): y[n] starts as the bias and the GEMM adds onto it
     if (has_bias_)
       for (std::size_t o = 0; o < O; ++o) std::fill(yn + o * S, yn + (o + 1) * S, bias_.data()[o]);
-    gemm(Transpose::no, Transpose::no, O, S, K, T(1), w_->data(), K, col, S, has_bias_ ? T(1) : T(0), yn, S);
+    small_gemm(Transpose::no, O, S, K, w_->data(), K, col_of(n), S, has_bias_, yn, S);
   });
   return y_;
 }
@@ -206,44 +223,46 @@ const Tensor<T>& Conv2d<T>::backward(const Tensor<T>& dy) {
   const bool need_dx = this->input_grad_needed_;
   const std::size_t slots = thread_slots();
   if (need_dx) ensure_shape_like(dx_, *x_);
-  if (!col_is_input()) {
-    col_.resize(slots * K * S);
-    if (need_dx) dcol_.resize(slots * K * S);
-  }
-  // Group 0 sums its samples' dW straight into the weight's gradient (its first sample may
-  // assign: see LayerWeight); every other group into its own partial, added after in order.
+  if (need_dx && !col_is_input()) dcol_.resize(slots * K * S);
+  dyt_.resize(slots * S * O);
+  // Each group sums its samples' dWᵀ (K, O) in sample order into its own slice of dwt_, and the
+  // slices are added in group order after: dW's bits do not depend on which thread ran a group.
+  // (dWᵀ because libxsmm, small_gemm.hpp, has no kernel for dW = dy · colᵀ with col in place.)
   const std::size_t groups = std::clamp<std::size_t>(N, 1, kWeightGradGroups);
-  dw_partials_.resize(groups > 1 ? (groups - 1) * O * K : 0);
-  T* dw = weight_.grad_buffer();
+  dwt_.resize(groups * K * O);
   const std::size_t work_per_sample = (need_dx ? 2 : 1) * O * K * S;
   parallel_for(groups, (N + groups - 1) / groups * work_per_sample, [&](std::size_t group) {
     const std::size_t slot = std::size_t(omp_get_thread_num());
-    T* group_dw = group == 0 ? dw : dw_partials_.data() + (group - 1) * O * K;
-    const T first_beta = group == 0 ? weight_.grad_beta() : T(0);
+    T* group_dwt = dwt_.data() + group * K * O;
+    T* dyt = dyt_.data() + slot * S * O;
     const Block samples = block_of(N, groups, group);
     for (std::size_t n = samples.begin; n < samples.end; ++n) {
-      const T* col = col_of(n, col_.data() + slot * K * S);  // recomputed: see the header
       const T* dyn = dy.data() + n * O * S;
-      // dW (O, K) += dy[n] (O, S) · colᵀ (S, K)
-      gemm(Transpose::no, Transpose::yes, O, K, S, T(1), dyn, S, col, S, n == samples.begin ? first_beta : T(1),
-           group_dw, K);
+      // dWᵀ (K, O) += col[n] (K, S) · dy[n]ᵀ (S, O), with the col forward kept
+      transpose(dyt, dyn, O, S);
+      small_gemm(Transpose::no, K, O, S, col_of(n), S, dyt, O, n != samples.begin, group_dwt, O);
       if (!need_dx) continue;
       T* dxn = dx_.data() + n * C * H_ * W_;
       // dcol (K, S) = Wᵀ (K, O) · dy[n] (O, S); with col = x[n] it is dx[n] itself
       T* dcol = col_is_input() ? dxn : dcol_.data() + slot * K * S;
-      gemm(Transpose::yes, Transpose::no, K, S, O, T(1), w_->data(), K, dyn, S, T(0), dcol, S);
-      if (col_is_input()) continue;
-      std::fill(dxn, dxn + C * H_ * W_, T(0));  // col2im accumulates
-      col2im_add(dxn, dcol, C, H_, W_, g_, Ho_, Wo_);
+      small_gemm(Transpose::yes, K, S, O, w_->data(), K, dyn, S, false, dcol, S);
+      if (!col_is_input()) col2im(dxn, dcol, C, H_, W_, g_, Ho_, Wo_);
     }
   });
-  if (N == 0 && weight_.grad_beta() == T(0)) std::fill(dw, dw + O * K, T(0));
-  parallel_for(O, (groups - 1) * K, [&](std::size_t o) {
-    for (std::size_t group = 1; group < groups; ++group) {
-      const T* partial = dw_partials_.data() + ((group - 1) * O + o) * K;
-      for (std::size_t i = 0; i < K; ++i) dw[o * K + i] += partial[i];
-    }
-  });
+  // dW (O, K): assigned or accumulated as the weight asks (see LayerWeight), from the groups' dWᵀ.
+  T* dw = weight_.grad_buffer();
+  const bool assign = weight_.grad_beta() == T(0);
+  if (N == 0) {
+    if (assign) std::fill(dw, dw + O * K, T(0));
+  } else {
+    parallel_for(O, groups * K, [&](std::size_t o) {
+      for (std::size_t i = 0; i < K; ++i) {
+        T sum = dwt_[i * O + o];
+        for (std::size_t group = 1; group < groups; ++group) sum += dwt_[(group * K + i) * O + o];
+        dw[o * K + i] = assign ? sum : dw[o * K + i] + sum;
+      }
+    });
+  }
   weight_.finish_backward();
   // db[o] += Σ_{n, s} dy[n, o, s]: each sample's plane by the normalizers' lane-accumulated double
   // sum, samples in order. (A plain float loop is one dependent add per element: it was 6 % of

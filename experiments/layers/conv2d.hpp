@@ -1,12 +1,14 @@
 // A 2-d convolution as torch.nn.Conv2d (square kernel, stride, zero padding, groups=1):
 // x: (N, C, H, W) -> y: (N, O, Ho, Wo), Ho = (H + 2·padding - k)/stride + 1, weight (O, C, k, k).
 //
-// Lowered onto GEMM by im2col, one sample at a time: col (C·k·k, Ho·Wo) holds the receptive
-// fields of one sample, and y[n] (O, Ho·Wo) = W (O, C·k·k) · col. Backward recomputes col from
-// x rather than keeping N of them (memory would grow with the batch):
-//   dW += dy[n] · colᵀ,   dcol = Wᵀ · dy[n] scattered back onto dx[n] by col2im.
+// Lowered onto GEMM (libxsmm's, small_gemm.hpp) by im2col, one sample at a time: col[n] (C·k·k, Ho·Wo) holds the receptive
+// fields of sample n, and y[n] (O, Ho·Wo) = W (O, C·k·k) · col[n]. Forward keeps the cols of the
+// whole batch for backward, which then reads them instead of building them again (one im2col per
+// step instead of two; memory N·C·k²·Ho·Wo, allocated once for a steady input shape):
+//   dW += dy[n] · col[n]ᵀ (as dWᵀ += col[n] · dy[n]ᵀ),   dcol = Wᵀ · dy[n] scattered back onto dx[n]
+//   by col2im.
 //
-// Samples are spread over the OpenMP team (norms/core/parallel.hpp), each thread with its own col.
+// Samples are spread over the OpenMP team (norms/core/parallel.hpp), each thread with its own dcol.
 // Only dW sums over samples: it is summed in a fixed number of contiguous sample groups that
 // depends on N alone, each group in sample order, and the groups are added in order, so the
 // result is the same bits whatever the thread count.
@@ -44,8 +46,8 @@ class Conv2d final : public Layer<T> {
  private:
   // A 1x1 kernel with stride 1 and no padding reads x[n] as its own col.
   bool col_is_input() const { return g_.kernel == 1 && g_.stride == 1 && g_.padding == 0; }
-  // col of sample n of the last input: x[n] itself, or built by im2col into scratch (K, S).
-  const T* col_of(std::size_t n, T* scratch) const;
+  // col of sample n of the last input (K, S): x[n] itself, or its block of col_ (built by forward).
+  const T* col_of(std::size_t n) const;
 
   ConvGeometry g_;
   bool has_bias_;
@@ -54,8 +56,10 @@ class Conv2d final : public Layer<T> {
   const Tensor<T>* x_ = nullptr;   // (N, C, H, W): the last input
   const Tensor<T>* w_ = nullptr;   // (O, C, k, k): the weight the last forward used
   std::size_t H_ = 0, W_ = 0, Ho_ = 0, Wo_ = 0;
-  std::vector<T> col_, dcol_;      // (thread slots, C·k·k, Ho·Wo): one col and dcol per thread
-  std::vector<T> dw_partials_;     // (weight-gradient groups - 1, O, C·k·k): see backward
+  std::vector<T> col_;             // (N, C·k·k, Ho·Wo): im2col of the last input, unless col_is_input()
+  std::vector<T> dcol_;            // (thread slots, C·k·k, Ho·Wo): one dcol per thread
+  std::vector<T> dyt_;             // (thread slots, Ho·Wo, O): dy[n]ᵀ, one per thread
+  std::vector<T> dwt_;             // (weight-gradient groups, C·k·k, O): each group's dWᵀ, see backward
   Tensor<T> y_;                    // (N, O, Ho, Wo)
   Tensor<T> dx_;                   // (N, C, H, W)
 };

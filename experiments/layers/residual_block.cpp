@@ -1,6 +1,7 @@
 #include "experiments/layers/residual_block.hpp"
 
 #include "norms/core/errors.hpp"
+#include "experiments/layers/elementwise.hpp"
 #include "experiments/layers/tensor_shapes.hpp"
 #include "norms/shape_checks.hpp"
 
@@ -36,10 +37,17 @@ const Tensor<T>& ResidualBlock<T>::forward(const Tensor<T>& x, Mode mode) {
   const T* b = branch->data();
   const T* s = shortcut->data();
   T* y = y_.data();
-  for (std::size_t i = 0, n = y_.size(); i < n; ++i) {
-    const T z = b[i] + s[i];
-    y[i] = z > T(0) ? z : T(0);
-  }
+  for_each_chunk(y_.size(), [&](std::size_t begin, std::size_t end) {
+    // Local restrict pointers: through the captured ones every store could alias, and the loop
+    // would not vectorize.
+    const T* __restrict bc = b + begin;
+    const T* __restrict sc = s + begin;
+    T* __restrict yc = y + begin;
+    for (std::size_t i = 0; i < end - begin; ++i) {
+      const T z = bc[i] + sc[i];
+      yc[i] = z > T(0) ? z : T(0);
+    }
+  });
   return y_;
 }
 
@@ -47,7 +55,12 @@ template <class T>
 const Tensor<T>& ResidualBlock<T>::backward(const Tensor<T>& dy) {
   check_output_grad(*this, dy, y_);
   ensure_shape_like(dz_, dy);
-  for (std::size_t i = 0, n = dy.size(); i < n; ++i) dz_.data()[i] = y_.data()[i] > T(0) ? dy.data()[i] : T(0);
+  for_each_chunk(dy.size(), [&](std::size_t begin, std::size_t end) {
+    const T* __restrict yc = y_.data() + begin;
+    const T* __restrict gc = dy.data() + begin;
+    T* __restrict dzc = dz_.data() + begin;
+    for (std::size_t i = 0; i < end - begin; ++i) dzc[i] = yc[i] > T(0) ? gc[i] : T(0);
+  });
   // Each path's first layer computes its dx only when the block's dx is needed.
   branch_.front().second->set_input_grad_needed(this->input_grad_needed_);
   if (!shortcut_.empty()) shortcut_.front().second->set_input_grad_needed(this->input_grad_needed_);
@@ -60,7 +73,12 @@ const Tensor<T>& ResidualBlock<T>::backward(const Tensor<T>& dy) {
   if (!same_shape(*s, *g))
     check_same_shape(description_ + " backward", "the shortcut's dx", shape_of(*s), shape_of(*g));  // throws
   ensure_shape_like(dx_, *g);
-  for (std::size_t i = 0, n = dx_.size(); i < n; ++i) dx_.data()[i] = g->data()[i] + s->data()[i];
+  for_each_chunk(dx_.size(), [&](std::size_t begin, std::size_t end) {
+    const T* __restrict gc = g->data() + begin;
+    const T* __restrict sc = s->data() + begin;
+    T* __restrict dxc = dx_.data() + begin;
+    for (std::size_t i = 0; i < end - begin; ++i) dxc[i] = gc[i] + sc[i];
+  });
   return dx_;
 }
 
