@@ -20,7 +20,7 @@ def parse_args(argv):
                "  family            norm varies over 8 or more normalizer kinds\n"
                "  batch_size        norm (2+ kinds) and batch_size vary\n"
                "  placement         placement varies (pre/post)\n"
-               "  lr_stability      lr varies (not only through the batch size), with norm\n"
+               "  lr_stability      lr varies (not only through the batch size), with norm or placement\n"
                "  init_sensitivity  init varies\n"
                "  depth             the model varies in depth (hidden layers) within a model kind\n"
                "  dropout           the model varies in its dropout rate\n"

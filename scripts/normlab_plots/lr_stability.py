@@ -61,7 +61,7 @@ def draw(results, out_dir, formats):
         for spine in ax.spines.values():
             spine.set_visible(False)
         if other_keys:
-            ax.set_title(", ".join(f"{k}={v}" for k, v in zip(other_keys, facet_values)))
+            ax.set_title("\n".join(f"{k}={v}" for k, v in zip(other_keys, facet_values)), fontsize=6)
     axes[0, 0].set_ylabel("normalizer")
     bar = fig.colorbar(image, ax=list(axes[0]), fraction=0.05, pad=0.02)
     bar.set_label(f"final training loss\n({curves.loss_name(results)})")

@@ -8,7 +8,7 @@ Rules (every applicable figure is drawn, in this order):
   family            norm varies over at least FAMILY_MIN_KINDS normalizer kinds
   batch_size        norm (at least two normalizer kinds) and batch_size both vary
   placement         placement varies (over at least two of pre/post; `n/a` does not count)
-  lr_stability      lr varies (a key of its own, not set by the batch size) and norm varies
+  lr_stability      lr varies (a key of its own, not set by the batch size) and norm or placement varies
   init_sensitivity  init varies
   depth             model varies, and some model kind appears at two or more depths (hidden layers)
   dropout           model varies in its dropout rate (model key dropout)
@@ -92,7 +92,8 @@ def chosen_figures(results):
         chosen.append("batch_size")
     if len({str(p).lower() for p in _values(results, "placement")} & {"pre", "post"}) >= 2:
         chosen.append("placement")
-    if norm_varies and "lr" in keys and len(_values(results, "lr")) >= LR_MIN_VALUES:
+    # With one normalizer, a placement sweep over rates (Pre- vs Post-LN, Xiong et al. 2020) too.
+    if (norm_varies or "placement" in keys) and "lr" in keys and len(_values(results, "lr")) >= LR_MIN_VALUES:
         chosen.append("lr_stability")
     if "init" in keys:
         chosen.append("init_sensitivity")
