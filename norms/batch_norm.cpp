@@ -98,7 +98,6 @@ class BatchNorm final : public Normalizer<T> {
   void reseed(std::uint64_t seed) override { noise_.reseed(seed); }
   bool has_shift() const override { return options_.affine; }
   void join_replicas(ReplicaGroup* group) override {
-    replicas_ = spans_processes(group) ? group : nullptr;
     synced_.join(group);
   }
 
@@ -200,19 +199,20 @@ class BatchNorm final : public Normalizer<T> {
   // a data-parallel run every rank applies every rank's chunks, in rank order.
   void update_running_per_device() {
     const std::size_t C = channels_;
-    if (!replicas_) {
+    ReplicaGroup* const replicas = synced_.group();
+    if (!replicas) {
       for (std::size_t k = 0; k < chunks_; ++k) running_.update(mean_.data() + k * C, unbiased_var_.data() + k * C);
       return;
     }
-    const std::size_t K = replicas_->size();
+    const std::size_t K = replicas->size();
     const double chunks = double(chunks_);
     gathered_.resize(K);
-    replicas_->all_gather(&chunks, 1, gathered_.data());
+    replicas->all_gather(&chunks, 1, gathered_.data());
     for (std::size_t r = 0; r < K; ++r)
       if (gathered_[r] != chunks)  // every rank sees the same counts, so every rank throws
         throw InputError("batch norm: the ranks of a data-parallel run hold different numbers of virtual "
                          "batches (rank " + std::to_string(r) + ": " + format_number(gathered_[r]) +
-                         ", rank " + std::to_string(replicas_->rank()) + ": " + std::to_string(chunks_) +
+                         ", rank " + std::to_string(replicas->rank()) + ": " + std::to_string(chunks_) +
                          "); give every rank a multiple of virtual_batch_size");
     // exchange_: (chunks, 2, C): each chunk's mean, then its unbiased variance.
     exchange_.resize(chunks_ * 2 * C);
@@ -221,7 +221,7 @@ class BatchNorm final : public Normalizer<T> {
       std::copy_n(unbiased_var_.data() + k * C, C, exchange_.data() + (2 * k + 1) * C);
     }
     gathered_.resize(K * exchange_.size());
-    replicas_->all_gather(exchange_.data(), exchange_.size(), gathered_.data());
+    replicas->all_gather(exchange_.data(), exchange_.size(), gathered_.data());
     for (std::size_t r = 0; r < K; ++r)
       for (std::size_t k = 0; k < chunks_; ++k) {
         const double* stats = gathered_.data() + r * exchange_.size() + 2 * k * C;
@@ -254,12 +254,8 @@ class BatchNorm final : public Normalizer<T> {
     const double* sum_dy = sum_dy_.data();
     const double* sum_dy_centered = sum_dy_centered_.data();
     if (synced_.active()) {
-      const std::size_t C = channels_;
-      exchange_.resize(2 * C);  // (2, C): Σdy, then Σdy·(x - mean), summed over the ranks
-      std::copy_n(sum_dy_.data(), C, exchange_.data());
-      std::copy_n(sum_dy_centered_.data(), C, exchange_.data() + C);
-      synced_.sum(exchange_.data(), 2 * C);
-      sum_dy = exchange_.data(), sum_dy_centered = exchange_.data() + C;
+      const double* totals = synced_.sum_grad_sums(sum_dy_.data(), sum_dy_centered_.data(), channels_);
+      sum_dy = totals, sum_dy_centered = totals + channels_;
       count = global_count_;
     }
     for (std::size_t c = 0; c < channels_; ++c) {
@@ -300,9 +296,8 @@ class BatchNorm final : public Normalizer<T> {
   std::size_t chunks_ = 1;                  // virtual batches in the last forward
   bool used_batch_stats_ = true;
   ChannelNoise<T> noise_;
-  ReplicaGroup* replicas_ = nullptr;  // the data-parallel group of the training step; null: alone
   double global_count_ = 0;           // values per channel over all ranks in a synchronized forward
-  std::vector<double> exchange_, gathered_;  // what is sent to and received from the ranks
+  std::vector<double> exchange_, gathered_;  // per-device running statistics sent to and received from the ranks
   bool noisy_ = false;        // the last forward added noise
   std::vector<T> noisy_dy_;  // (N, C, S): s_c · dy, sized once
 };

@@ -161,11 +161,8 @@ class BatchRenorm final : public Normalizer<T> {
     const double* sum_dy = sum_dy_.data();
     const double* sum_dy_centered = sum_dy_centered_.data();
     if (synced_.active()) {  // the terms through the statistics take the sums over all ranks
-      exchange_.resize(2 * channels_);
-      std::copy_n(sum_dy_.data(), channels_, exchange_.data());
-      std::copy_n(sum_dy_centered_.data(), channels_, exchange_.data() + channels_);
-      synced_.sum(exchange_.data(), 2 * channels_);
-      sum_dy = exchange_.data(), sum_dy_centered = exchange_.data() + channels_;
+      const double* totals = synced_.sum_grad_sums(sum_dy_.data(), sum_dy_centered_.data(), channels_);
+      sum_dy = totals, sum_dy_centered = totals + channels_;
       count = global_count_;
     }
     for (std::size_t c = 0; c < channels_; ++c) {
@@ -207,8 +204,7 @@ class BatchRenorm final : public Normalizer<T> {
   kernels::ChannelLayout layout_{0, 0, 0};
   bool training_ = true;
   SyncedStatistics synced_;
-  double global_count_ = 0;       // values per channel over all ranks in a synchronized forward
-  std::vector<double> exchange_;  // (2C): Σdy and Σdy·(x - μ_B) summed over the ranks
+  double global_count_ = 0;  // values per channel over all ranks in a synchronized forward
 };
 
 }  // namespace

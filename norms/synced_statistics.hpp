@@ -33,6 +33,9 @@ class SyncedStatistics {
   bool begin_forward(Mode mode) { return active_ = enabled_ && group_ && mode == Mode::train; }
   bool active() const { return active_; }
   std::size_t ranks() const { return group_ ? group_->size() : 1; }
+  // The step's group whether or not sync is on (per-device batch norm pools its running buffers
+  // through it); null: this process alone.
+  ReplicaGroup* group() const { return group_; }
 
   // mean, var: (C), this rank's moments (biased variance) over local_count values per channel
   // (ignored when 0), replaced by those of all ranks; returns the global count per channel.
@@ -74,11 +77,20 @@ class SyncedStatistics {
   // values: n per-channel sums of this rank, replaced by their totals over the ranks.
   void sum(double* values, std::size_t n) { sum_in_rank_order(*group_, values, n, gathered_); }
 
+  // The backward's Σdy and Σdy·(x - μ), (C) each, totalled over the ranks: (2, C), owned here.
+  const double* sum_grad_sums(const double* sum_dy, const double* sum_dy_centered, std::size_t C) {
+    totals_.resize(2 * C);
+    std::copy_n(sum_dy, C, totals_.data());
+    std::copy_n(sum_dy_centered, C, totals_.data() + C);
+    sum(totals_.data(), 2 * C);
+    return totals_.data();
+  }
+
  private:
   bool enabled_;
   ReplicaGroup* group_ = nullptr;  // the data-parallel group of the training step; null: alone
   bool active_ = false;            // the last forward used the global statistics
-  std::vector<double> exchange_, gathered_;
+  std::vector<double> exchange_, gathered_, totals_;
 };
 
 }  // namespace normlab
