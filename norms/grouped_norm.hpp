@@ -14,10 +14,11 @@ namespace normlab {
 template <class T>
 class GroupedNorm : public Normalizer<T> {
  public:
-  bool has_shift() const override { return affine_; }
+  bool has_shift() const override { return affine_ && shift_; }
 
   std::vector<ParameterRef<T>> parameters() override {
     if (!affine_) return {};
+    if (!shift_) return {{"weight", &weight_, &weight_grad_}};
     return {{"weight", &weight_, &weight_grad_}, {"bias", &bias_, &bias_grad_}};
   }
 
@@ -27,9 +28,10 @@ class GroupedNorm : public Normalizer<T> {
   }
 
  protected:
-  // param_shape: the shape of weight and bias, whose flat size is the layout's C.
-  GroupedNorm(std::string who, double eps, bool affine, const Shape& param_shape)
-      : who_(std::move(who)), backward_who_(who_ + " backward"), eps_(eps), affine_(affine) {
+  // param_shape: the shape of weight and bias, whose flat size is the layout's C. shift: with
+  // affine, whether there is a bias (torch.nn.LayerNorm(bias=False) has the weight alone).
+  GroupedNorm(std::string who, double eps, bool affine, const Shape& param_shape, bool shift = true)
+      : who_(std::move(who)), backward_who_(who_ + " backward"), eps_(eps), affine_(affine), shift_(shift) {
     if (affine_) {
       weight_ = filled<T>(param_shape, 1);
       bias_ = weight_grad_ = bias_grad_ = filled<T>(param_shape, 0);
@@ -53,8 +55,8 @@ class GroupedNorm : public Normalizer<T> {
     scratch_.resize(2 * layout_.N * layout_.C);
     ensure_shape(dx, x.shape());
     kernels::group_backward(dx.data(), affine_ ? weight_grad_.data() : nullptr,
-                            affine_ ? bias_grad_.data() : nullptr, dy.data(), x.data(), gamma(), mean_.data(),
-                            rstd_.data(), layout_, scratch_.data());
+                            has_shift() ? bias_grad_.data() : nullptr, dy.data(), x.data(), gamma(),
+                            mean_.data(), rstd_.data(), layout_, scratch_.data());
   }
 
   void check_last_input(const Tensor<T>& x, const Tensor<T>& dy) const {
@@ -65,11 +67,12 @@ class GroupedNorm : public Normalizer<T> {
   }
 
   const T* gamma() const { return affine_ ? weight_.data() : nullptr; }
-  const T* beta() const { return affine_ ? bias_.data() : nullptr; }
+  const T* beta() const { return has_shift() ? bias_.data() : nullptr; }
 
   std::string who_, backward_who_;  // for messages, built once
   double eps_;
   bool affine_;
+  bool shift_;  // with affine_: a bias as well as a weight
   Tensor<T> weight_, bias_, weight_grad_, bias_grad_;
   kernels::GroupLayout layout_{0, 0, 0, 1};
   std::vector<double> mean_, rstd_;  // (N·G): statistics of the last forward

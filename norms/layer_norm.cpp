@@ -12,8 +12,11 @@ namespace {
 struct LayerNormOptions {
   double eps;
   bool elementwise_affine;
+  bool bias;  // torch 2.1's nn.LayerNorm(bias=False): the weight without a bias (nanoGPT's blocks)
   static LayerNormOptions parse(const Spec& spec) {
-    return {positive_eps(spec), spec.get_bool("elementwise_affine")};
+    const LayerNormOptions o{positive_eps(spec), spec.get_bool("elementwise_affine"), spec.get_bool("bias")};
+    if (!o.elementwise_affine && !o.bias) spec.fail("bias", "bias=false needs elementwise_affine=true");
+    return o;
   }
 };
 
@@ -29,13 +32,14 @@ template <class T>
 class LayerNorm final : public GroupedNorm<T> {
  public:
   LayerNorm(const LayerNormOptions& options, const Shape& example)
-      : GroupedNorm<T>("layer norm", options.eps, options.elementwise_affine, normalized_shape_of(example)),
+      : GroupedNorm<T>("layer norm", options.eps, options.elementwise_affine, normalized_shape_of(example),
+                       options.bias),
         normalized_shape_(normalized_shape_of(example)) {}
 
   std::string kind() const override { return "layer"; }
   std::string describe() const override {
     return "LayerNorm(" + shape_string(normalized_shape_) + ", eps=" + format_number(this->eps_) +
-           ", elementwise_affine=" + bool_string(this->affine_) + ")";
+           ", elementwise_affine=" + bool_string(this->affine_) + (this->shift_ ? "" : ", bias=false") + ")";
   }
 
  protected:
@@ -58,8 +62,15 @@ NormalizerInfo layer_norm_info() {
   return normalizer_info<LayerNorm, LayerNormOptions>(
       "layer", "layer normalization: per sample over all non-batch dims (torch.nn.LayerNorm(x.shape[1:]))",
       {{"eps", "1e-5", "added to the variance"},
-       {"elementwise_affine", "true", "learnable per-element weight and bias"}},
-      {NormRole::activation, false, false, 2, "", {"layer", "layer:elementwise_affine=false"}, /*includes_activation=*/{}});
+       {"elementwise_affine", "true", "learnable per-element weight and bias"},
+       {"bias", "true", "false: the learnable weight without a bias (torch 2.1's LayerNorm(bias=False))"}},
+      {NormRole::activation,
+       false,
+       false,
+       2,
+       "",
+       {"layer", "layer:elementwise_affine=false", "layer:bias=false"},
+       /*includes_activation=*/{}});
 }
 
 }  // namespace normlab

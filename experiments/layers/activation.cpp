@@ -3,15 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
-// xsimd 8's AVX-512 exp (Debian 12) makes g++ 12 report -Wmaybe-uninitialized inside xsimd's own
-// headers when it is inlined here under -march=native on an AVX-512 machine: a false positive in
-// the library, not in this file, so it is silenced for this file alone.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <xsimd/xsimd.hpp>
-
-#include "norms/core/errors.hpp"
 #include "experiments/layers/elementwise.hpp"
+#include "experiments/layers/simd_map.hpp"
 #include "experiments/layers/tensor_shapes.hpp"
+#include "norms/core/errors.hpp"
 
 namespace normlab {
 
@@ -45,22 +40,8 @@ namespace {
 
 // The sigmoid and tanh kernels over n values. std::exp is one libm call per element and made
 // the sigmoid the second-largest cost of a small MLP's training step; xsimd's exp (Cephes-based,
-// about 1 ulp) runs on whole SIMD registers. The tail is padded into a register too, so that
-// every element goes through the same code whatever its position.
+// about 1 ulp) runs on whole SIMD registers (simd_map.hpp).
 //   sigmoid(x) = 1/(1 + e^-x);  tanh(x) = 2·sigmoid(2x) - 1 (absolute error ~1e-7 near 0 in float).
-template <class T, class F>
-void map_simd(T* y, const T* x, std::size_t n, F f) {
-  using Batch = xsimd::batch<T>;
-  constexpr std::size_t width = Batch::size;
-  std::size_t i = 0;
-  for (; i + width <= n; i += width) f(Batch::load_unaligned(x + i)).store_unaligned(y + i);
-  if (i == n) return;
-  alignas(64) T in[width] = {}, out[width];
-  std::copy(x + i, x + n, in);
-  f(Batch::load_aligned(in)).store_aligned(out);
-  std::copy(out, out + (n - i), y + i);
-}
-
 template <class T>
 void sigmoid(T* y, const T* x, std::size_t n) {
   map_simd(y, x, n, [](const auto& v) { return 1 / (1 + xsimd::exp(-v)); });

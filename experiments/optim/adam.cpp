@@ -25,10 +25,11 @@ void Adam<T>::step(double lr) {
   const double bias_correction2_sqrt = std::sqrt(1 - std::pow(options_.beta2, t));
   const T step_size = T(lr / bias_correction1);
   const T beta1 = T(options_.beta1), beta2 = T(options_.beta2), eps = T(options_.eps);
-  const T l2_penalty = options_.decoupled_weight_decay ? T(0) : T(options_.weight_decay);
-  const T decay_factor = options_.decoupled_weight_decay ? T(1 - lr * options_.weight_decay) : T(1);
   const T bias_correction2_root = T(bias_correction2_sqrt);
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
+    const double weight_decay = weight_decay_of(parameters_[i], options_.weight_decay, options_.decay_1d);
+    const T l2_penalty = options_.decoupled_weight_decay ? T(0) : T(weight_decay);
+    const T decay_factor = options_.decoupled_weight_decay ? T(1 - lr * weight_decay) : T(1);
     // Distinct tensors: __restrict lets the loop vectorize without runtime overlap checks.
     T* __restrict p = parameters_[i].value->data();
     const T* __restrict grad = parameters_[i].grad->data();
@@ -51,7 +52,8 @@ template <class T>
 std::string Adam<T>::describe() const {
   std::ostringstream out;
   out << (options_.decoupled_weight_decay ? "AdamW" : "Adam") << "(beta1=" << options_.beta1
-      << ", beta2=" << options_.beta2 << ", eps=" << options_.eps << ", weight_decay=" << options_.weight_decay << ")";
+      << ", beta2=" << options_.beta2 << ", eps=" << options_.eps
+      << ", weight_decay=" << options_.weight_decay << (options_.decay_1d ? "" : ", decay_1d=false") << ")";
   return out.str();
 }
 

@@ -1,6 +1,7 @@
 // torch.optim.Adam and torch.optim.AdamW, for every parameter p with gradient g at step t (1-based):
 //   AdamW only: p = p · (1 - lr · weight_decay)          (decoupled weight decay)
 //   Adam only:  g = g + weight_decay · p                  (L2 penalty in the gradient)
+//   (weight_decay = 0 for parameters of fewer than two dims if decay_1d = false)
 //   m = beta1 · m + (1 - beta1) · g
 //   v = beta2 · v + (1 - beta2) · g²
 //   p = p - (lr / (1 - beta1^t)) · m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
@@ -13,6 +14,7 @@ namespace normlab {
 struct AdamOptions {
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
   bool decoupled_weight_decay = false;  // true: AdamW
+  bool decay_1d = true;                 // false: no weight decay on parameters of fewer than two dims
 };
 
 template <class T>

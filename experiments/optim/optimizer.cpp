@@ -26,6 +26,7 @@ SgdOptions sgd_options(const Spec& spec) {
   o.dampening = in_unit_interval(spec, "dampening", true);
   o.nesterov = spec.get_bool("nesterov");
   o.weight_decay = non_negative(spec, "weight_decay");
+  o.decay_1d = spec.get_bool("decay_1d");
   // PyTorch refuses the same combination.
   if (o.nesterov && (o.momentum == 0 || o.dampening != 0))
     spec.fail("nesterov", "Nesterov momentum needs momentum > 0 and dampening = 0");
@@ -40,6 +41,7 @@ AdamOptions adam_options(const Spec& spec, bool decoupled_weight_decay) {
   if (o.eps <= 0) spec.fail("eps", "expected > 0");
   o.weight_decay = non_negative(spec, "weight_decay");
   o.decoupled_weight_decay = decoupled_weight_decay;
+  o.decay_1d = spec.get_bool("decay_1d");
   return o;
 }
 
@@ -63,25 +65,32 @@ std::unique_ptr<Optimizer<T>> make_adamw(const Spec& spec, const std::vector<Par
 const KindRegistry<OptimizerInfo>& optimizer_registry() {
   static const KindRegistry<OptimizerInfo> registry(
       "optimizer",
-      {kind_entry<OptimizerInfo>("sgd", "stochastic gradient descent (torch.optim.SGD)",
-                                 {{"momentum", "0", "momentum factor, in [0, 1)"},
-                                  {"dampening", "0", "dampening of the momentum, in [0, 1]"},
-                                  {"nesterov", "false", "Nesterov momentum (needs momentum > 0 and dampening = 0)"},
-                                  {"weight_decay", "0", "L2 penalty added to the gradient, >= 0"}},
-                                 {make_sgd<float>, make_sgd<double>}, {}, [](const Spec& s) { sgd_options(s); }),
-       kind_entry<OptimizerInfo>("adam", "Adam with bias correction (torch.optim.Adam)",
-                                 {{"beta1", "0.9", "decay of the first moment, in [0, 1)"},
-                                  {"beta2", "0.999", "decay of the second moment, in [0, 1)"},
-                                  {"eps", "1e-8", "added to the denominator, > 0"},
-                                  {"weight_decay", "0", "L2 penalty added to the gradient, >= 0"}},
-                                 {make_adam<float>, make_adam<double>}, {},
-                                 [](const Spec& s) { adam_options(s, false); }),
+      {kind_entry<OptimizerInfo>(
+           "sgd", "stochastic gradient descent (torch.optim.SGD)",
+           {{"momentum", "0", "momentum factor, in [0, 1)"},
+            {"dampening", "0", "dampening of the momentum, in [0, 1]"},
+            {"nesterov", "false", "Nesterov momentum (needs momentum > 0 and dampening = 0)"},
+            {"weight_decay", "0", "L2 penalty added to the gradient, >= 0"},
+            {"decay_1d", "true",
+             "false: no weight decay on parameters of fewer than two dims (biases, norm gains), as nanoGPT"}},
+           {make_sgd<float>, make_sgd<double>}, {}, [](const Spec& s) { sgd_options(s); }),
+       kind_entry<OptimizerInfo>(
+           "adam", "Adam with bias correction (torch.optim.Adam)",
+           {{"beta1", "0.9", "decay of the first moment, in [0, 1)"},
+            {"beta2", "0.999", "decay of the second moment, in [0, 1)"},
+            {"eps", "1e-8", "added to the denominator, > 0"},
+            {"weight_decay", "0", "L2 penalty added to the gradient, >= 0"},
+            {"decay_1d", "true",
+             "false: no weight decay on parameters of fewer than two dims (biases, norm gains), as nanoGPT"}},
+           {make_adam<float>, make_adam<double>}, {}, [](const Spec& s) { adam_options(s, false); }),
        kind_entry<OptimizerInfo>(
            "adamw", "Adam with decoupled weight decay (torch.optim.AdamW)",
            {{"beta1", "0.9", "decay of the first moment, in [0, 1)"},
             {"beta2", "0.999", "decay of the second moment, in [0, 1)"},
             {"eps", "1e-8", "added to the denominator, > 0"},
-            {"weight_decay", "0.01", "decoupled decay: p *= 1 - lr * weight_decay each step, >= 0"}},
+            {"weight_decay", "0.01", "decoupled decay: p *= 1 - lr * weight_decay each step, >= 0"},
+            {"decay_1d", "true",
+             "false: no weight decay on parameters of fewer than two dims (biases, norm gains), as nanoGPT"}},
            {make_adamw<float>, make_adamw<double>}, {}, [](const Spec& s) { adam_options(s, true); })});
   return registry;
 }

@@ -37,6 +37,14 @@ class Optimizer {
   virtual void set_step_count(std::size_t steps) = 0;
 };
 
+// The weight decay a parameter takes: `weight_decay`, or 0 for a parameter of fewer than two
+// dims (biases, norm gains and shifts) when decay_1d is false -- the parameter groups of nanoGPT's
+// configure_optimizers and timm's param_groups_weight_decay, decided by the tensor's rank.
+template <class T>
+double weight_decay_of(const ParameterRef<T>& parameter, double weight_decay, bool decay_1d) {
+  return decay_1d || parameter.value->shape().size() >= 2 ? weight_decay : 0.0;
+}
+
 template <class T>
 using OptimizerFactory =
     std::function<std::unique_ptr<Optimizer<T>>(const Spec& spec, const std::vector<ParameterRef<T>>& parameters)>;

@@ -47,13 +47,14 @@ void with_flag(bool flag, F f) {
 template <class T>
 void Sgd<T>::step(double lr) {
   ++steps_;
-  const T weight_decay = T(options_.weight_decay), momentum = T(options_.momentum);
+  const T momentum = T(options_.momentum);
   const T damping = T(1 - options_.dampening), step = T(lr);
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
     T* p = parameters_[i].value->data();
     const T* grad = parameters_[i].grad->data();
     T* buffer = options_.momentum != 0 ? momentum_buffers_[i].data() : nullptr;
     const std::size_t n = parameters_[i].value->size();
+    const T weight_decay = T(weight_decay_of(parameters_[i], options_.weight_decay, options_.decay_1d));
     with_flag(weight_decay != 0, [&](auto decay) {
       with_flag(buffer != nullptr, [&](auto with_momentum) {
         with_flag(options_.nesterov, [&](auto nesterov) {
@@ -69,7 +70,8 @@ template <class T>
 std::string Sgd<T>::describe() const {
   std::ostringstream out;
   out << "SGD(momentum=" << options_.momentum << ", dampening=" << options_.dampening
-      << ", nesterov=" << (options_.nesterov ? "true" : "false") << ", weight_decay=" << options_.weight_decay << ")";
+      << ", nesterov=" << (options_.nesterov ? "true" : "false") << ", weight_decay=" << options_.weight_decay
+      << (options_.decay_1d ? "" : ", decay_1d=false") << ")";
   return out.str();
 }
 

@@ -1,5 +1,5 @@
 // torch.optim.SGD, for every parameter p with gradient g at step t (1-based):
-//   g = g + weight_decay · p
+//   g = g + weight_decay · p              (weight_decay = 0 for 1-d parameters if decay_1d = false)
 //   if momentum != 0:
 //     b = g                                  (t = 1)
 //     b = momentum · b + (1 - dampening) · g (t > 1)
@@ -14,6 +14,7 @@ namespace normlab {
 struct SgdOptions {
   double momentum = 0, dampening = 0, weight_decay = 0;
   bool nesterov = false;
+  bool decay_1d = true;  // false: no weight decay on parameters of fewer than two dims
 };
 
 template <class T>

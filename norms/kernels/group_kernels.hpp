@@ -5,7 +5,8 @@
 //   group norm:    (N, C, S) with G groups
 //   instance norm: (N, C, S) with G = C
 //   layer norm:    (N, L, 1) with G = 1, L = all non-batch elements (per-element affine)
-// gamma, beta: (C), or null for no affine step. mean, rstd: (N·G), one per statistic row.
+// gamma, beta: (C), or null for no affine step (beta alone may be null: a scale without a shift). mean, rstd:
+// (N·G), one per statistic row.
 //
 // Forward caches only mean and rstd; backward recomputes x̂ = (x - mean)·rstd from x.
 #pragma once
@@ -54,6 +55,11 @@ void group_normalize(T* y, const T* x, const T* gamma, const T* beta, const doub
       const auto step = AffineStep<T>::make(mean[row], rstd[row], 1.0, 0.0);
       if (!gamma) return step.apply(yr, xr, M);
       const T* __restrict gr = gamma + c0;
+      if (!beta) {
+        for (std::size_t j = 0; j < M; ++j)
+          yr[j] = ((xr[j] - step.shift) * step.scale + step.offset) * gr[j];
+        return;
+      }
       const T* __restrict br = beta + c0;
       for (std::size_t j = 0; j < M; ++j) yr[j] = ((xr[j] - step.shift) * step.scale + step.offset) * gr[j] + br[j];
       return;

@@ -16,15 +16,20 @@ namespace {
 
 using Trajectory = std::vector<std::array<double, 3>>;
 
-void check_trajectory(const std::string& spec, double lr, const Trajectory& expected) {
-  INFO(spec);
-  Tensor<double> p = {0.5, -1.0, 2.0};
-  Tensor<double> grad = Tensor<double>::from_shape({3});
+// shape: the parameter's shape, (3) or (1, 3); the weight-decay groups depend on its rank.
+void check_trajectory(const std::string& spec, double lr, const Trajectory& expected,
+                      const Shape& shape = {3}) {
+  INFO(spec << " on a parameter of shape " << shape_string(shape));
+  Tensor<double> p = Tensor<double>::from_shape(shape), grad = Tensor<double>::from_shape(shape);
+  const std::array<double, 3> p0 = {0.5, -1.0, 2.0};
+  std::copy(p0.begin(), p0.end(), p.data());
   auto optimizer = make_optimizer<double>(spec, {{"weight", &p, &grad}});
   for (std::size_t t = 1; t <= expected.size(); ++t) {
-    grad = {0.1 * double(t), -0.2, 0.3 * double(t) * (t % 2 ? -1.0 : 1.0)};
+    const std::array<double, 3> g = {0.1 * double(t), -0.2, 0.3 * double(t) * (t % 2 ? -1.0 : 1.0)};
+    std::copy(g.begin(), g.end(), grad.data());
     optimizer->step(lr);
-    for (std::size_t j = 0; j < 3; ++j) CHECK(p(j) == Approx(expected[t - 1][j]).epsilon(1e-13));
+    for (std::size_t j = 0; j < 3; ++j)
+      CHECK(p.data()[j] == Approx(expected[t - 1][j]).epsilon(1e-13));
   }
 }
 
@@ -66,6 +71,30 @@ TEST_CASE("AdamW follows torch.optim.AdamW") {
                    {{0.47500019999800003, -0.9700000999995, 1.9999999333335556},
                     {0.4506035237348563, -0.940300198999005, 1.9715798952962018},
                     {0.42627208464032573, -0.9108972970085149, 1.959582407092057}});
+}
+
+TEST_CASE("decay_1d=false exempts parameters of fewer than two dims from weight decay, as nanoGPT's groups") {
+  // The trajectories above: with decay for a (1, 3) matrix, without it for a (3) vector.
+  const Trajectory sgd_decayed = {{0.4895, -0.979, 2.028},
+                                  {0.46980525, -0.9496105, 2.022186},
+                                  {0.436845072375, -0.9126851447500001, 2.060942307}};
+  check_trajectory("sgd:momentum=0.9,dampening=0.5,weight_decay=0.01,decay_1d=false", 0.1, sgd_decayed,
+                   {1, 3});
+  const Trajectory adamw_decayed = {{0.47500019999800003, -0.9700000999995, 1.9999999333335556},
+                                    {0.4506035237348563, -0.940300198999005, 1.9715798952962018},
+                                    {0.42627208464032573, -0.9108972970085149, 1.959582407092057}};
+  check_trajectory("adamw:beta1=0.8,beta2=0.99,eps=1e-6,weight_decay=0.5,decay_1d=false", 0.02, adamw_decayed,
+                   {1, 3});
+  // A vector takes the trajectory of weight_decay=0 (torch.optim.SGD(momentum=0.9, dampening=0.5)
+  // and torch.optim.Adam(betas=(0.8, 0.99), eps=1e-6) from tests/optim/torch_reference.py).
+  check_trajectory("sgd:momentum=0.9,dampening=0.5,weight_decay=0.01,decay_1d=false", 0.1,
+                   {{0.49, -0.98, 2.03},
+                    {0.471, -0.952, 2.0269999999999997},
+                    {0.43889999999999996, -0.9168, 2.0692999999999997}});
+  check_trajectory("adamw:beta1=0.8,beta2=0.99,eps=1e-6,weight_decay=0.5,decay_1d=false", 0.02,
+                   {{0.48000019999800003, -0.9800000999995, 2.0199999333335557},
+                    {0.4603535257348363, -0.960000199999, 2.0115798946295373},
+                    {0.4405281218776543, -0.9400002999985, 2.0192982053783544}});
 }
 
 TEST_CASE("a float optimizer updates every parameter it was given") {

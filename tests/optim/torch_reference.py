@@ -19,8 +19,10 @@ cases = {
  "sgd momentum=0.9 nesterov weight_decay=0.1 lr=0.05": lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1),
  "adam lr=0.01": lambda ps: torch.optim.Adam(ps, lr=0.01),
  "adam beta1=0.8 beta2=0.99 eps=1e-6 weight_decay=0.1 lr=0.01": lambda ps: torch.optim.Adam(ps, lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
+ "sgd momentum=0.9 dampening=0.5 lr=0.1 (decay_1d=false on a vector)": lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, dampening=0.5),
  "adamw lr=0.01 weight_decay=0.01": lambda ps: torch.optim.AdamW(ps, lr=0.01),
  "adamw beta1=0.8 beta2=0.99 eps=1e-6 weight_decay=0.5 lr=0.02": lambda ps: torch.optim.AdamW(ps, lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.5),
+ "adamw beta1=0.8 beta2=0.99 eps=1e-6 lr=0.02, param group weight_decay=0 (decay_1d=false on a vector)": lambda ps: torch.optim.AdamW([{"params": ps, "weight_decay": 0.0}], lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.5),
 }
 print("torch", torch.__version__)
 for name, make in cases.items():

@@ -111,7 +111,8 @@ def main():
         print("ok: ranks = 2 without mpirun and batch_size 15 over 2 ranks are refused")
 
         # 4. a rank killed during the second run: finished runs are kept, the rerun completes them.
-        long_run = base + ["--set", "ranks=2", "--set", "steps=400", "--set", "eval_every=400",
+        # Long enough (about 5 s a run on a quiet machine) that the kill lands inside the second run.
+        long_run = base + ["--set", "ranks=2", "--set", "steps=4000", "--set", "eval_every=4000",
                            "--out", str(work / "killed")]
         log = open(work / "killed.log", "w")
         sweep = subprocess.Popen(mpirun + long_run, stdout=log, stderr=subprocess.STDOUT, text=True)
@@ -119,7 +120,7 @@ def main():
         while "[1/2]" not in (work / "killed.log").read_text():
             if time.time() > deadline or sweep.poll() is not None:
                 fail("the first run of the sweep to kill did not finish:\n" + (work / "killed.log").read_text())
-            time.sleep(0.2)
+            time.sleep(0.05)
         rank1 = rank_pids(normlab, str(work / "killed"), "1")
         if not rank1:
             fail("no process of rank 1 found to kill")

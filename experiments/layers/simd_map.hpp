@@ -1,0 +1,52 @@
+// Element-wise kernels on whole SIMD registers (xsimd): f maps a register of x (and of a second
+// input) to a register of y. The tail is padded into a register too, so that every element goes
+// through the same code whatever its position, and a result does not depend on how a tensor is
+// split into chunks or threads. For the transcendental functions (exp, erfc, tanh), whose libm
+// calls are one per element and do not vectorize.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+
+// xsimd 8's AVX-512 exp (Debian 12) makes g++ 12 report -Wmaybe-uninitialized inside xsimd's own
+// headers when it is inlined under -march=native on an AVX-512 machine: a false positive in the
+// library, silenced around its include alone.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <xsimd/xsimd.hpp>
+#pragma GCC diagnostic pop
+
+namespace normlab {
+
+// y[i] = f(x[i]) for i < n.
+template <class T, class F>
+void map_simd(T* y, const T* x, std::size_t n, F f) {
+  using Batch = xsimd::batch<T>;
+  constexpr std::size_t width = Batch::size;
+  std::size_t i = 0;
+  for (; i + width <= n; i += width)
+    f(Batch::load_unaligned(x + i)).store_unaligned(y + i);
+  if (i == n) return;
+  alignas(64) T in[width] = {}, out[width];
+  std::copy(x + i, x + n, in);
+  f(Batch::load_aligned(in)).store_aligned(out);
+  std::copy(out, out + (n - i), y + i);
+}
+
+// y[i] = f(x[i], z[i]) for i < n.
+template <class T, class F>
+void map_simd(T* y, const T* x, const T* z, std::size_t n, F f) {
+  using Batch = xsimd::batch<T>;
+  constexpr std::size_t width = Batch::size;
+  std::size_t i = 0;
+  for (; i + width <= n; i += width)
+    f(Batch::load_unaligned(x + i), Batch::load_unaligned(z + i)).store_unaligned(y + i);
+  if (i == n) return;
+  alignas(64) T in_x[width] = {}, in_z[width] = {}, out[width];
+  std::copy(x + i, x + n, in_x);
+  std::copy(z + i, z + n, in_z);
+  f(Batch::load_aligned(in_x), Batch::load_aligned(in_z)).store_aligned(out);
+  std::copy(out, out + (n - i), y + i);
+}
+
+}  // namespace normlab
