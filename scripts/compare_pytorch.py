@@ -20,7 +20,9 @@ kind's cells once (--benchmark_repetitions=1, one process for all of them so tha
 not dominate), then PyTorch times the same cells once. Each repetition of a cell is the mean time
 of as many calls as fit in --min-time seconds (Google Benchmark's method, mirrored for torch).
 The table reports, per cell, the median over repetitions of the ratio PyTorch time / normlab time
-with its min–max, and the load average (/proc/loadavg) before and after the whole run. A
+with its min–max, and the load average (/proc/loadavg) before and after the whole run. A step with
+a GEMM floor benchmark (GEMM_FLOORS: gemm/mlp_ioffe/f32, its matrix products alone) gets that floor
+timed in the same normlab_bench process, and the median of step / floor. A
 streaming-bandwidth probe runs before and after each thread count (see measure_bandwidth).
 
 Writes to --out (default results/benchmarks/): normlab_t<n>.json and pytorch_t<n>.json (seconds per
@@ -56,6 +58,10 @@ DTYPES = {"f32": "float32", "f64": "float64"}
 FWDBWD_TARGET = 2.0
 BANDWIDTH_TARGET = 0.5
 STEP_TARGETS = {"mlp": 5.0, "cnn": 1.5}
+# A step's GEMM floor: the benchmark that times only its matrix products (gemm_floor_bench.cpp),
+# run in the same normlab_bench process as the step, and issue 16's bound on step / floor.
+GEMM_FLOORS = {"step/mlp_ioffe/f32": "gemm/mlp_ioffe/f32"}
+GEMM_FLOOR_TARGET = 1.3
 
 
 # ----------------------------------------------------------------------------------------------
@@ -326,7 +332,8 @@ def run_torch_pass(torch, registry, cells, threads, min_time):
 def run_normlab_pass(bench, cells, threads, min_time, out_json):
     """One repetition of every cell in normlab_bench: {name: seconds}, and the run's context."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
-    regex = "^(" + "|".join(re.escape(c.name) for c in cells) + ")(/real_time)?$"
+    names = [c.name for c in cells] + [GEMM_FLOORS[c.name] for c in cells if c.name in GEMM_FLOORS]
+    regex = "^(" + "|".join(re.escape(n) for n in names) + ")(/real_time)?$"
     # (The training steps take two untimed steps inside the benchmark, as time_once does here.)
     args = [str(bench), "--benchmark_repetitions=1", f"--benchmark_min_time={min_time}",
             f"--benchmark_filter={regex}", f"--benchmark_out={out_json}", "--benchmark_out_format=json"]
@@ -437,6 +444,9 @@ def build_rows(pd, cells, registry, normlab_runs, torch_runs, bandwidth, threads
                        speedup_max=max(ratios))
         else:
             row["pytorch_reference"] = next((t for t in theirs if isinstance(t, str)), reference)
+        floor = normlab_runs.get(GEMM_FLOORS.get(cell.name, ""))
+        if floor and len(floor) == len(ours):  # per repetition: step / its GEMMs, same process
+            row.update(gemm_floor_s=median(floor), step_over_gemm_floor=median([n / f for n, f in zip(ours, floor)]))
         if cell.is_norm:
             role = registry[cell.kind]["role"] if cell.kind in registry else "activation"
             moved = tensors_moved(role, cell.pass_) * tensor_bytes(cell.shape, cell.dtype)
@@ -551,6 +561,16 @@ def markdown_table(df, threads_list, bandwidth):
                 r = r.iloc[0]
                 cells += [ms(r.normlab_s), ms(r.pytorch_s), ratio_cell(r, target)]
             lines.append(f"| {name} | {side_cell(group.iloc[0])} | " + " | ".join(cells) + " |")
+        floors = steps[steps.step_over_gemm_floor.notna()] if "step_over_gemm_floor" in steps else steps[:0]
+        if not floors.empty:
+            lines.append(f"\nA step against its GEMM floor (the step's matrix products alone, through the same gemm() "
+                         f"on the same shapes, timed in the same normlab_bench process; target ≤ {GEMM_FLOOR_TARGET:g}):\n")
+            lines += ["| step | floor benchmark | threads | floor ms | step / floor, median of repetitions |",
+                      "|---|---|---|---|---|"]
+            for r in floors.itertuples():
+                mark = "" if r.step_over_gemm_floor <= GEMM_FLOOR_TARGET else " ✗"
+                lines.append(f"| {r.benchmark} | {GEMM_FLOORS[r.benchmark]} | {r.threads} | {ms(r.gemm_floor_s)} | "
+                             f"**{r.step_over_gemm_floor:.2f}**{mark} |")
     return "\n".join(lines) + "\n"
 
 

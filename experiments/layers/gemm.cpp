@@ -1,9 +1,11 @@
 #include "experiments/layers/gemm.hpp"
 
 #include <algorithm>
+#include <vector>
 
 #include <cblas.h>
 
+#include "experiments/layers/small_gemm.hpp"
 #include "norms/core/parallel.hpp"
 
 namespace normlab {
@@ -67,15 +69,57 @@ void blocked_gemm(Transpose ta, Transpose tb, std::size_t M, std::size_t N, std:
   });
 }
 
+// Rows of C per libxsmm block: small_gemm's own block height, so a block's bits are those of the
+// whole product computed by one call.
+constexpr std::size_t kRowBlock = 64;
+
+// C (M, N) = op(A) · op(B) [+ C] through small_gemm, in blocks of kRowBlock rows over the team.
+// false when the product is not one it takes (op(B) = Bᵀ with rows padded): the caller uses OpenBLAS.
+bool xsmm_gemm(Transpose ta, Transpose tb, std::size_t M, std::size_t N, std::size_t K, const float* A,
+               std::size_t lda, const float* B, std::size_t ldb, bool accumulate, float* C, std::size_t ldc) {
+  if (tb == Transpose::yes) {
+    if (ldb != K) return false;
+    // op(B) (K, N) = Bᵀ for B stored (N, K): small_gemm reads B untransposed.
+    static thread_local std::vector<float> transposed_b;  // (K, N); grows to the largest op(B)
+    if (transposed_b.size() < K * N) transposed_b.resize(K * N);
+    transpose(transposed_b.data(), B, N, K);
+    B = transposed_b.data();
+    ldb = N;
+  }
+  const std::size_t blocks = (M + kRowBlock - 1) / kRowBlock;
+  parallel_for(blocks, kRowBlock * N * K, [&](std::size_t b) {
+    const std::size_t i0 = b * kRowBlock, rows = std::min(kRowBlock, M - i0);
+    const float* Ai = ta == Transpose::yes ? A + i0 : A + i0 * lda;  // rows i0... of op(A)
+    small_gemm(ta, rows, N, K, Ai, lda, B, ldb, accumulate, C + i0 * ldc, ldc);
+  });
+  return true;
+}
+
 }  // namespace
 
 void gemm(Transpose ta, Transpose tb, std::size_t M, std::size_t N, std::size_t K, float alpha, const float* A,
           std::size_t lda, const float* B, std::size_t ldb, float beta, float* C, std::size_t ldc) {
+  if (M == 0 || N == 0) return;
+  if (K > 0 && alpha == 1.0f && (beta == 0.0f || beta == 1.0f) &&
+      xsmm_gemm(ta, tb, M, N, K, A, lda, B, ldb, beta == 1.0f, C, ldc))
+    return;
   blocked_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 void gemm(Transpose ta, Transpose tb, std::size_t M, std::size_t N, std::size_t K, double alpha, const double* A,
           std::size_t lda, const double* B, std::size_t ldb, double beta, double* C, std::size_t ldc) {
+  blocked_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void blas_gemm(Transpose ta, Transpose tb, std::size_t M, std::size_t N, std::size_t K, float alpha,
+               const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
+               std::size_t ldc) {
+  blocked_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+void blas_gemm(Transpose ta, Transpose tb, std::size_t M, std::size_t N, std::size_t K, double alpha,
+               const double* A, std::size_t lda, const double* B, std::size_t ldb, double beta, double* C,
+               std::size_t ldc) {
   blocked_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 

@@ -45,7 +45,8 @@ void small_gemm(Transpose ta, std::size_t M, std::size_t N, std::size_t K, const
       if (kernel)
         kernel(B + j0, Ai, Cij);
       else
-        gemm(ta, Transpose::no, rows, cols, K, T(1), Ai, lda, B + j0, ldb, accumulate ? T(1) : T(0), Cij, ldc);
+        blas_gemm(ta, Transpose::no, rows, cols, K, T(1), Ai, lda, B + j0, ldb, accumulate ? T(1) : T(0), Cij,
+                  ldc);
     }
   }
 }

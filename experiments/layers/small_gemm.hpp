@@ -9,7 +9,7 @@
 // C is computed in fixed blocks of at most 64x64 elements, each by the kernel generated for its
 // block's shape, so the bits depend on the shapes only, never on the thread count; each call runs
 // on its calling thread alone (the convolution spreads samples over the team). A shape libxsmm has no
-// kernel for (or a machine without its JIT) goes through gemm() (gemm.hpp) instead.
+// kernel for (or a machine without its JIT) goes through OpenBLAS (blas_gemm, gemm.hpp) instead.
 #pragma once
 
 #include <cstddef>
