@@ -36,28 +36,6 @@ std::string Activation<T>::describe() const {
   return "?";
 }
 
-namespace {
-
-// The sigmoid and tanh kernels over n values. std::exp is one libm call per element and made
-// the sigmoid the second-largest cost of a small MLP's training step; xsimd's exp (Cephes-based,
-// about 1 ulp) runs on whole SIMD registers (simd_map.hpp).
-//   sigmoid(x) = 1/(1 + e^-x);  tanh(x) = 2·sigmoid(2x) - 1 (absolute error ~1e-7 near 0 in float).
-template <class T>
-void sigmoid(T* y, const T* x, std::size_t n) {
-  map_simd(y, x, n, [](const auto& v) { return 1 / (1 + xsimd::exp(-v)); });
-}
-
-template <class T>
-void hyperbolic_tangent(T* y, const T* x, std::size_t n) {
-  if constexpr (std::is_same_v<T, double>) {
-    for (std::size_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);  // the reference precision for tests
-  } else {
-    map_simd(y, x, n, [](const auto& v) { return xsimd::tanh(v); });
-  }
-}
-
-}  // namespace
-
 template <class T>
 const Tensor<T>& Activation<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
   x_ = &x;
@@ -74,10 +52,10 @@ const Tensor<T>& Activation<T>::forward(const Tensor<T>& x, Mode /*mode*/) {
         break;
       }
       case ActivationKind::sigmoid:
-        sigmoid(out + begin, in + begin, n);
+        sigmoid_map(out + begin, in + begin, n);
         break;
       case ActivationKind::tanh:
-        hyperbolic_tangent(out + begin, in + begin, n);
+        tanh_map(out + begin, in + begin, n);
         break;
     }
   });

@@ -3,16 +3,12 @@
 #include <cmath>
 
 #include "experiments/layers/gemm.hpp"
+#include "experiments/layers/simd_map.hpp"
 #include "experiments/layers/tensor_shapes.hpp"
 
 namespace normlab {
 
 namespace {
-
-template <class T>
-T sigmoid(T z) {
-  return T(1) / (T(1) + std::exp(-z));
-}
 
 template <class T>
 Tensor<T> zeros(const Shape& shape) {
@@ -102,10 +98,12 @@ const Tensor<T>& Lstm<T>::forward(const Tensor<T>& x, Mode mode) {
     const T* c_prev = t > 0 ? cell_[t - 1].data() : nullptr;
     for (std::size_t n = 0; n < N; ++n) {
       T* gn = gate + n * G;
-      for (std::size_t j = 0; j < G; ++j) {
-        const T z = a[n * G + j] + bias_ih_.data()[j] + b[n * G + j] + bias_hh_.data()[j];
-        gn[j] = (j >= 2 * H && j < 3 * H) ? std::tanh(z) : sigmoid(z);  // i, f, o: σ; g: tanh
-      }
+      for (std::size_t j = 0; j < G; ++j)
+        gn[j] = a[n * G + j] + bias_ih_.data()[j] + b[n * G + j] + bias_hh_.data()[j];
+      // the gates (i, f, g, o), each H wide: i, f, o through σ, g through tanh
+      sigmoid_map(gn, gn, 2 * H);
+      tanh_map(gn + 2 * H, gn + 2 * H, H);
+      sigmoid_map(gn + 3 * H, gn + 3 * H, H);
       for (std::size_t k = 0; k < H; ++k)
         c[n * H + k] = (c_prev ? gn[H + k] * c_prev[n * H + k] : T(0)) + gn[k] * gn[2 * H + k];
     }
@@ -116,9 +114,9 @@ const Tensor<T>& Lstm<T>::forward(const Tensor<T>& x, Mode mode) {
     }
     T* tc = tanh_cell_[t].data();
     T* h = hidden_state_[t].data();
+    tanh_map(tc, nc, N * H);
     for (std::size_t n = 0; n < N; ++n)
       for (std::size_t k = 0; k < H; ++k) {
-        tc[n * H + k] = std::tanh(nc[n * H + k]);
         h[n * H + k] = gate[n * G + 3 * H + k] * tc[n * H + k];
         y_.data()[(n * S + t) * H + k] = h[n * H + k];
       }
