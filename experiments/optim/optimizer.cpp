@@ -62,6 +62,12 @@ std::unique_ptr<Optimizer<T>> make_adamw(const Spec& spec, const std::vector<Par
 
 }  // namespace
 
+// The key every optimizer takes alike (read by sgd_options and adam_options).
+const KeyInfo decay_1d_key{
+    "decay_1d", "true",
+    "false: no weight decay on parameters of fewer than two dims (biases, norm gains), "
+    "as nanoGPT"};
+
 const KindRegistry<OptimizerInfo>& optimizer_registry() {
   static const KindRegistry<OptimizerInfo> registry(
       "optimizer",
@@ -71,26 +77,23 @@ const KindRegistry<OptimizerInfo>& optimizer_registry() {
             {"dampening", "0", "dampening of the momentum, in [0, 1]"},
             {"nesterov", "false", "Nesterov momentum (needs momentum > 0 and dampening = 0)"},
             {"weight_decay", "0", "L2 penalty added to the gradient, >= 0"},
-            {"decay_1d", "true",
-             "false: no weight decay on parameters of fewer than two dims (biases, norm gains), as nanoGPT"}},
+            decay_1d_key},
            {make_sgd<float>, make_sgd<double>}, {}, [](const Spec& s) { sgd_options(s); }),
-       kind_entry<OptimizerInfo>(
-           "adam", "Adam with bias correction (torch.optim.Adam)",
-           {{"beta1", "0.9", "decay of the first moment, in [0, 1)"},
-            {"beta2", "0.999", "decay of the second moment, in [0, 1)"},
-            {"eps", "1e-8", "added to the denominator, > 0"},
-            {"weight_decay", "0", "L2 penalty added to the gradient, >= 0"},
-            {"decay_1d", "true",
-             "false: no weight decay on parameters of fewer than two dims (biases, norm gains), as nanoGPT"}},
-           {make_adam<float>, make_adam<double>}, {}, [](const Spec& s) { adam_options(s, false); }),
+       kind_entry<OptimizerInfo>("adam", "Adam with bias correction (torch.optim.Adam)",
+                                 {{"beta1", "0.9", "decay of the first moment, in [0, 1)"},
+                                  {"beta2", "0.999", "decay of the second moment, in [0, 1)"},
+                                  {"eps", "1e-8", "added to the denominator, > 0"},
+                                  {"weight_decay", "0", "L2 penalty added to the gradient, >= 0"},
+                                  decay_1d_key},
+                                 {make_adam<float>, make_adam<double>}, {},
+                                 [](const Spec& s) { adam_options(s, false); }),
        kind_entry<OptimizerInfo>(
            "adamw", "Adam with decoupled weight decay (torch.optim.AdamW)",
            {{"beta1", "0.9", "decay of the first moment, in [0, 1)"},
             {"beta2", "0.999", "decay of the second moment, in [0, 1)"},
             {"eps", "1e-8", "added to the denominator, > 0"},
             {"weight_decay", "0.01", "decoupled decay: p *= 1 - lr * weight_decay each step, >= 0"},
-            {"decay_1d", "true",
-             "false: no weight decay on parameters of fewer than two dims (biases, norm gains), as nanoGPT"}},
+            decay_1d_key},
            {make_adamw<float>, make_adamw<double>}, {}, [](const Spec& s) { adam_options(s, true); })});
   return registry;
 }

@@ -33,6 +33,14 @@ void check_trajectory(const std::string& spec, double lr, const Trajectory& expe
   }
 }
 
+// torch's trajectories with weight decay, shared by the decay_1d test (a matrix keeps them).
+const Trajectory kSgdDecayed = {{0.4895, -0.979, 2.028},
+                                {0.46980525, -0.9496105, 2.022186},
+                                {0.436845072375, -0.9126851447500001, 2.060942307}};
+const Trajectory kAdamwDecayed = {{0.47500019999800003, -0.9700000999995, 1.9999999333335556},
+                                  {0.4506035237348563, -0.940300198999005, 1.9715798952962018},
+                                  {0.42627208464032573, -0.9108972970085149, 1.959582407092057}};
+
 }  // namespace
 
 TEST_CASE("SGD follows torch.optim.SGD") {
@@ -41,10 +49,7 @@ TEST_CASE("SGD follows torch.optim.SGD") {
                    {{0.49, -0.98, 2.03},
                     {0.46099999999999997, -0.942, 1.9969999999999999},
                     {0.4048999999999999, -0.8877999999999999, 2.0572999999999997}});
-  check_trajectory("sgd:momentum=0.9,dampening=0.5,weight_decay=0.01", 0.1,
-                   {{0.4895, -0.979, 2.028},
-                    {0.46980525, -0.9496105, 2.022186},
-                    {0.436845072375, -0.9126851447500001, 2.060942307}});
+  check_trajectory("sgd:momentum=0.9,dampening=0.5,weight_decay=0.01", 0.1, kSgdDecayed);
   check_trajectory("sgd:momentum=0.9,nesterov=true,weight_decay=0.1", 0.05,
                    {{0.48575, -0.9715, 2.0095},
                     {0.456060375, -0.93112075, 1.9374597500000001},
@@ -67,23 +72,14 @@ TEST_CASE("AdamW follows torch.optim.AdamW") {
                    {{0.4899500009999999, -0.9899000005, 2.009799999666667},
                     {0.48024918635202535, -0.9798010109999501, 2.005937984473512},
                     {0.4706211496357491, -0.9697030313988502, 2.0091698014250357}});
-  check_trajectory("adamw:beta1=0.8,beta2=0.99,eps=1e-6,weight_decay=0.5", 0.02,
-                   {{0.47500019999800003, -0.9700000999995, 1.9999999333335556},
-                    {0.4506035237348563, -0.940300198999005, 1.9715798952962018},
-                    {0.42627208464032573, -0.9108972970085149, 1.959582407092057}});
+  check_trajectory("adamw:beta1=0.8,beta2=0.99,eps=1e-6,weight_decay=0.5", 0.02, kAdamwDecayed);
 }
 
 TEST_CASE("decay_1d=false exempts parameters of fewer than two dims from weight decay, as nanoGPT's groups") {
   // The trajectories above: with decay for a (1, 3) matrix, without it for a (3) vector.
-  const Trajectory sgd_decayed = {{0.4895, -0.979, 2.028},
-                                  {0.46980525, -0.9496105, 2.022186},
-                                  {0.436845072375, -0.9126851447500001, 2.060942307}};
-  check_trajectory("sgd:momentum=0.9,dampening=0.5,weight_decay=0.01,decay_1d=false", 0.1, sgd_decayed,
+  check_trajectory("sgd:momentum=0.9,dampening=0.5,weight_decay=0.01,decay_1d=false", 0.1, kSgdDecayed,
                    {1, 3});
-  const Trajectory adamw_decayed = {{0.47500019999800003, -0.9700000999995, 1.9999999333335556},
-                                    {0.4506035237348563, -0.940300198999005, 1.9715798952962018},
-                                    {0.42627208464032573, -0.9108972970085149, 1.959582407092057}};
-  check_trajectory("adamw:beta1=0.8,beta2=0.99,eps=1e-6,weight_decay=0.5,decay_1d=false", 0.02, adamw_decayed,
+  check_trajectory("adamw:beta1=0.8,beta2=0.99,eps=1e-6,weight_decay=0.5,decay_1d=false", 0.02, kAdamwDecayed,
                    {1, 3});
   // A vector takes the trajectory of weight_decay=0 (torch.optim.SGD(momentum=0.9, dampening=0.5)
   // and torch.optim.Adam(betas=(0.8, 0.99), eps=1e-6) from tests/optim/torch_reference.py).
