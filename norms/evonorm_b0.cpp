@@ -106,10 +106,9 @@ class EvoNormB0 final : public Normalizer<T> {
     instance_mean_.resize(rows), instance_std_.resize(rows);  // no-op once the batch size is steady
     const std::size_t S = L_.S;
     parallel_for(rows, S, [&](std::size_t row) {
-      const T* xr = x.data() + row * S;
-      const double m = kernels::sum(xr, S) / double(S);
-      instance_mean_[row] = m;
-      instance_std_[row] = std::sqrt(kernels::sum_squared_deviation(xr, S, m) / double(S) + options_.eps);
+      double var;
+      kernels::moments(x.data() + row * S, S, instance_mean_[row], var);
+      instance_std_[row] = std::sqrt(var + options_.eps);
     });
     ensure_shape(y, x.shape());
     // y = x / max(σ_B, v·x + σ_I) · γ + β, per element in double.

@@ -100,10 +100,7 @@ class SwitchableNorm final : public Normalizer<T> {
     in_mean_.resize(rows), in_var_.resize(rows), mean_.resize(rows), rstd_.resize(rows), steps_.resize(rows);
     ln_mean_.resize(N), ln_var_.resize(N);  // no-ops once the batch size is steady
     parallel_for(rows, S, [&](std::size_t row) {
-      const T* xr = x.data() + row * S;
-      const double m = kernels::sum(xr, S) / double(S);
-      in_mean_[row] = m;
-      in_var_[row] = kernels::sum_squared_deviation(xr, S, m) / double(S);
+      kernels::moments(x.data() + row * S, S, in_mean_[row], in_var_[row]);
     });
     // Layer statistics per sample over c; batch statistics per channel over n (both in order).
     for (std::size_t n = 0; n < N; ++n) {

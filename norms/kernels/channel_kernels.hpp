@@ -63,13 +63,20 @@ void channel_moments(double* mean, double* var, const T* x, const ChannelLayout&
     return;
   }
   for_each_channel(L, [&](std::size_t c) {
-    double total = 0;
-    for (std::size_t n = 0; n < L.N; ++n) total += sum(x + (n * L.C + c) * L.S, L.S);
-    const double m = total / count;
-    double squares = 0;
-    for (std::size_t n = 0; n < L.N; ++n) squares += sum_squared_deviation(x + (n * L.C + c) * L.S, L.S, m);
-    mean[c] = m;
-    var[c] = squares / count;
+    if constexpr (kOnePassMoments<T>) {
+      // One pass over the channel's N runs, shifted by its first element.
+      ShiftedMoments<T> acc{double(x[c * L.S])};
+      for (std::size_t n = 0; n < L.N; ++n) acc.add(x + (n * L.C + c) * L.S, L.S);
+      acc.finish(count, mean[c], var[c]);
+    } else {
+      double total = 0;
+      for (std::size_t n = 0; n < L.N; ++n) total += sum(x + (n * L.C + c) * L.S, L.S);
+      const double m = total / count;
+      double squares = 0;
+      for (std::size_t n = 0; n < L.N; ++n) squares += sum_squared_deviation(x + (n * L.C + c) * L.S, L.S, m);
+      mean[c] = m;
+      var[c] = squares / count;
+    }
   });
 }
 

@@ -28,14 +28,14 @@ struct GroupLayout {
   std::size_t rows() const { return N * G; }
 };
 
-// mean, rstd: (N·G) written. Two passes per row, accumulated in double.
+// mean, rstd: (N·G) written. Accumulated in double (kernels::moments: one pass for float, two
+// for double).
 template <class T>
 void group_statistics(double* mean, double* rstd, const T* x, const GroupLayout& L, double eps) {
   const std::size_t M = L.row_length();
   parallel_for(L.rows(), M, [&](std::size_t row) {
-    const T* xr = x + row * M;
-    const double m = sum(xr, M) / double(M);
-    const double var = sum_squared_deviation(xr, M, m) / double(M);  // biased, as PyTorch normalizes
+    double m, var;  // var biased, as PyTorch normalizes
+    moments(x + row * M, M, m, var);
     mean[row] = m;
     rstd[row] = 1.0 / std::sqrt(var + eps);
   });

@@ -42,6 +42,43 @@ TEST_CASE("numerics: float32 layer norm over 32768 features of randn*0.01+100 ag
   }
 }
 
+TEST_CASE("numerics: float32 one-pass statistics shifted by an outlier first element stay at float64's values",
+          "[numerics]") {
+  // Float statistics take one pass: Σ(x - x₀) and Σ(x - x₀)² in double, shifted by each row's
+  // first element x₀. The worst case for that shift is an x₀ far from the mean; here it sits
+  // 500 standard deviations above a mean of 1e4, in every normalizer's first statistic row.
+  // A naive float E[x²] - E[x]² would keep no digit; an unshifted double one about 8.
+  const Shape shape{4, 4, 16, 16};
+  const std::size_t N = shape[0], C = shape[1], S = 256;
+  Tensor<float> x = random_tensor<float>(shape, "numerics/outlier", 1e4, 0.01);
+  x.data()[0] = 1e4f + 5.0f;
+  const reference::Vec xd(x.data(), x.data() + x.size()), unused(x.size(), 0.0);
+  struct Case {
+    std::string spec;
+    reference::Vec y;
+  };
+  const Case cases[] = {
+      {"layer:elementwise_affine=false", reference::layer_norm({N, C, S}, xd, unused, {}, {}, 1e-5).y},
+      {"group:num_groups=2,affine=false", reference::group_norm({N, C, S}, 2, xd, unused, {}, {}, 1e-5).y},
+      {"instance", reference::group_norm({N, C, S}, C, xd, unused, {}, {}, 1e-5).y},
+      {"batch:affine=false", reference::batch_norm({N, C, S}, xd, unused, {}, {}, 1e-5).y},
+  };
+  for (const Case& c : cases) {
+    INFO("spec '" << c.spec << "'");
+    auto norm = make_normalizer<float>(c.spec, shape);
+    Tensor<float> y;
+    norm->forward(x, y, Mode::train);
+    double worst = 0, largest = 0;
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      worst = std::max(worst, std::abs(double(y.data()[i]) - c.y[i]));
+      largest = std::max(largest, std::abs(c.y[i]));
+    }
+    // Float's own rounding of y = (x - mean)·rstd is 2⁻²⁴ of |y|; the statistics add no more.
+    CHECK(worst <= 4e-7 * largest);
+    CHECK(largest > 10);  // the outlier is in the data: the check is not vacuous
+  }
+}
+
 TEST_CASE("numerics: batch norm in training mode on a constant float32 input of 1e7 outputs exactly beta",
           "[numerics]") {
   for (const Shape& shape : {Shape{8, 3}, Shape{4, 3, 5, 5}, Shape{2, 70}}) {
