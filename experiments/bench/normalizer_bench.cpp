@@ -15,8 +15,9 @@
 //
 // Bytes model (SetBytesProcessed): the tensor traffic an ideal kernel cannot avoid, not the passes
 // ours make. forward = read x + write y (2 tensors); backward = read x, dy + write dx (3);
-// forward+backward = 5 (the identity: 2, 2, 4). Our forward actually reads x three times (two-pass statistics, then the
-// affine step) and backward reads x and dy twice; the repeated reads of a statistic group come
+// forward+backward = 5 (the identity: 2, 2, 4). Our forward actually reads x twice in float (one-pass statistics,
+// then the affine step) and three times in double (two-pass statistics), and backward reads x and dy twice, and
+// writes with ordinary stores (a write-allocate read per output line); the repeated reads of a statistic group come
 // from cache when the group fits in it. So bytes_per_second / measured bandwidth is the share of
 // the machine's bandwidth reached on the useful traffic.
 //

@@ -117,20 +117,28 @@ class ShiftedMoments {
 
   // Adds x: (n).
   void add(const T* x, std::size_t n) {
+    // The lanes in locals for the loop: load_lanes' memcpy may alias anything, so accumulating
+    // into the members of an object held in memory would store and reload them every iteration
+    // (measured on an array of these: batch norm's forward 4.7 → 7.0 ms).
+    Lanes sum[K], squares[K];
+    for (std::size_t k = 0; k < K; ++k) sum[k] = sum_[k], squares[k] = squares_[k];
     std::size_t i = 0;
     for (; i + kLanes<T> <= n; i += kLanes<T>) {
       prefetch_ahead(x + i);
       for (std::size_t k = 0; k < K; ++k) {
         const Lanes d = load_lanes(x + i + k * kVectorLanes) - shift_;
-        sum_[k] += d;
-        squares_[k] += d * d;
+        sum[k] += d;
+        squares[k] += d * d;
       }
     }
+    for (std::size_t k = 0; k < K; ++k) sum_[k] = sum[k], squares_[k] = squares[k];
+    double tail_sum = tail_sum_, tail_squares = tail_squares_;
     for (; i < n; ++i) {
       const double d = double(x[i]) - shift_;
-      tail_sum_ += d;
-      tail_squares_ += d * d;
+      tail_sum += d;
+      tail_squares += d * d;
     }
+    tail_sum_ = tail_sum, tail_squares_ = tail_squares;
   }
 
   // Mean and biased variance of the count elements added.
@@ -143,7 +151,7 @@ class ShiftedMoments {
 
  private:
   static constexpr std::size_t K = kChains<T>;
-  double shift_;
+  double shift_ = 0;
   Lanes sum_[K] = {}, squares_[K] = {};
   double tail_sum_ = 0, tail_squares_ = 0;
 };
