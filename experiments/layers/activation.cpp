@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "experiments/layers/elementwise.hpp"
-#include "experiments/layers/simd_map.hpp"
+#include "norms/core/simd_map.hpp"
 #include "experiments/layers/tensor_shapes.hpp"
 #include "norms/core/errors.hpp"
 

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "experiments/layers/gemm.hpp"
-#include "experiments/layers/simd_map.hpp"
+#include "norms/core/simd_map.hpp"
 #include "experiments/layers/tensor_shapes.hpp"
 
 namespace normlab {

@@ -51,7 +51,7 @@ void map_simd(T* y, const T* x, const T* z, std::size_t n, F f) {
   std::copy(out, out + (n - i), y + i);
 }
 
-// The sigmoid and tanh over n values, for the activation layers and the LSTM's gates. std::exp is
+// The sigmoid and tanh over n values, for the activation layers, the LSTM's gates and EvoNorm-S0. std::exp is
 // one libm call per element and made the sigmoid the second-largest cost of a small MLP's training
 // step (and libm's tanhf a third of an LSTM step); xsimd's exp (Cephes-based, about 1 ulp) runs on
 // whole registers. sigmoid(x) = 1/(1 + e^-x). tanh keeps libm's in double, the reference
