@@ -175,13 +175,14 @@ void moments(const T* x, std::size_t n, double& mean, double& var) {
   }
 }
 
-// Σ a[i]·b[i]; a, b: (n). Weight norm's v·dw.
-template <class T>
-double dot(const T* a, const T* b, std::size_t n) {
-  constexpr std::size_t K = kChains<T>;
+// Σ a[i]·b[i]; a, b: (n), of the same type or not (spectral norm's W·z has a double z). Weight
+// norm's v·dw. The lanes are a's.
+template <class A, class B>
+double dot(const A* a, const B* b, std::size_t n) {
+  constexpr std::size_t K = kChains<A>;
   Lanes lane[K] = {};
   std::size_t i = 0;
-  for (; i + kLanes<T> <= n; i += kLanes<T>) {
+  for (; i + kLanes<A> <= n; i += kLanes<A>) {
     prefetch_ahead(a + i);
     prefetch_ahead(b + i);
     for (std::size_t k = 0; k < K; ++k)
